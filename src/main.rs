@@ -1,1 +1,10 @@
-fn main() {}
+//! onboarder's entry point: parse the command line and hand over to `app`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = onboarder::cli::Cli::parse();
+    onboarder::app::run(cli)
+}

@@ -1,0 +1,210 @@
+//! The imperative shell: load inputs, decide, talk to GitLab, print. `main` only calls `run`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+
+use crate::cli::{Cli, Command, Format, RunArgs};
+use crate::config::Config;
+use crate::desired::{self, Desired};
+use crate::error::{InputError, InputErrors, Location};
+use crate::input::parse_date;
+use crate::plan::{self, Action, Settings};
+use crate::report::{self, Outcome, Summary};
+use crate::roster::{self, Roster};
+use crate::selection::{Selection, Shard};
+use crate::template::TemplateSet;
+
+/// Exit statuses: 0 all done, 1 some people or issues failed, 2 invalid input or no access.
+pub const EXIT_FAILURES: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+
+/// Everything read from disk, validated.
+pub struct Inputs {
+    pub config: Config,
+    pub roster: Roster,
+    pub templates: TemplateSet,
+}
+
+/// Load the config, roster and templates, reporting every problem found.
+pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
+    let config = Config::load(config_path)?;
+    let mut errors = InputErrors::default();
+    let team = roster::load_team(&config.roster, &mut errors);
+    let shadow = match &config.shadow {
+        Some(s) => roster::load_shadow(&s.roster, &mut errors),
+        None => Vec::new(),
+    };
+    let templates = TemplateSet::load(&config.templates, &mut errors);
+    let roster = roster::assemble(team, shadow, &mut errors);
+    if roster.people.is_empty() && errors.is_empty() {
+        errors.push(InputError::new(Location::file_start(&config.roster), "the roster has nobody in it"));
+    }
+    errors.into_result(Inputs { config, roster, templates })
+}
+
+fn today(arg: Option<&str>) -> Result<NaiveDate, String> {
+    match arg {
+        Some(t) => parse_date(t).map_err(|e| format!("--today: {e}")),
+        None => Ok(chrono::Utc::now().date_naive()),
+    }
+}
+
+fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
+    let mut sel = Selection::default();
+    for u in &args.only {
+        if !roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u)) {
+            return Err(format!("--only {u:?}: nobody in the roster has that GitLab username"));
+        }
+        sel.only.insert(u.to_lowercase());
+    }
+    let from_ci = match (std::env::var("CI_NODE_INDEX"), std::env::var("CI_NODE_TOTAL")) {
+        (Ok(k), Ok(n)) if !k.is_empty() && !n.is_empty() => Some(format!("{k}/{n}")),
+        _ => None,
+    };
+    if let Some(s) = args.shard.clone().or(from_ci) {
+        sel.shard = Some(Shard::parse(&s).map_err(|e| format!("--shard: {e}"))?);
+    }
+    Ok(sel)
+}
+
+fn print_input_errors(errors: &InputErrors) -> ExitCode {
+    eprintln!("{errors}");
+    let n = errors.0.len();
+    eprintln!("onboarder: {n} input error{}; nothing was written", if n == 1 { "" } else { "s" });
+    ExitCode::from(EXIT_INPUT)
+}
+
+fn print_warnings(roster: &Roster) {
+    for w in &roster.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Run the command line; the exit status says how it went.
+pub fn run(cli: Cli) -> ExitCode {
+    let inputs = match load(&cli.config) {
+        Ok(i) => i,
+        Err(e) => return print_input_errors(&e),
+    };
+    print_warnings(&inputs.roster);
+    match cli.command {
+        Command::Check => check(&inputs),
+        Command::Plan(args) => plan_command(&inputs, &args),
+        Command::Sync { run, dry_run } => sync_command(&inputs, &run, dry_run),
+    }
+}
+
+fn check(inputs: &Inputs) -> ExitCode {
+    let everyone = |_: &str| true;
+    // Far in the future too, so every stage and every conditional branch of a path renders.
+    let today = chrono::Utc::now().date_naive();
+    match desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &everyone) {
+        Ok(d) => {
+            println!(
+                "ok: {} people, {} templates, {} issues rendered",
+                inputs.roster.people.len(),
+                inputs.templates.templates.len(),
+                d.issues.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => print_input_errors(&e),
+    }
+}
+
+/// Settings for the planner, borrowed from the config.
+pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool) -> Settings<'a> {
+    Settings {
+        marker_label: &config.marker_label,
+        stage_label_prefix: &config.stage_label_prefix,
+        close_completed: config.sync.close_completed,
+        selected,
+    }
+}
+
+/// The inputs of one plan or sync: what is desired, for whom, as of when.
+pub struct Prepared {
+    pub today: NaiveDate,
+    pub selection: Selection,
+    pub desired: Desired,
+}
+
+fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitCode> {
+    let today = today(args.today.as_deref()).map_err(|e| {
+        eprintln!("onboarder: {e}");
+        ExitCode::from(EXIT_INPUT)
+    })?;
+    let selection = selection(args, &inputs.roster).map_err(|e| {
+        eprintln!("onboarder: {e}");
+        ExitCode::from(EXIT_INPUT)
+    })?;
+    let selected = |u: &str| selection.contains(u);
+    let desired = desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &selected)
+        .map_err(|e| print_input_errors(&e))?;
+    Ok(Prepared { today, selection, desired })
+}
+
+fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
+    let prepared = match prepare(inputs, args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let selected = |u: &str| prepared.selection.contains(u);
+    let settings = settings(&inputs.config, &selected);
+    let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
+    if !offline {
+        return crate::app::online_plan(inputs, args, &prepared);
+    }
+    eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
+    let actions = plan::plan(&prepared.desired, &[], &settings);
+    if let Err(e) = write_previews(args, &actions, &prepared.desired) {
+        eprintln!("onboarder: {e:#}");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let rows: Vec<(Action, Option<Outcome>)> = actions.into_iter().map(|a| (a, None)).collect();
+    let mut summary = Summary { today: prepared.today.to_string(), offline: true, ..Summary::default() };
+    summary.count(&rows);
+    print_report(args.format, &rows, &summary, false);
+    ExitCode::SUCCESS
+}
+
+/// Print the plan or the sync result in the requested format.
+pub fn print_report(format: Format, rows: &[(Action, Option<Outcome>)], summary: &Summary, diff: bool) {
+    match format {
+        Format::Json => println!("{}", report::json(rows, summary)),
+        Format::Text => print!("{}", report::text(rows, summary, diff)),
+    }
+}
+
+/// Write each issue as it would be after this run, for a manager to read.
+pub fn write_previews(args: &RunArgs, actions: &[Action], desired: &Desired) -> anyhow::Result<()> {
+    let Some(dir) = &args.preview_dir else { return Ok(()) };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
+    for a in actions {
+        let text = match (&a.create, &a.edit) {
+            (Some(new), _) => new.description.clone(),
+            (None, Some(edit)) if edit.description.is_some() => edit.description.clone().unwrap_or_default(),
+            _ => match desired.issues.iter().find(|d| d.key == a.key) {
+                Some(d) => plan::initial_description(d),
+                None => continue,
+            },
+        };
+        let path = dir.join(format!("{}--{}.md", a.username, a.template));
+        std::fs::write(&path, format!("# {}\n\n{text}\n", a.title))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn online_plan(_inputs: &Inputs, _args: &RunArgs, _prepared: &Prepared) -> ExitCode {
+    eprintln!("onboarder: reading GitLab is not built yet");
+    ExitCode::from(EXIT_INPUT)
+}
+
+fn sync_command(_inputs: &Inputs, _args: &RunArgs, _dry_run: bool) -> ExitCode {
+    eprintln!("onboarder: sync is not built yet");
+    ExitCode::from(EXIT_INPUT)
+}

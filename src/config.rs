@@ -1,0 +1,233 @@
+//! `onboarder.yaml`: where the roster and templates are, the GitLab target, and how to pace the API.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::{InputError, InputErrors, Location};
+use crate::input::{parse_date, read_text};
+use crate::roster::parse_yaml;
+
+/// Where and how onboarder writes in GitLab.
+#[derive(Debug, Clone)]
+pub struct GitlabTarget {
+    /// From the config; `GITLAB_URL` / `CI_SERVER_URL` override it at run time.
+    pub url: Option<String>,
+    /// Full path of the project that gets onboarding issues.
+    pub project: String,
+    /// Accept TLS certificates that do not verify (self-signed test instances only).
+    pub accept_invalid_certs: bool,
+}
+
+/// Request pacing under GitLab's limits (GitLab.com values by default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimits {
+    pub window: Duration,
+    pub requests: u32,
+    pub issue_creates: u32,
+    pub notes: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self { window: Duration::from_secs(60), requests: 2000, issue_creates: 200, notes: 60 }
+    }
+}
+
+/// How the sync talks to GitLab.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub concurrency: usize,
+    pub request_timeout: Duration,
+    pub max_retries: u32,
+    pub limits: RateLimits,
+    /// Close an issue once every item in it is checked.
+    pub close_completed: bool,
+}
+
+/// The shadow program: its participants file and its project.
+#[derive(Debug, Clone)]
+pub struct ShadowProgram {
+    pub roster: Arc<Path>,
+    pub project: String,
+}
+
+/// The validated configuration. Paths are resolved against the config file's directory.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub file: Arc<Path>,
+    pub gitlab: GitlabTarget,
+    pub roster: Arc<Path>,
+    pub templates: Arc<Path>,
+    /// People who started before this date get nothing unless `onboarding.paths` names a path.
+    pub started_after: Option<NaiveDate>,
+    pub marker_label: String,
+    pub stage_label_prefix: String,
+    pub shadow: Option<ShadowProgram>,
+    pub sync: SyncSettings,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGitlab {
+    url: Option<Spanned<String>>,
+    project: Spanned<String>,
+    #[serde(default)]
+    accept_invalid_certs: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShadow {
+    roster: Spanned<String>,
+    project: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    window_seconds: Option<f64>,
+    requests: Option<u32>,
+    issue_creates: Option<u32>,
+    notes: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    gitlab: RawGitlab,
+    roster: Spanned<String>,
+    templates: Option<Spanned<String>>,
+    started_after: Option<Spanned<String>>,
+    marker_label: Option<Spanned<String>>,
+    stage_label_prefix: Option<Spanned<String>>,
+    shadow_program: Option<RawShadow>,
+    #[serde(default)]
+    close_completed: bool,
+    concurrency: Option<Spanned<usize>>,
+    request_timeout_seconds: Option<f64>,
+    max_retries: Option<u32>,
+    rate_limits: Option<RawLimits>,
+}
+
+/// The shadow program's project when the config names none.
+pub const DEFAULT_SHADOW_PROJECT: &str = "gitlab-com/support/support-team-meta";
+
+impl Config {
+    /// Read and validate the config file; every problem is reported with its place.
+    pub fn load(path: &Path) -> Result<Config, InputErrors> {
+        let file: Arc<Path> = Arc::from(path.to_path_buf().into_boxed_path());
+        let contents = read_text(&file)?;
+        let raw: RawConfig = parse_yaml(&file, &contents, 0)?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut errors = InputErrors::default();
+        let loc = |s: &Spanned<String>| Location::from_yaml(&file, 0, &s.referenced);
+        let mut err = |l: Location, m: String| errors.push(InputError::new(l, m).with_source(&contents));
+
+        let existing = |s: &Spanned<String>, what: &str, dir: bool, err: &mut dyn FnMut(Location, String)| {
+            let p = resolve(&base, &s.value);
+            let ok = if dir { p.is_dir() } else { p.exists() };
+            if !ok {
+                err(loc(s), format!("{what} {:?} does not exist (looked for {})", s.value, p.display()));
+            }
+            Arc::from(p.into_boxed_path())
+        };
+
+        let roster = existing(&raw.roster, "roster", false, &mut err);
+        let templates = match &raw.templates {
+            Some(t) => existing(t, "templates directory", true, &mut err),
+            None => {
+                let p = resolve(&base, "issue-templates");
+                if !p.is_dir() {
+                    err(Location::file_start(&file), format!("templates directory {} does not exist", p.display()));
+                }
+                Arc::from(p.into_boxed_path())
+            }
+        };
+        let shadow = raw.shadow_program.as_ref().map(|s| ShadowProgram {
+            roster: existing(&s.roster, "shadow_program.roster", false, &mut err),
+            project: s.project.as_ref().map_or(DEFAULT_SHADOW_PROJECT.to_string(), |p| p.value.clone()),
+        });
+        for p in std::iter::once(&raw.gitlab.project).chain(raw.shadow_program.as_ref().and_then(|s| s.project.as_ref())) {
+            if !is_project_path(&p.value) {
+                err(loc(p), format!("project {:?} is not a full project path like group/project", p.value));
+            }
+        }
+        let started_after = raw.started_after.as_ref().and_then(|s| match parse_date(&s.value) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                err(loc(s), m);
+                None
+            }
+        });
+        let label = |s: &Option<Spanned<String>>, default: &str, what: &str, err: &mut dyn FnMut(Location, String)| {
+            match s {
+                Some(s) if s.value.trim().is_empty() || s.value.contains(',') => {
+                    err(loc(s), format!("{what} {:?} must be a non-empty label name without commas", s.value));
+                    default.to_string()
+                }
+                Some(s) => s.value.clone(),
+                None => default.to_string(),
+            }
+        };
+        let marker_label = label(&raw.marker_label, "onboarder", "marker_label", &mut err);
+        let stage_label_prefix = label(&raw.stage_label_prefix, "onboarding-stage", "stage_label_prefix", &mut err);
+        let concurrency = match &raw.concurrency {
+            Some(c) if c.value == 0 || c.value > 64 => {
+                err(Location::from_yaml(&file, 0, &c.referenced), format!("concurrency {} must be between 1 and 64", c.value));
+                4
+            }
+            Some(c) => c.value,
+            None => 4,
+        };
+        let mut limits = RateLimits::default();
+        if let Some(l) = &raw.rate_limits {
+            if let Some(w) = l.window_seconds.filter(|w| *w > 0.0) {
+                limits.window = Duration::from_secs_f64(w);
+            }
+            limits.requests = l.requests.unwrap_or(limits.requests).max(1);
+            limits.issue_creates = l.issue_creates.unwrap_or(limits.issue_creates).max(1);
+            limits.notes = l.notes.unwrap_or(limits.notes).max(1);
+        }
+        let config = Config {
+            gitlab: GitlabTarget {
+                url: raw.gitlab.url.map(|u| u.value),
+                project: raw.gitlab.project.value,
+                accept_invalid_certs: raw.gitlab.accept_invalid_certs,
+            },
+            roster,
+            templates,
+            started_after,
+            marker_label,
+            stage_label_prefix,
+            shadow,
+            sync: SyncSettings {
+                concurrency,
+                request_timeout: Duration::from_secs_f64(raw.request_timeout_seconds.filter(|t| *t > 0.0).unwrap_or(30.0)),
+                max_retries: raw.max_retries.unwrap_or(4),
+                limits,
+                close_completed: raw.close_completed,
+            },
+            file,
+        };
+        errors.into_result(config)
+    }
+}
+
+fn resolve(base: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// `group/project` or deeper; no empty segments.
+fn is_project_path(p: &str) -> bool {
+    p.contains('/') && p.split('/').all(|s| !s.is_empty() && !s.contains(char::is_whitespace))
+}

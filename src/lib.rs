@@ -1,0 +1,20 @@
+//! onboarder: keeps each person's onboarding issue in GitLab in line with the team roster.
+//!
+//! The core (`roster`, `template`, `checklist`, `merge`, `description`, `desired`, `plan`) is pure;
+//! `gitlab` is the only module that talks to GitLab, and `app` wires them together.
+
+pub mod app;
+pub mod checklist;
+pub mod cli;
+pub mod config;
+pub mod description;
+pub mod desired;
+pub mod error;
+pub mod escape;
+pub mod input;
+pub mod merge;
+pub mod plan;
+pub mod report;
+pub mod roster;
+pub mod selection;
+pub mod template;

@@ -1,0 +1,188 @@
+//! What `plan` and `sync` print: a readable block per issue, or one JSON document.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::plan::{Action, Kind};
+
+/// What happened when an action was carried out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// `done`, `failed`, or `not-run` (dry run).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Counts for the final line, and the JSON `summary`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub today: String,
+    pub offline: bool,
+    pub dry_run: bool,
+    pub create: usize,
+    pub update: usize,
+    pub close: usize,
+    pub unchanged: usize,
+    pub skip: usize,
+    pub conflict: usize,
+    pub failed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<RequestCounts>,
+}
+
+/// API requests made by a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RequestCounts {
+    pub total: u64,
+    pub get: u64,
+    pub post: u64,
+    pub put: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+}
+
+impl Summary {
+    pub fn count(&mut self, actions: &[(Action, Option<Outcome>)]) {
+        for (a, outcome) in actions {
+            if outcome.as_ref().is_some_and(|o| o.status == "failed") {
+                self.failed += 1;
+                continue;
+            }
+            match a.kind {
+                Kind::Create => self.create += 1,
+                Kind::Update => self.update += 1,
+                Kind::Close => self.close += 1,
+                Kind::Unchanged => self.unchanged += 1,
+                Kind::Skip => self.skip += 1,
+                Kind::Conflict => self.conflict += 1,
+            }
+        }
+    }
+
+    pub fn line(&self) -> String {
+        let (create, update, close) =
+            if self.dry_run || self.offline { ("would create", "update", "close") } else { ("created", "updated", "closed") };
+        let mut s = format!(
+            "{create} {}, {update} {}, {close} {}; {} unchanged, {} skipped, {} conflicts, {} failed",
+            self.create, self.update, self.close, self.unchanged, self.skip, self.conflict, self.failed
+        );
+        if let Some(r) = &self.requests {
+            let _ = write!(s, "; {} API requests ({} GET, {} POST, {} PUT, {} retried, {} rate-limited)", r.total, r.get, r.post, r.put, r.retries, r.rate_limited);
+        }
+        s
+    }
+}
+
+#[derive(Serialize)]
+struct JsonAction<'a> {
+    action: &'static str,
+    username: &'a str,
+    template: &'a str,
+    project: &'a str,
+    title: &'a str,
+    stage: Option<&'a str>,
+    checked: usize,
+    total: usize,
+    labels: &'a [String],
+    assignees: &'a [String],
+    due_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iid: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    changes: &'a [crate::plan::ItemChange],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'a Outcome>,
+}
+
+/// One JSON document: `{"actions": [...], "summary": {...}}`.
+pub fn json(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String {
+    let list: Vec<JsonAction> = actions
+        .iter()
+        .map(|(a, o)| JsonAction {
+            action: a.kind.name(),
+            username: &a.username,
+            template: &a.template,
+            project: &a.project,
+            title: &a.title,
+            stage: a.stage.as_deref(),
+            checked: a.checked,
+            total: a.total,
+            labels: &a.labels,
+            assignees: &a.assignees,
+            due_date: a.due_date.map(|d| d.to_string()),
+            iid: a.iid,
+            url: a.web_url.as_deref(),
+            reason: a.reason.as_deref(),
+            note: a.note.as_deref(),
+            changes: &a.changes,
+            outcome: o.as_ref(),
+        })
+        .collect();
+    let doc = serde_json::json!({ "actions": list, "summary": summary });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The readable form: a block per issue that changes, a line per issue that does not.
+pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff: bool) -> String {
+    let mut out = String::new();
+    for (a, outcome) in actions {
+        let issue = match a.iid {
+            Some(iid) => format!("{}#{iid}", a.project),
+            None => format!("{} (new)", a.project),
+        };
+        let status = match outcome {
+            Some(o) if o.status == "failed" => format!("  FAILED: {}", o.error.as_deref().unwrap_or("unknown error")),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "{:<9} {} · {} · {issue}{status}", a.kind.name(), a.username, a.template);
+        if matches!(a.kind, Kind::Unchanged | Kind::Skip | Kind::Conflict) {
+            if let Some(r) = &a.reason {
+                let _ = writeln!(out, "          {r}");
+            }
+            continue;
+        }
+        let _ = writeln!(out, "          title      {}", a.title);
+        if let Some(stage) = &a.stage {
+            let _ = writeln!(out, "          stage      {stage}");
+        }
+        let _ = writeln!(out, "          checked    {} of {}", a.checked, a.total);
+        let _ = writeln!(out, "          labels     {}", a.labels.join(", "));
+        let _ = writeln!(out, "          assignees  {}", if a.assignees.is_empty() { "-".into() } else { a.assignees.join(", ") });
+        let _ = writeln!(out, "          due        {}", a.due_date.map_or("-".to_string(), |d| d.to_string()));
+        if let Some(r) = &a.reason {
+            let _ = writeln!(out, "          reason     {r}");
+        }
+        if let Some(edit) = &a.edit {
+            let mut fields = Vec::new();
+            if edit.title.is_some() { fields.push("title".to_string()); }
+            if edit.description.is_some() { fields.push("description".to_string()); }
+            if !edit.add_labels.is_empty() { fields.push(format!("+labels {}", edit.add_labels.join(","))); }
+            if !edit.remove_labels.is_empty() { fields.push(format!("-labels {}", edit.remove_labels.join(","))); }
+            if edit.assignees.is_some() { fields.push("assignees".to_string()); }
+            if edit.due_date.is_some() { fields.push("due date".to_string()); }
+            if edit.close { fields.push("close".to_string()); }
+            let _ = writeln!(out, "          changes    {}", fields.join("; "));
+        }
+        if a.note.is_some() {
+            let _ = writeln!(out, "          note       yes (one comment)");
+        }
+        if show_diff && !a.changes.is_empty() {
+            for c in &a.changes {
+                let from = c.from.map_or("   ".to_string(), |m| format!("[{m}]"));
+                let to = c.to.map_or("(removed)".to_string(), |m| format!("[{m}]"));
+                let _ = writeln!(out, "            {from} -> {to} {}", crate::error::truncate(&c.text, 90));
+            }
+        }
+    }
+    out.push_str(&summary.line());
+    out.push('\n');
+    out
+}

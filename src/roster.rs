@@ -1,0 +1,557 @@
+//! The team roster (GitLab support-team format) and the shadow-program list: who each person is.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::{InputError, InputErrors, Located, Location};
+use crate::input::{parse_date, read_text};
+
+/// A person's job, which decides the learning path they get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Csr,
+    Associate,
+    Engineer,
+    Senior,
+    Staff,
+    Manager,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [Role::Csr, Role::Associate, Role::Engineer, Role::Senior, Role::Staff, Role::Manager];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::Csr => "csr",
+            Role::Associate => "associate",
+            Role::Engineer => "engineer",
+            Role::Senior => "senior",
+            Role::Staff => "staff",
+            Role::Manager => "manager",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.id() == id)
+    }
+
+    /// The role a job title names, from the Support job families; `None` when it names none.
+    pub fn from_title(title: &str) -> Option<Role> {
+        let t = title.to_lowercase();
+        // "Support Engineering Manager" contains "support engineer", so managers go first.
+        if t.contains("manager") && t.contains("support") {
+            Some(Role::Manager)
+        } else if t.contains("customer support representative") {
+            Some(Role::Csr)
+        } else if !t.contains("support engineer") {
+            None
+        } else if t.contains("associate") {
+            Some(Role::Associate)
+        } else if t.contains("staff") {
+            Some(Role::Staff)
+        } else if t.contains("senior") {
+            Some(Role::Senior)
+        } else {
+            Some(Role::Engineer)
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A Support region as the roster writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Region {
+    AmerW,
+    AmerC,
+    AmerE,
+    Amer,
+    Apac,
+    Emea,
+}
+
+impl Region {
+    const NAMES: [(&'static str, Region); 6] = [
+        ("AMER-W", Region::AmerW),
+        ("AMER-C", Region::AmerC),
+        ("AMER-E", Region::AmerE),
+        ("AMER", Region::Amer),
+        ("APAC", Region::Apac),
+        ("EMEA", Region::Emea),
+    ];
+
+    pub fn parse(s: &str) -> Option<Region> {
+        Self::NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(s.trim())).map(|(_, r)| *r)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES.iter().find(|(_, r)| *r == self).map(|(n, _)| *n).unwrap_or("AMER")
+    }
+
+    /// The region whose meetings, groups and channels apply (AMER-W/C/E are AMER).
+    pub fn group(self) -> &'static str {
+        match self {
+            Region::AmerW | Region::AmerC | Region::AmerE | Region::Amer => "AMER",
+            Region::Apac => "APAC",
+            Region::Emea => "EMEA",
+        }
+    }
+}
+
+/// Whether onboarder should keep a person's issues moving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    #[default]
+    Active,
+    /// Leave their issues exactly as they are.
+    Paused,
+    /// Close their issues.
+    Left,
+}
+
+/// Support team member, or a team member from elsewhere in the shadow program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    Team,
+    Shadow,
+}
+
+/// Someone referred to by a person: a manager or a buddy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub username: Option<String>,
+    /// Where the roster names them, for warnings.
+    pub at: Option<Location>,
+}
+
+/// One person as onboarder sees them, validated.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub username: String,
+    pub gitlab_id: Option<u64>,
+    pub title: String,
+    /// From `onboarding.role`, else from the title.
+    pub role: Option<Role>,
+    pub region: Option<Region>,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub department: String,
+    pub manager: Option<Contact>,
+    pub buddy: Option<String>,
+    pub modules: BTreeSet<String>,
+    pub paths: Option<Vec<Located<String>>>,
+    pub stage: Option<Located<String>>,
+    pub status: Status,
+    pub program: Program,
+    /// Where the person's entry starts, and where their title is, for messages.
+    pub at: Location,
+    pub title_at: Location,
+}
+
+/// Everyone onboarder knows about, plus warnings worth showing (not errors).
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    pub people: Vec<Person>,
+    pub warnings: Vec<String>,
+}
+
+// ---- wire shapes: the known fields, strictly typed; unknown fields are ignored ----
+
+#[derive(Deserialize)]
+struct RawGitlabAccount {
+    id: Option<u64>,
+    username: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOnboarding {
+    role: Option<Spanned<String>>,
+    buddy: Option<Spanned<String>>,
+    paths: Option<Vec<Spanned<String>>>,
+    stage: Option<Spanned<String>>,
+    status: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawPerson {
+    name: Spanned<String>,
+    title: Option<Spanned<String>>,
+    region: Option<Spanned<String>>,
+    start_date: Spanned<String>,
+    reports_to: Option<Spanned<String>>,
+    gitlab: RawGitlabAccount,
+    #[serde(default)]
+    modules: Vec<String>,
+    onboarding: Option<RawOnboarding>,
+}
+
+#[derive(Deserialize)]
+struct RawRosterFile {
+    people: Vec<RawPerson>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParticipant {
+    name: Spanned<String>,
+    gitlab: RawGitlabAccount,
+    department: Spanned<String>,
+    start_date: Spanned<String>,
+    end_date: Spanned<String>,
+    manager: Option<Spanned<String>>,
+    status: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShadowFile {
+    participants: Vec<RawParticipant>,
+}
+
+/// Parse YAML from one input file, reporting errors at their place in it.
+pub(crate) fn parse_yaml<T: for<'de> Deserialize<'de>>(
+    file: &Arc<Path>,
+    contents: &str,
+    line_offset: usize,
+) -> Result<T, InputError> {
+    serde_saphyr::from_str::<T>(contents).map_err(|e| InputError::from_yaml(file, line_offset, contents, &e))
+}
+
+/// Reads roster files, collecting every problem instead of stopping at the first.
+struct Reader<'a> {
+    file: &'a Arc<Path>,
+    contents: &'a str,
+    errors: &'a mut InputErrors,
+}
+
+impl Reader<'_> {
+    fn at<T>(&self, s: &Spanned<T>) -> Location {
+        Location::from_yaml(self.file, 0, &s.referenced)
+    }
+
+    fn error(&mut self, at: Location, message: String) {
+        self.errors.push(InputError::new(at, message).with_source(self.contents));
+    }
+
+    fn date(&mut self, s: &Spanned<String>) -> Option<NaiveDate> {
+        match parse_date(&s.value) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                let at = self.at(s);
+                self.error(at, m);
+                None
+            }
+        }
+    }
+
+    fn username(&mut self, s: &Spanned<String>, what: &str) -> Option<String> {
+        if is_valid_username(&s.value) {
+            Some(s.value.clone())
+        } else {
+            let at = self.at(s);
+            self.error(at, format!("{what} {:?} is not a valid GitLab username", s.value));
+            None
+        }
+    }
+
+    fn status(&mut self, s: &Option<Spanned<String>>) -> Status {
+        match s.as_ref().map(|s| (s.value.as_str(), s)) {
+            None | Some(("active", _)) => Status::Active,
+            Some(("paused", _)) => Status::Paused,
+            Some(("left", _)) => Status::Left,
+            Some((other, s)) => {
+                let at = self.at(s);
+                self.error(at, format!("unknown status {other:?} (expected active, paused or left)"));
+                Status::Active
+            }
+        }
+    }
+
+    fn person(&mut self, raw: RawPerson) -> Option<Person> {
+        let errors_before = self.errors.0.len();
+        let username = self.username(&raw.gitlab.username, "gitlab.username");
+        let start_date = self.date(&raw.start_date);
+        let region = match &raw.region {
+            Some(r) => match Region::parse(&r.value) {
+                Some(region) => Some(region),
+                None => {
+                    let at = self.at(r);
+                    self.error(at, format!("unknown region {:?} (expected AMER-W, AMER-C, AMER-E, AMER, APAC or EMEA)", r.value));
+                    None
+                }
+            },
+            None => None,
+        };
+        let onboarding = raw.onboarding;
+        let role = match onboarding.as_ref().and_then(|o| o.role.as_ref()) {
+            Some(r) => match Role::from_id(&r.value) {
+                Some(role) => Some(role),
+                None => {
+                    let at = self.at(r);
+                    let known: Vec<_> = Role::ALL.iter().map(|r| r.id()).collect();
+                    self.error(at, format!("unknown role {:?} (expected one of {})", r.value, known.join(", ")));
+                    None
+                }
+            },
+            None => raw.title.as_ref().and_then(|t| Role::from_title(&t.value)),
+        };
+        let buddy = match onboarding.as_ref().and_then(|o| o.buddy.as_ref()) {
+            Some(b) => self.username(b, "onboarding.buddy"),
+            None => None,
+        };
+        let status = self.status(&onboarding.as_ref().and_then(|o| o.status.clone()));
+        let title_at = raw.title.as_ref().map_or_else(|| self.at(&raw.name), |t| self.at(t));
+        let at = self.at(&raw.name);
+        let located = |s: &Spanned<String>, r: &Reader| Located { value: s.value.clone(), at: r.at(s) };
+        let paths = onboarding.as_ref().and_then(|o| o.paths.as_ref()).map(|ps| ps.iter().map(|p| located(p, self)).collect());
+        let stage = onboarding.as_ref().and_then(|o| o.stage.as_ref()).map(|s| located(s, self));
+        if self.errors.0.len() > errors_before {
+            return None;
+        }
+        Some(Person {
+            name: raw.name.value,
+            username: username?,
+            gitlab_id: raw.gitlab.id,
+            title: raw.title.map(|t| t.value).unwrap_or_default(),
+            role,
+            region,
+            start_date: start_date?,
+            end_date: None,
+            department: "Support".to_string(),
+            // Resolved to a username once everyone is read.
+            manager: raw.reports_to.as_ref().map(|r| Contact { name: Some(r.value.clone()), username: None, at: Some(self.at(r)) }),
+            buddy,
+            modules: raw.modules.into_iter().collect(),
+            paths,
+            stage,
+            status,
+            program: Program::Team,
+            at,
+            title_at,
+        })
+    }
+
+    fn participant(&mut self, raw: RawParticipant) -> Option<Person> {
+        let errors_before = self.errors.0.len();
+        let username = self.username(&raw.gitlab.username, "gitlab.username");
+        let start_date = self.date(&raw.start_date);
+        let end_date = self.date(&raw.end_date);
+        let manager = match &raw.manager {
+            Some(m) => self.username(m, "manager").map(|u| Contact { name: None, username: Some(u), at: Some(self.at(m)) }),
+            None => None,
+        };
+        if let (Some(s), Some(e)) = (start_date, end_date) {
+            if e < s {
+                let at = self.at(&raw.end_date);
+                self.error(at, format!("end_date {e} is before start_date {s}"));
+            }
+        }
+        let status = self.status(&raw.status);
+        if self.errors.0.len() > errors_before {
+            return None;
+        }
+        let at = self.at(&raw.name);
+        Some(Person {
+            name: raw.name.value,
+            username: username?,
+            gitlab_id: raw.gitlab.id,
+            title: String::new(),
+            role: None,
+            region: None,
+            start_date: start_date?,
+            end_date,
+            department: raw.department.value,
+            manager,
+            buddy: None,
+            modules: BTreeSet::new(),
+            paths: None,
+            stage: None,
+            status,
+            program: Program::Shadow,
+            title_at: at.clone(),
+            at,
+        })
+    }
+}
+
+/// GitLab's username rule: letters, digits, `_`, `.`, `-`; not starting with `.`/`-`.
+pub fn is_valid_username(u: &str) -> bool {
+    !u.is_empty()
+        && u.len() <= 255
+        && u.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !u.starts_with(['.', '-'])
+        && !u.ends_with('.')
+        && !u.ends_with(".git")
+        && !u.ends_with(".atom")
+}
+
+/// Read the team roster: a directory of one YAML file per person, or one file with `people:`.
+pub fn load_team(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
+    let mut people = Vec::new();
+    let files: Vec<Arc<Path>> = if path.is_dir() {
+        match yaml_files_in(path) {
+            Ok(files) => files,
+            Err(e) => {
+                errors.push(e);
+                return people;
+            }
+        }
+    } else {
+        vec![Arc::clone(path)]
+    };
+    let single_file = !path.is_dir();
+    for file in files {
+        let contents = match read_text(&file) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let raws = if single_file {
+            parse_yaml::<RawRosterFile>(&file, &contents, 0).map(|f| f.people)
+        } else {
+            parse_yaml::<RawPerson>(&file, &contents, 0).map(|p| vec![p])
+        };
+        match raws {
+            Ok(raws) => {
+                let mut reader = Reader { file: &file, contents: &contents, errors };
+                people.extend(raws.into_iter().filter_map(|r| reader.person(r)));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    people
+}
+
+/// Read the shadow-program participants file.
+pub fn load_shadow(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
+    let contents = match read_text(path) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e);
+            return Vec::new();
+        }
+    };
+    match parse_yaml::<RawShadowFile>(path, &contents, 0) {
+        Ok(file) => {
+            let mut reader = Reader { file: path, contents: &contents, errors };
+            file.participants.into_iter().filter_map(|r| reader.participant(r)).collect()
+        }
+        Err(e) => {
+            errors.push(e);
+            Vec::new()
+        }
+    }
+}
+
+fn yaml_files_in(dir: &Arc<Path>) -> Result<Vec<Arc<Path>>, InputError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| InputError::new(Location::file_start(dir), format!("cannot read roster directory: {e}")))?;
+    let mut files: Vec<Arc<Path>> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .map(|p| Arc::from(p.into_boxed_path()))
+        .collect();
+    // Directory order differs between machines; sorted input keeps output deterministic.
+    files.sort();
+    Ok(files)
+}
+
+/// Put the team and the shadow participants together: unique usernames, managers resolved.
+pub fn assemble(team: Vec<Person>, shadow: Vec<Person>, errors: &mut InputErrors) -> Roster {
+    let mut roster = Roster::default();
+    let by_name: BTreeMap<String, String> =
+        team.iter().map(|p| (p.name.to_lowercase(), p.username.clone())).collect();
+    let mut seen: BTreeMap<String, Location> = BTreeMap::new();
+    for mut person in team.into_iter().chain(shadow) {
+        let key = person.username.to_lowercase();
+        if let Some(first) = seen.get(&key) {
+            errors.push(InputError::new(
+                person.at.clone(),
+                format!("GitLab username {:?} is already used by the entry at {first}", person.username),
+            ));
+            continue;
+        }
+        seen.insert(key, person.at.clone());
+        if let Some(manager) = &mut person.manager {
+            if manager.username.is_none() {
+                let name = manager.name.clone().unwrap_or_default();
+                match by_name.get(&name.to_lowercase()) {
+                    Some(u) => manager.username = Some(u.clone()),
+                    None => roster.warnings.push(format!(
+                        "{}: reports_to {name:?} names nobody in the roster; no manager to assign",
+                        manager.at.as_ref().unwrap_or(&person.at)
+                    )),
+                }
+            }
+        }
+        roster.people.push(person);
+    }
+    let usernames: BTreeSet<String> = roster.people.iter().map(|p| p.username.to_lowercase()).collect();
+    for p in &roster.people {
+        if let Some(b) = &p.buddy {
+            if !usernames.contains(&b.to_lowercase()) {
+                roster.warnings.push(format!("{}: buddy {b:?} is not in the roster", p.at));
+            }
+        }
+    }
+    roster
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_from_titles() {
+        let table = [
+            ("Customer Support Representative", Some(Role::Csr)),
+            ("Associate Support Engineer", Some(Role::Associate)),
+            ("Support Engineer", Some(Role::Engineer)),
+            ("Intermediate Support Engineer", Some(Role::Engineer)),
+            ("Support Engineer (Shift)", Some(Role::Engineer)),
+            ("US Government Support Engineer", Some(Role::Engineer)),
+            ("Senior Support Engineer", Some(Role::Senior)),
+            ("Staff Support Engineer", Some(Role::Staff)),
+            ("Support Engineering Manager", Some(Role::Manager)),
+            ("Senior Support Engineering Manager", Some(Role::Manager)),
+            ("Director of Support", None),
+            ("Account Executive", None),
+            ("", None),
+        ];
+        for (title, role) in table {
+            assert_eq!(Role::from_title(title), role, "{title}");
+        }
+    }
+
+    #[test]
+    fn usernames() {
+        for ok in ["jdoe", "j.doe", "j_doe-2", "A1"] {
+            assert!(is_valid_username(ok), "{ok}");
+        }
+        for bad in ["", "-x", ".x", "x.", "a b", "@all", "x/y", "a.git", "<b>"] {
+            assert!(!is_valid_username(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regions_group() {
+        assert_eq!(Region::parse("amer-w").map(Region::group), Some("AMER"));
+        assert_eq!(Region::parse("EMEA").map(Region::group), Some("EMEA"));
+        assert_eq!(Region::parse("Mars"), None);
+    }
+}

@@ -1,0 +1,83 @@
+//! Which people a run touches: `--only` usernames and `--shard K/N` (stable across machines).
+
+use std::collections::BTreeSet;
+
+/// A shard of the roster: people whose username hashes to `index` of `total` (1-based, as
+/// GitLab CI's `CI_NODE_INDEX` / `CI_NODE_TOTAL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub total: u32,
+}
+
+impl Shard {
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let (k, n) = s.split_once('/').ok_or_else(|| format!("shard {s:?} is not K/N"))?;
+        let index: u32 = k.trim().parse().map_err(|_| format!("shard {s:?} is not K/N"))?;
+        let total: u32 = n.trim().parse().map_err(|_| format!("shard {s:?} is not K/N"))?;
+        if total == 0 || index == 0 || index > total {
+            return Err(format!("shard {s:?} must have 1 <= K <= N"));
+        }
+        Ok(Shard { index, total })
+    }
+
+    /// Does this shard own `username`? Every username belongs to exactly one shard of N.
+    pub fn owns(&self, username: &str) -> bool {
+        stable_hash(&username.to_lowercase()) % u64::from(self.total) == u64::from(self.index - 1)
+    }
+}
+
+/// FNV-1a: the same on every machine and every Rust version, unlike the std hasher.
+fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The people a run may touch.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Lowercase usernames from `--only`; empty means everyone.
+    pub only: BTreeSet<String>,
+    pub shard: Option<Shard>,
+}
+
+impl Selection {
+    pub fn contains(&self, username: &str) -> bool {
+        (self.only.is_empty() || self.only.contains(&username.to_lowercase()))
+            && self.shard.is_none_or(|s| s.owns(username))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_are_disjoint_and_cover_everyone() {
+        let names: Vec<String> = (0..2000).map(|i| format!("user{i}")).collect();
+        for total in [1, 2, 3, 7] {
+            let shards: Vec<Shard> = (1..=total).map(|index| Shard { index, total }).collect();
+            for n in &names {
+                assert_eq!(shards.iter().filter(|s| s.owns(n)).count(), 1, "{n} in {total} shards");
+            }
+            // Roughly balanced: no shard gets less than half its share.
+            for s in &shards {
+                let count = names.iter().filter(|n| s.owns(n)).count();
+                assert!(count * 2 * total as usize >= names.len(), "{s:?} got {count}");
+            }
+        }
+    }
+
+    #[test]
+    fn shard_parsing_and_case() {
+        assert_eq!(Shard::parse("2/3"), Ok(Shard { index: 2, total: 3 }));
+        for bad in ["0/3", "4/3", "1/0", "x", "1-2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+        let s = Shard { index: 1, total: 5 };
+        assert_eq!(s.owns("JDoe"), s.owns("jdoe"));
+        // Pinned to FNV-1a's published test vectors: a shard's people must not move between builds.
+        assert_eq!(stable_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(stable_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(stable_hash("foobar"), 0x8594_4171_f739_67e8);
+    }
+}

@@ -1,0 +1,531 @@
+//! Learning-path templates: YAML front matter plus a handlebars Markdown body, rendered strictly.
+//!
+//! Loading checks everything that can be checked before meeting a person (front matter, stage
+//! headings, item ids, handlebars syntax); rendering reports undefined variables at their place.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark};
+use crate::error::{InputError, InputErrors, Location};
+use crate::escape::inert;
+use crate::input::read_text;
+use crate::roster::{is_valid_username, parse_yaml, Role};
+
+/// GitLab's limits on what an issue may hold.
+pub const MAX_TITLE_CHARS: usize = 255;
+pub const MAX_DESCRIPTION_BYTES: usize = 1_000_000;
+
+/// One stage of a learning path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub id: String,
+    pub title: String,
+    /// The stage starts in this week after the start date (week 1 is days 0-6).
+    pub week: u32,
+}
+
+/// Who a template is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Team members with one of these roles, unless their roster entry names paths.
+    Roles(Vec<Role>),
+    /// Shadow-program participants.
+    Shadow,
+    /// Only people whose `onboarding.paths` names it (promotion paths).
+    OnRequest,
+}
+
+/// Who gets assigned to the issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Person,
+    Buddy,
+    Manager,
+}
+
+/// A loaded, checked template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub key: String,
+    pub file: Arc<Path>,
+    pub project: Option<String>,
+    pub labels: Vec<String>,
+    pub audience: Audience,
+    pub assign: Vec<Assignee>,
+    pub due_days: Option<u32>,
+    pub stages: Vec<Stage>,
+    title_at: Location,
+    body_line_offset: usize,
+}
+
+impl Template {
+    pub fn stage_index(&self, id: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s.id == id)
+    }
+}
+
+/// One line of a rendered body: text, a stage heading, or a checklist item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyLine {
+    Text(String),
+    Item(BodyItem),
+}
+
+/// A checklist item of a rendered body; its mark is decided later, per person and issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyItem {
+    pub lead: String,
+    pub text: String,
+    pub id: String,
+    pub module: Option<String>,
+    /// Index into the template's stages.
+    pub stage: usize,
+}
+
+/// What a template rendered to for one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub title: String,
+    pub body: Vec<BodyLine>,
+}
+
+impl Rendered {
+    pub fn items(&self) -> impl Iterator<Item = &BodyItem> {
+        self.body.iter().filter_map(|l| match l {
+            BodyLine::Item(i) => Some(i),
+            BodyLine::Text(_) => None,
+        })
+    }
+}
+
+/// The values a template may use. Every field is always present (null when unknown) so that
+/// strict mode reports typos, not missing optional data.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateContext {
+    pub person: PersonContext,
+    pub manager: Option<ContactContext>,
+    pub buddy: Option<BuddyContext>,
+    pub template: TemplateInfo,
+    pub due_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonContext {
+    pub name: String,
+    pub username: String,
+    pub title: String,
+    pub role: Option<String>,
+    pub region: Option<String>,
+    pub region_group: Option<String>,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub department: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactContext {
+    pub name: Option<String>,
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BuddyContext {
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateInfo {
+    pub key: String,
+    pub title: String,
+}
+
+/// All templates of a run, compiled once.
+pub struct TemplateSet {
+    pub templates: Vec<Template>,
+    registry: Handlebars<'static>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    week: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFront {
+    key: Spanned<String>,
+    title: Spanned<String>,
+    project: Option<Spanned<String>>,
+    #[serde(default)]
+    labels: Vec<Spanned<String>>,
+    roles: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    shadow_program: bool,
+    #[serde(default)]
+    assign: Vec<Spanned<String>>,
+    due_days: Option<u32>,
+    stages: Vec<RawStage>,
+}
+
+/// `{{mention username}}`: the one way a template may notify someone, for a valid username only.
+fn mention_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
+    let value = h.param(0).map(|p| p.value().clone()).unwrap_or_default();
+    let username = value.as_str().unwrap_or_default();
+    if !is_valid_username(username) || username.eq_ignore_ascii_case("all") {
+        return Err(RenderErrorReason::Other(format!("mention needs a GitLab username, got {value}")).into());
+    }
+    out.write("@")?;
+    out.write(username)?;
+    Ok(())
+}
+
+fn new_registry() -> Handlebars<'static> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(inert);
+    hb.register_helper("mention", Box::new(mention_helper));
+    hb
+}
+
+impl TemplateSet {
+    /// Load every `*.md` template in `dir`; problems are collected into `errors`.
+    pub fn load(dir: &Arc<Path>, errors: &mut InputErrors) -> TemplateSet {
+        let mut set = TemplateSet { templates: Vec::new(), registry: new_registry() };
+        let mut files: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("md"))
+                .collect(),
+            Err(e) => {
+                errors.push(InputError::new(Location::file_start(dir), format!("cannot read templates directory: {e}")));
+                return set;
+            }
+        };
+        files.sort();
+        for path in files {
+            let file: Arc<Path> = Arc::from(path.into_boxed_path());
+            match read_text(&file) {
+                Ok(source) => {
+                    if let Some(t) = set.add(&file, &source, errors) {
+                        set.templates.push(t);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if set.templates.is_empty() && errors.is_empty() {
+            errors.push(InputError::new(Location::file_start(dir), "no templates (*.md) in the templates directory"));
+        }
+        set
+    }
+
+    /// Parse, check and compile one template file.
+    fn add(&mut self, file: &Arc<Path>, source: &str, errors: &mut InputErrors) -> Option<Template> {
+        let before = errors.0.len();
+        let err = |errors: &mut InputErrors, at: Location, m: String| errors.push(InputError::new(at, m).with_source(source));
+        let Some((front, body, body_line_offset)) = split_front_matter(source) else {
+            err(errors, Location::file_start(file), "template must start with a YAML front matter block between --- lines".into());
+            return None;
+        };
+        let raw: RawFront = match parse_yaml(file, front, 1) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(InputError { source_line: InputError::new(e.at.clone(), "").with_source(source).source_line, ..e });
+                return None;
+            }
+        };
+        let loc = |s: &serde_saphyr::Location| Location::from_yaml(file, 1, s);
+
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if !is_valid_id(&raw.key.value) || raw.key.value != stem {
+            err(errors, loc(&raw.key.referenced), format!("template key {:?} must be lowercase words joined by dashes and equal the file name {stem:?}", raw.key.value));
+        }
+        if self.templates.iter().any(|t| t.key == raw.key.value) {
+            err(errors, loc(&raw.key.referenced), format!("template key {:?} is used twice", raw.key.value));
+        }
+        let audience = match (&raw.roles, raw.shadow_program) {
+            (Some(_), true) => {
+                err(errors, loc(&raw.key.referenced), "a template applies either to roles or to the shadow program, not both".into());
+                Audience::OnRequest
+            }
+            (Some(roles), false) => Audience::Roles(
+                roles
+                    .iter()
+                    .filter_map(|r| match Role::from_id(&r.value) {
+                        Some(role) => Some(role),
+                        None => {
+                            let known: Vec<_> = Role::ALL.iter().map(|r| r.id()).collect();
+                            err(errors, loc(&r.referenced), format!("unknown role {:?} (expected one of {})", r.value, known.join(", ")));
+                            None
+                        }
+                    })
+                    .collect(),
+            ),
+            (None, true) => Audience::Shadow,
+            (None, false) => Audience::OnRequest,
+        };
+        let assign = raw
+            .assign
+            .iter()
+            .filter_map(|a| match a.value.as_str() {
+                "person" => Some(Assignee::Person),
+                "buddy" => Some(Assignee::Buddy),
+                "manager" => Some(Assignee::Manager),
+                other => {
+                    err(errors, loc(&a.referenced), format!("unknown assignee {other:?} (expected person, buddy or manager)"));
+                    None
+                }
+            })
+            .collect();
+        for l in &raw.labels {
+            if l.value.trim().is_empty() || l.value.contains(',') {
+                err(errors, loc(&l.referenced), format!("label {:?} must be non-empty and without commas", l.value));
+            }
+        }
+        if raw.stages.is_empty() {
+            err(errors, loc(&raw.key.referenced), "a template needs at least one stage".into());
+        }
+        let mut stages: Vec<Stage> = Vec::new();
+        for s in &raw.stages {
+            if !is_valid_id(&s.id.value) {
+                err(errors, loc(&s.id.referenced), format!("stage id {:?} must be lowercase words joined by dashes", s.id.value));
+            } else if stages.iter().any(|x| x.id == s.id.value) {
+                err(errors, loc(&s.id.referenced), format!("stage id {:?} is used twice", s.id.value));
+            }
+            if let Some(prev) = stages.last() {
+                if s.week.value < prev.week {
+                    err(errors, loc(&s.week.referenced), format!("stage {:?} starts in week {}, before the stage above it (week {})", s.id.value, s.week.value, prev.week));
+                }
+            }
+            if s.week.value == 0 {
+                err(errors, loc(&s.week.referenced), "weeks count from 1".into());
+            }
+            stages.push(Stage { id: s.id.value.clone(), title: s.title.value.clone(), week: s.week.value });
+        }
+
+        let body_source = check_body(file, source, body, body_line_offset, &stages, errors);
+        let title_at = loc(&raw.title.referenced);
+        if body.contains("{{{") || body.contains("{{&") || raw.title.value.contains("{{{") || raw.title.value.contains("{{&") {
+            let (line, col) = find_line_col(body, if body.contains("{{{") { "{{{" } else { "{{&" }).unwrap_or((1, 1));
+            err(errors, Location::new(file, body_line_offset + line, col), "unescaped output ({{{ }}} or {{& }}) is not allowed: roster values must stay inert".into());
+        }
+        let key = raw.key.value.clone();
+        if let Err(e) = self.registry.register_template_string(&key, &body_source) {
+            let (line, col) = e.pos().unwrap_or((1, 1));
+            err(errors, Location::new(file, body_line_offset + line, col), format!("template syntax error: {}", e.reason()));
+        }
+        if let Err(e) = self.registry.register_template_string(&title_name(&key), &raw.title.value) {
+            err(errors, title_at.clone(), format!("title template syntax error: {}", e.reason()));
+        }
+        if errors.0.len() > before {
+            return None;
+        }
+        Some(Template {
+            key,
+            file: Arc::clone(file),
+            project: raw.project.map(|p| p.value),
+            labels: raw.labels.into_iter().map(|l| l.value).collect(),
+            audience,
+            assign,
+            due_days: raw.due_days,
+            stages,
+            title_at,
+            body_line_offset,
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.key == key)
+    }
+
+    /// Render a template for one person: title and body, with every item placed in its stage.
+    pub fn render(&self, t: &Template, ctx: &TemplateContext) -> Result<Rendered, InputError> {
+        let title = self.registry.render(&title_name(&t.key), ctx).map_err(|e| {
+            InputError::new(t.title_at.clone(), format!("title of {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
+        })?;
+        let title = title.trim().to_string();
+        let mut ctx = ctx.clone();
+        ctx.template.title = title.clone();
+        if title.chars().count() > MAX_TITLE_CHARS || title.is_empty() {
+            return Err(InputError::new(
+                t.title_at.clone(),
+                format!("title of {:?} for {} renders to {} characters; GitLab takes 1 to {MAX_TITLE_CHARS}", t.key, ctx.person.username, title.chars().count()),
+            ));
+        }
+        let text = self.registry.render(&t.key, &ctx).map_err(|e| {
+            let at = Location::new(&t.file, t.body_line_offset + e.line_no.unwrap_or(1), e.column_no.unwrap_or(1));
+            InputError::new(at, format!("rendering {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
+        })?;
+        let body = parse_rendered(t, &tidy(&text));
+        Ok(Rendered { title, body })
+    }
+}
+
+fn title_name(key: &str) -> String {
+    format!("{key}#title")
+}
+
+fn reason(e: &handlebars::RenderError) -> String {
+    match e.reason() {
+        RenderErrorReason::MissingVariable(Some(v)) => format!("undefined variable {v:?}"),
+        other => other.to_string(),
+    }
+}
+
+/// Split `---\nfront\n---\nbody`; returns (front, body, number of lines before the body).
+fn split_front_matter(source: &str) -> Option<(&str, &str, usize)> {
+    let rest = source.strip_prefix("---\n").or_else(|| source.strip_prefix("---\r\n"))?;
+    let mut offset = 0;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        if line.trim_end() == "---" {
+            let front = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Some((front, body, i + 2));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn find_line_col(text: &str, needle: &str) -> Option<(usize, usize)> {
+    text.lines().enumerate().find_map(|(i, l)| l.find(needle).map(|c| (i + 1, l[..c].chars().count() + 1)))
+}
+
+/// Check the body's stage headings and item ids, and return it with every item's id written out.
+fn check_body(file: &Arc<Path>, source: &str, body: &str, offset: usize, stages: &[Stage], errors: &mut InputErrors) -> String {
+    let mut out = String::with_capacity(body.len() + 1024);
+    let mut fences = Fences::default();
+    let mut headings = 0usize;
+    let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+    let err = |errors: &mut InputErrors, line: usize, col: usize, m: String| {
+        errors.push(InputError::new(Location::new(file, offset + line, col), m).with_source(source));
+    };
+    for (i, line) in body.lines().enumerate() {
+        let n = i + 1;
+        out.push_str(line);
+        if fences.in_code(line) {
+            out.push('\n');
+            continue;
+        }
+        if let Some(h) = line.strip_prefix("## ") {
+            match stages.get(headings) {
+                Some(s) if s.title == h.trim() => {}
+                Some(s) => err(errors, n, 4, format!("stage heading {:?} does not match stage {} of the front matter, {:?}", h.trim(), headings + 1, s.title)),
+                None => err(errors, n, 4, format!("stage heading {:?} has no stage in the front matter", h.trim())),
+            }
+            headings += 1;
+        } else if line.starts_with("# ") {
+            err(errors, n, 1, "level-1 headings are not allowed; stages are level-2 (##) headings".into());
+        }
+        if let Some(task) = parse_task_line(line) {
+            if headings == 0 {
+                err(errors, n, 1, "checklist items must be inside a stage (after its ## heading)".into());
+            }
+            let id = match task.id {
+                Some(id) if is_valid_id(id) => id.to_string(),
+                Some(id) => {
+                    err(errors, n, line.find(id).unwrap_or(0) + 1, format!("item id {id:?} must be lowercase words joined by dashes"));
+                    continue;
+                }
+                None => {
+                    let id = derive_id(task.text);
+                    if id.is_empty() {
+                        err(errors, n, 1, "this item needs an explicit <!-- id: ... --> (its text gives none)".into());
+                        continue;
+                    }
+                    // Keep line numbers stable: the id goes at the end of the same line.
+                    out.push_str(" <!-- id: ");
+                    out.push_str(&id);
+                    out.push_str(" -->");
+                    id
+                }
+            };
+            if let Some(first) = ids.insert(id.clone(), n) {
+                err(errors, n, 1, format!("item id {id:?} is already used on line {}", offset + first));
+            }
+        }
+        out.push('\n');
+    }
+    if headings < stages.len() {
+        let missing: Vec<_> = stages[headings..].iter().map(|s| format!("## {}", s.title)).collect();
+        err(errors, body.lines().count().max(1), 1, format!("missing stage headings: {}", missing.join(", ")));
+    }
+    out
+}
+
+/// Trailing spaces off, runs of blank lines (left by block helpers) folded to one.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            if !blank {
+                out.push('\n');
+            }
+            blank = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+            blank = false;
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Split a rendered body into text and items, each item placed in the stage whose heading precedes it.
+fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
+    let mut fences = Fences::default();
+    let mut stage = 0usize;
+    let mut seen_heading = false;
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        if !fences.in_code(line) {
+            if let Some(h) = line.strip_prefix("## ") {
+                if let Some(i) = t.stages.iter().position(|s| s.title == h.trim()) {
+                    stage = i;
+                    seen_heading = true;
+                }
+            } else if let Some(task) = parse_task_line(line) {
+                if let (Some(id), true) = (task.id, seen_heading) {
+                    lines.push(BodyLine::Item(BodyItem {
+                        lead: task.lead.to_string(),
+                        text: task.text.to_string(),
+                        id: id.to_string(),
+                        module: task.module.map(str::to_string),
+                        stage,
+                    }));
+                    continue;
+                }
+            }
+        }
+        lines.push(BodyLine::Text(line.to_string()));
+    }
+    lines
+}
+
+/// Write a rendered body with the given marks (items without one are open).
+pub fn write_body(body: &[BodyLine], marks: &BTreeMap<String, Mark>, out: &mut String) {
+    for line in body {
+        match line {
+            BodyLine::Text(t) => out.push_str(t),
+            BodyLine::Item(i) => {
+                let mark = marks.get(&i.id).copied().unwrap_or(Mark::Open);
+                crate::checklist::write_task_line(out, &i.lead, mark, &i.text, &i.id);
+            }
+        }
+        out.push('\n');
+    }
+}
