@@ -86,12 +86,12 @@ pub fn key_username(key: &str) -> &str {
 }
 
 /// The stage reached on `today`: the override if this template has it, else the last stage whose
-/// week has begun. Before the start date there is none.
+/// week has begun since `since` (the start date, or when the paths were given). Before the start date there is none.
 pub fn stage_reached(t: &Template, person: &Person, today: NaiveDate) -> Option<usize> {
     if let Some(i) = person.stage.as_ref().and_then(|s| t.stage_index(&s.value)) {
         return Some(i);
     }
-    let days = (today - person.start_date).num_days();
+    let days = (today - person.since).num_days();
     if days < 0 {
         return None;
     }

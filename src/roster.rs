@@ -146,6 +146,8 @@ pub struct Person {
     pub role: Option<Role>,
     pub region: Option<Region>,
     pub start_date: NaiveDate,
+    /// Stage weeks count from this date: `onboarding.since` (when paths were given), else the start date.
+    pub since: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub department: String,
     pub manager: Option<Contact>,
@@ -183,6 +185,7 @@ struct RawOnboarding {
     paths: Option<Vec<Spanned<String>>>,
     stage: Option<Spanned<String>>,
     status: Option<Spanned<String>>,
+    since: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -313,6 +316,10 @@ impl Reader<'_> {
             None => None,
         };
         let status = self.status(&onboarding.as_ref().and_then(|o| o.status.clone()));
+        let since = match onboarding.as_ref().and_then(|o| o.since.as_ref()) {
+            Some(s) => self.date(s),
+            None => start_date,
+        };
         let title_at = raw.title.as_ref().map_or_else(|| self.at(&raw.name), |t| self.at(t));
         let at = self.at(&raw.name);
         let located = |s: &Spanned<String>, r: &Reader| Located { value: s.value.clone(), at: r.at(s) };
@@ -329,6 +336,7 @@ impl Reader<'_> {
             role,
             region,
             start_date: start_date?,
+            since: since?,
             end_date: None,
             department: "Support".to_string(),
             // Resolved to a username once everyone is read.
@@ -372,6 +380,7 @@ impl Reader<'_> {
             role: None,
             region: None,
             start_date: start_date?,
+            since: start_date?,
             end_date,
             department: raw.department.value,
             manager,
