@@ -10,12 +10,15 @@ use crate::cli::{Cli, Command, Format, RunArgs};
 use crate::config::Config;
 use crate::desired::{self, Desired};
 use crate::error::{InputError, InputErrors, Location};
+use crate::gitlab::{Gitlab, Token};
 use crate::input::parse_date;
 use crate::plan::{self, Action, Settings};
 use crate::report::{self, Outcome, Summary};
 use crate::roster::{self, Roster};
 use crate::selection::{Selection, Shard};
+use crate::sync;
 use crate::template::TemplateSet;
+use crate::{ci, progress};
 
 /// Exit statuses: 0 all done, 1 some people or issues failed, 2 invalid input or no access.
 pub const EXIT_FAILURES: u8 = 1;
@@ -38,10 +41,10 @@ pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
         None => Vec::new(),
     };
     let templates = TemplateSet::load(&config.templates, &mut errors);
-    let roster = roster::assemble(team, shadow, &mut errors);
-    if roster.people.is_empty() && errors.is_empty() {
+    if team.is_empty() && errors.is_empty() {
         errors.push(InputError::new(Location::file_start(&config.roster), "the roster has nobody in it"));
     }
+    let roster = roster::assemble(team, shadow, &mut errors);
     errors.into_result(Inputs { config, roster, templates })
 }
 
@@ -168,6 +171,9 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let mut summary = Summary { today: prepared.today.to_string(), offline: true, ..Summary::default() };
     summary.count(&rows);
     print_report(args.format, &rows, &summary, false);
+    if let Err(e) = write_reports(args, &rows, &summary) {
+        eprintln!("onboarder: {e:#}");
+    }
     ExitCode::SUCCESS
 }
 
@@ -199,12 +205,126 @@ pub fn write_previews(args: &RunArgs, actions: &[Action], desired: &Desired) -> 
     Ok(())
 }
 
-fn online_plan(_inputs: &Inputs, _args: &RunArgs, _prepared: &Prepared) -> ExitCode {
-    eprintln!("onboarder: reading GitLab is not built yet");
-    ExitCode::from(EXIT_INPUT)
+/// How far a run against GitLab goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plan,
+    DryRun,
+    Sync,
 }
 
-fn sync_command(_inputs: &Inputs, _args: &RunArgs, _dry_run: bool) -> ExitCode {
-    eprintln!("onboarder: sync is not built yet");
-    ExitCode::from(EXIT_INPUT)
+fn online_plan(inputs: &Inputs, args: &RunArgs, prepared: &Prepared) -> ExitCode {
+    online(inputs, args, prepared, Mode::Plan)
+}
+
+fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool) -> ExitCode {
+    let prepared = match prepare(inputs, args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    online(inputs, args, &prepared, if dry_run { Mode::DryRun } else { Mode::Sync })
+}
+
+/// GitLab's address: `GITLAB_URL`, else `CI_SERVER_URL`, else the config's `gitlab.url`.
+fn gitlab_url(config: &Config) -> Option<String> {
+    ["GITLAB_URL", "CI_SERVER_URL"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .or_else(|| config.gitlab.url.clone())
+}
+
+fn online(inputs: &Inputs, args: &RunArgs, prepared: &Prepared, mode: Mode) -> ExitCode {
+    let Some(url) = gitlab_url(&inputs.config) else {
+        eprintln!("onboarder: no GitLab URL: set GITLAB_URL or gitlab.url in {}", inputs.config.file.display());
+        return ExitCode::from(EXIT_INPUT);
+    };
+    let token = match std::env::var("GITLAB_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => Token::new(t.trim().to_string()),
+        _ => {
+            eprintln!("onboarder: GITLAB_TOKEN is not set; sync needs a project access token with the api scope");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("onboarder: cannot start: {e}");
+            return ExitCode::from(EXIT_FAILURES);
+        }
+    };
+    runtime.block_on(online_async(inputs, args, prepared, mode, &url, &token))
+}
+
+async fn online_async(
+    inputs: &Inputs,
+    args: &RunArgs,
+    prepared: &Prepared,
+    mode: Mode,
+    url: &str,
+    token: &Token,
+) -> ExitCode {
+    let config = &inputs.config;
+    let selected = |u: &str| prepared.selection.contains(u);
+    let settings = settings(config, &selected);
+    let section = ci::Section::start("read", "Reading the managed issues from GitLab");
+    let gl = match Gitlab::connect(url, token, config.gitlab.accept_invalid_certs, &config.sync).await {
+        Ok(gl) => gl,
+        Err(e) => {
+            eprintln!("onboarder: cannot use GitLab at {url}: {e}; nothing was written");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    let observed = match sync::observe(&gl, config, &prepared.desired, &settings).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("onboarder: cannot read the issues: {e}; nothing was written");
+            return ExitCode::from(if e.is_fatal() { EXIT_INPUT } else { EXIT_FAILURES });
+        }
+    };
+    drop(section);
+    let actions = plan::plan(&prepared.desired, &observed, &settings);
+    if let Err(e) = write_previews(args, &actions, &prepared.desired) {
+        eprintln!("onboarder: {e:#}");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let mut summary = Summary { today: prepared.today.to_string(), dry_run: mode != Mode::Sync, ..Summary::default() };
+    let (rows, fatal) = if mode == Mode::Sync {
+        let section = ci::Section::start("write", "Writing to GitLab");
+        let writes = actions.iter().filter(|a| a.writes()).count() as u64;
+        let bar = progress::Bar::new(writes);
+        let done = sync::execute(&gl, config, &prepared.desired, actions, &settings, &|a, o| bar.step(a, o)).await;
+        bar.finish();
+        drop(section);
+        (done.rows, done.fatal)
+    } else {
+        (actions.into_iter().map(|a| (a, None)).collect(), None)
+    };
+    summary.requests = Some(gl.counts());
+    summary.count(&rows);
+    print_report(args.format, &rows, &summary, mode == Mode::DryRun);
+    if let Err(e) = write_reports(args, &rows, &summary) {
+        eprintln!("onboarder: {e:#}");
+    }
+    if let Some(e) = fatal {
+        eprintln!("onboarder: stopped: {e}");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    if summary.failed > 0 {
+        eprintln!("onboarder: {} issue(s) failed; everyone else is done; the next run retries them", summary.failed);
+        return ExitCode::from(EXIT_FAILURES);
+    }
+    ExitCode::SUCCESS
+}
+
+fn write_reports(args: &RunArgs, rows: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow::Result<()> {
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report::junit(rows, summary)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.summary_md {
+        std::fs::write(path, report::markdown(rows, summary))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }

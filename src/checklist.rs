@@ -99,7 +99,9 @@ fn split_comments(s: &str) -> (&str, Option<&str>, Option<&str>) {
 
 /// Is `id` a well-formed item id: lowercase words joined by single dashes?
 pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    !id.is_empty()
+        && id.len() <= 64
+        && id.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// An id derived from an item's text: its first words, lowercased and joined by dashes.
@@ -187,9 +189,15 @@ mod tests {
     #[test]
     fn task_lines() {
         let t = parse_task_line("- [ ] Read the handbook <!-- id: read-handbook -->").unwrap();
-        assert_eq!((t.lead, t.mark, t.text, t.id, t.module), ("- ", Mark::Open, "Read the handbook", Some("read-handbook"), None));
+        assert_eq!(
+            (t.lead, t.mark, t.text, t.id, t.module),
+            ("- ", Mark::Open, "Read the handbook", Some("read-handbook"), None)
+        );
         let t = parse_task_line("  1. [X] Done <!-- id: a --> <!-- module: GitLab-com SaaS Basics -->").unwrap();
-        assert_eq!((t.lead, t.mark, t.text, t.id, t.module), ("  1. ", Mark::Done, "Done", Some("a"), Some("GitLab-com SaaS Basics")));
+        assert_eq!(
+            (t.lead, t.mark, t.text, t.id, t.module),
+            ("  1. ", Mark::Done, "Done", Some("a"), Some("GitLab-com SaaS Basics"))
+        );
         let t = parse_task_line("* [~] n/a").unwrap();
         assert_eq!((t.mark, t.text, t.id), (Mark::Skipped, "n/a", None));
         assert_eq!(parse_task_line("+ [x]").map(|t| t.mark), Some(Mark::Done));
@@ -201,7 +209,10 @@ mod tests {
 
     #[test]
     fn derived_ids() {
-        assert_eq!(derive_id("You understand GitLab's mission, vision, values"), "you-understand-gitlab-s-mission-vision-values");
+        assert_eq!(
+            derive_id("You understand GitLab's mission, vision, values"),
+            "you-understand-gitlab-s-mission-vision-values"
+        );
         assert_eq!(derive_id("Read the [handbook](https://example.com/a-b) now"), "read-the-handbook-now");
         assert_eq!(derive_id("a ".repeat(40).as_str()).len(), 47);
         assert_eq!(derive_id("!!!"), "");

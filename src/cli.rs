@@ -57,6 +57,14 @@ pub struct RunArgs {
     /// Also write each issue as it would be to DIR/<username>--<template>.md.
     #[arg(long, value_name = "DIR")]
     pub preview_dir: Option<PathBuf>,
+
+    /// Also write a JUnit report (one test case per person and template) for GitLab CI.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write a Markdown summary of the run.
+    #[arg(long, value_name = "FILE")]
+    pub summary_md: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -152,7 +152,9 @@ impl Config {
             roster: existing(&s.roster, "shadow_program.roster", false, &mut err),
             project: s.project.as_ref().map_or(DEFAULT_SHADOW_PROJECT.to_string(), |p| p.value.clone()),
         });
-        for p in std::iter::once(&raw.gitlab.project).chain(raw.shadow_program.as_ref().and_then(|s| s.project.as_ref())) {
+        for p in
+            std::iter::once(&raw.gitlab.project).chain(raw.shadow_program.as_ref().and_then(|s| s.project.as_ref()))
+        {
             if !is_project_path(&p.value) {
                 err(loc(p), format!("project {:?} is not a full project path like group/project", p.value));
             }
@@ -164,21 +166,23 @@ impl Config {
                 None
             }
         });
-        let label = |s: &Option<Spanned<String>>, default: &str, what: &str, err: &mut dyn FnMut(Location, String)| {
-            match s {
+        let label =
+            |s: &Option<Spanned<String>>, default: &str, what: &str, err: &mut dyn FnMut(Location, String)| match s {
                 Some(s) if s.value.trim().is_empty() || s.value.contains(',') => {
                     err(loc(s), format!("{what} {:?} must be a non-empty label name without commas", s.value));
                     default.to_string()
                 }
                 Some(s) => s.value.clone(),
                 None => default.to_string(),
-            }
-        };
+            };
         let marker_label = label(&raw.marker_label, "onboarder", "marker_label", &mut err);
         let stage_label_prefix = label(&raw.stage_label_prefix, "onboarding-stage", "stage_label_prefix", &mut err);
         let concurrency = match &raw.concurrency {
             Some(c) if c.value == 0 || c.value > 64 => {
-                err(Location::from_yaml(&file, 0, &c.referenced), format!("concurrency {} must be between 1 and 64", c.value));
+                err(
+                    Location::from_yaml(&file, 0, &c.referenced),
+                    format!("concurrency {} must be between 1 and 64", c.value),
+                );
                 4
             }
             Some(c) => c.value,
@@ -207,7 +211,9 @@ impl Config {
             shadow,
             sync: SyncSettings {
                 concurrency,
-                request_timeout: Duration::from_secs_f64(raw.request_timeout_seconds.filter(|t| *t > 0.0).unwrap_or(30.0)),
+                request_timeout: Duration::from_secs_f64(
+                    raw.request_timeout_seconds.filter(|t| *t > 0.0).unwrap_or(30.0),
+                ),
                 max_retries: raw.max_retries.unwrap_or(4),
                 limits,
                 close_completed: raw.close_completed,

@@ -133,11 +133,19 @@ fn marker_key(line: &str) -> Option<String> {
 }
 
 /// Write the managed region: markers, the rendered body with its marks, kept items, state.
-pub fn region(key: &str, body: &[BodyLine], marks: &BTreeMap<String, Mark>, kept: &[LiveItem], state: &State) -> String {
+pub fn region(
+    key: &str,
+    body: &[BodyLine],
+    marks: &BTreeMap<String, Mark>,
+    kept: &[LiveItem],
+    state: &State,
+) -> String {
     let mut out = String::with_capacity(4096);
     out.push_str(BEGIN);
     out.push_str(key);
-    out.push_str(": onboarder keeps this part up to date. Tick boxes freely; write your own notes below the end marker. -->\n");
+    out.push_str(
+        ": onboarder keeps this part up to date. Tick boxes freely; write your own notes below the end marker. -->\n",
+    );
     write_body(body, marks, &mut out);
     if !kept.is_empty() {
         out.push('\n');
@@ -197,11 +205,48 @@ pub fn with_state(description: &str, state: &State) -> String {
 
 /// Quick-action commands GitLab runs from a description and removes from the stored text.
 const QUICK_ACTIONS: &[&str] = &[
-    "approve", "assign", "assign_reviewer", "award", "cc", "clear_health_status", "clear_weight", "close",
-    "confidential", "copy_metadata", "done", "draft", "due", "duplicate", "epic", "estimate", "health_status",
-    "iteration", "label", "lock", "milestone", "move", "parent_epic", "promote", "reassign", "relabel",
-    "relate", "remove_due_date", "remove_estimate", "remove_milestone", "remove_parent_epic", "remove_time_spent",
-    "reopen", "spend", "subscribe", "timeline", "title", "todo", "unassign", "unlabel", "unlock", "unsubscribe",
+    "approve",
+    "assign",
+    "assign_reviewer",
+    "award",
+    "cc",
+    "clear_health_status",
+    "clear_weight",
+    "close",
+    "confidential",
+    "copy_metadata",
+    "done",
+    "draft",
+    "due",
+    "duplicate",
+    "epic",
+    "estimate",
+    "health_status",
+    "iteration",
+    "label",
+    "lock",
+    "milestone",
+    "move",
+    "parent_epic",
+    "promote",
+    "reassign",
+    "relabel",
+    "relate",
+    "remove_due_date",
+    "remove_estimate",
+    "remove_milestone",
+    "remove_parent_epic",
+    "remove_time_spent",
+    "reopen",
+    "spend",
+    "subscribe",
+    "timeline",
+    "title",
+    "todo",
+    "unassign",
+    "unlabel",
+    "unlock",
+    "unsubscribe",
     "weight",
 ];
 

@@ -10,8 +10,8 @@ use crate::config::Config;
 use crate::error::{InputError, InputErrors};
 use crate::roster::{Person, Program, Roster, Status};
 use crate::template::{
-    Assignee, Audience, BodyLine, MAX_DESCRIPTION_BYTES, BuddyContext, ContactContext, PersonContext, Template, TemplateContext,
-    TemplateInfo, TemplateSet,
+    Assignee, Audience, BodyLine, BuddyContext, ContactContext, PersonContext, Template, TemplateContext, TemplateInfo,
+    TemplateSet, MAX_DESCRIPTION_BYTES,
 };
 
 /// The stage a person has reached in one path.
@@ -124,10 +124,12 @@ fn templates_for<'t>(set: &'t TemplateSet, p: &Person, errors: &mut InputErrors)
         let mut chosen = Vec::new();
         for path in paths {
             match set.get(&path.value) {
-                Some(t) if t.audience == Audience::Shadow && p.program == Program::Team => errors.push(InputError::new(
-                    path.at.clone(),
-                    format!("path {:?} is the shadow program's, not a team member's", path.value),
-                )),
+                Some(t) if t.audience == Audience::Shadow && p.program == Program::Team => {
+                    errors.push(InputError::new(
+                        path.at.clone(),
+                        format!("path {:?} is the shadow program's, not a team member's", path.value),
+                    ))
+                }
                 Some(t) => chosen.push(t),
                 None => {
                     let known: Vec<_> = set.templates.iter().map(|t| t.key.as_str()).collect();
@@ -190,13 +192,19 @@ pub fn compute(
         roster.people.iter().filter_map(|p| p.gitlab_id.map(|id| (p.username.to_lowercase(), id))).collect();
     for p in &roster.people {
         let standing = standing(config, p, today);
-        let chosen = if standing == Standing::OutOfScope { Vec::new() } else { templates_for(templates, p, &mut errors) };
+        let chosen =
+            if standing == Standing::OutOfScope { Vec::new() } else { templates_for(templates, p, &mut errors) };
         if let Some(stage) = &p.stage {
             if standing != Standing::OutOfScope && !chosen.iter().any(|t| t.stage_index(&stage.value).is_some()) {
-                let known: BTreeSet<&str> = chosen.iter().flat_map(|t| t.stages.iter().map(|s| s.id.as_str())).collect();
+                let known: BTreeSet<&str> =
+                    chosen.iter().flat_map(|t| t.stages.iter().map(|s| s.id.as_str())).collect();
                 errors.push(InputError::new(
                     stage.at.clone(),
-                    format!("unknown stage {:?} (stages of this person's paths: {})", stage.value, known.into_iter().collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "unknown stage {:?} (stages of this person's paths: {})",
+                        stage.value,
+                        known.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
                 ));
             }
         }
@@ -229,7 +237,10 @@ fn desired_issue(
     if size > MAX_DESCRIPTION_BYTES {
         return Err(InputError::new(
             crate::error::Location::file_start(&t.file),
-            format!("{:?} renders a description of {size} bytes for {}; GitLab takes at most {MAX_DESCRIPTION_BYTES}", t.key, p.username),
+            format!(
+                "{:?} renders a description of {size} bytes for {}; GitLab takes at most {MAX_DESCRIPTION_BYTES}",
+                t.key, p.username
+            ),
         ));
     }
     let reached = stage_reached(t, p, today);
@@ -262,7 +273,8 @@ fn desired_issue(
             }
         }
     }
-    let known_user_ids = assignees.iter().filter_map(|u| ids.get(&u.to_lowercase()).map(|id| (u.to_lowercase(), *id))).collect();
+    let known_user_ids =
+        assignees.iter().filter_map(|u| ids.get(&u.to_lowercase()).map(|id| (u.to_lowercase(), *id))).collect();
     let mut notify = vec![p.username.clone()];
     notify.extend(p.buddy.clone());
     Ok(DesiredIssue {

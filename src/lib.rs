@@ -5,16 +5,20 @@
 
 pub mod app;
 pub mod checklist;
+pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod description;
 pub mod desired;
 pub mod error;
 pub mod escape;
+pub mod gitlab;
 pub mod input;
 pub mod merge;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod roster;
 pub mod selection;
+pub mod sync;
 pub mod template;

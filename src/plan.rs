@@ -218,7 +218,8 @@ pub fn create(d: &DesiredIssue) -> Action {
         assignees: d.assignees.clone(),
         due_date: d.due_date,
     });
-    a.changes = d.marks.iter().filter(|(_, m)| **m == Mark::Done).map(|(id, m)| change(d, id, None, Some(*m))).collect();
+    a.changes =
+        d.marks.iter().filter(|(_, m)| **m == Mark::Done).map(|(id, m)| change(d, id, None, Some(*m))).collect();
     a
 }
 
@@ -240,7 +241,11 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings) -> Action {
     let base = Action::for_desired(Kind::Unchanged, d).observed(o);
     if !o.open {
         let by_us = live.state.as_ref().is_some_and(|st| st.closed);
-        return if by_us { base } else { Action { kind: Kind::Skip, ..base }.because("closed by a person; left closed") };
+        return if by_us {
+            base
+        } else {
+            Action { kind: Kind::Skip, ..base }.because("closed by a person; left closed")
+        };
     }
     let asserted = live.state.as_ref().map(State::asserted_marks);
     let current: Vec<(String, Mark)> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
@@ -361,7 +366,9 @@ pub fn retire(key: &str, o: &Observed, reason: &str) -> Action {
     Action {
         kind: Kind::Close,
         edit: Some(edit),
-        note: Some(format!("Closing this issue: {reason}. onboarder will not reopen it; reopen it yourself if it is still needed.")),
+        note: Some(format!(
+            "Closing this issue: {reason}. onboarder will not reopen it; reopen it yourself if it is still needed."
+        )),
         ..base
     }
     .because(reason)
@@ -411,8 +418,11 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings) -> Vec<Actio
             (None, [o]) => retire(key, o, "this person is no longer in the roster"),
             (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason),
             (Some(Standing::Paused), [o]) => Action::for_observed(Kind::Skip, key, o).because("paused; left as it is"),
-            (Some(Standing::OutOfScope), [o]) => Action::for_observed(Kind::Skip, key, o).because("person is out of scope (started before started_after)"),
-            (Some(Standing::Active), [o]) => Action::for_observed(Kind::Skip, key, o).because("not one of this person's paths any more; left alone"),
+            (Some(Standing::OutOfScope), [o]) => Action::for_observed(Kind::Skip, key, o)
+                .because("person is out of scope (started before started_after)"),
+            (Some(Standing::Active), [o]) => {
+                Action::for_observed(Kind::Skip, key, o).because("not one of this person's paths any more; left alone")
+            }
             (_, []) => continue,
         };
         actions.push(action);

@@ -62,14 +62,21 @@ impl Summary {
     }
 
     pub fn line(&self) -> String {
-        let (create, update, close) =
-            if self.dry_run || self.offline { ("would create", "update", "close") } else { ("created", "updated", "closed") };
+        let (create, update, close) = if self.dry_run || self.offline {
+            ("would create", "update", "close")
+        } else {
+            ("created", "updated", "closed")
+        };
         let mut s = format!(
             "{create} {}, {update} {}, {close} {}; {} unchanged, {} skipped, {} conflicts, {} failed",
             self.create, self.update, self.close, self.unchanged, self.skip, self.conflict, self.failed
         );
         if let Some(r) = &self.requests {
-            let _ = write!(s, "; {} API requests ({} GET, {} POST, {} PUT, {} retried, {} rate-limited)", r.total, r.get, r.post, r.put, r.retries, r.rate_limited);
+            let _ = write!(
+                s,
+                "; {} API requests ({} GET, {} POST, {} PUT, {} retried, {} rate-limited)",
+                r.total, r.get, r.post, r.put, r.retries, r.rate_limited
+            );
         }
         s
     }
@@ -155,20 +162,38 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
         }
         let _ = writeln!(out, "          checked    {} of {}", a.checked, a.total);
         let _ = writeln!(out, "          labels     {}", a.labels.join(", "));
-        let _ = writeln!(out, "          assignees  {}", if a.assignees.is_empty() { "-".into() } else { a.assignees.join(", ") });
+        let _ = writeln!(
+            out,
+            "          assignees  {}",
+            if a.assignees.is_empty() { "-".into() } else { a.assignees.join(", ") }
+        );
         let _ = writeln!(out, "          due        {}", a.due_date.map_or("-".to_string(), |d| d.to_string()));
         if let Some(r) = &a.reason {
             let _ = writeln!(out, "          reason     {r}");
         }
         if let Some(edit) = &a.edit {
             let mut fields = Vec::new();
-            if edit.title.is_some() { fields.push("title".to_string()); }
-            if edit.description.is_some() { fields.push("description".to_string()); }
-            if !edit.add_labels.is_empty() { fields.push(format!("+labels {}", edit.add_labels.join(","))); }
-            if !edit.remove_labels.is_empty() { fields.push(format!("-labels {}", edit.remove_labels.join(","))); }
-            if edit.assignees.is_some() { fields.push("assignees".to_string()); }
-            if edit.due_date.is_some() { fields.push("due date".to_string()); }
-            if edit.close { fields.push("close".to_string()); }
+            if edit.title.is_some() {
+                fields.push("title".to_string());
+            }
+            if edit.description.is_some() {
+                fields.push("description".to_string());
+            }
+            if !edit.add_labels.is_empty() {
+                fields.push(format!("+labels {}", edit.add_labels.join(",")));
+            }
+            if !edit.remove_labels.is_empty() {
+                fields.push(format!("-labels {}", edit.remove_labels.join(",")));
+            }
+            if edit.assignees.is_some() {
+                fields.push("assignees".to_string());
+            }
+            if edit.due_date.is_some() {
+                fields.push("due date".to_string());
+            }
+            if edit.close {
+                fields.push("close".to_string());
+            }
             let _ = writeln!(out, "          changes    {}", fields.join("; "));
         }
         if a.note.is_some() {
@@ -184,5 +209,59 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
     }
     out.push_str(&summary.line());
     out.push('\n');
+    out
+}
+
+/// A JUnit report: one test case per person and template, failures shown in GitLab's UI.
+pub fn junit(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow::Result<String> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("onboarder");
+    for (a, o) in actions {
+        let status = match o {
+            Some(o) if o.status == "failed" => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(o.error.clone().unwrap_or_default());
+                s
+            }
+            _ if a.kind == Kind::Conflict => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(a.reason.clone().unwrap_or_default());
+                s
+            }
+            _ => TestCaseStatus::success(),
+        };
+        let mut case = TestCase::new(format!("{} · {}", a.username, a.template), status);
+        case.set_classname(a.kind.name());
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new(format!("onboarder {}", summary.today));
+    report.add_test_suite(suite);
+    Ok(report.to_string()?)
+}
+
+/// A Markdown summary: the counts, then a row per issue that was written or failed.
+pub fn markdown(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String {
+    let mut out = format!("# onboarder, {}\n\n{}\n\n", summary.today, summary.line());
+    out.push_str("| action | person | template | issue | stage | checked | outcome |\n|---|---|---|---|---|---|---|\n");
+    for (a, o) in actions.iter().filter(|(a, o)| a.writes() || o.is_some() || a.kind == Kind::Conflict) {
+        let issue = match (&a.web_url, a.iid) {
+            (Some(url), Some(iid)) if !url.is_empty() => format!("[#{iid}]({url})"),
+            (_, Some(iid)) => format!("#{iid}"),
+            _ => "new".into(),
+        };
+        let outcome =
+            o.as_ref().map_or("planned".to_string(), |o| o.error.clone().unwrap_or_else(|| o.status.to_string()));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {issue} | {} | {}/{} | {} |",
+            a.kind.name(),
+            crate::escape::inert(&a.username),
+            a.template,
+            a.stage.as_deref().unwrap_or("-"),
+            a.checked,
+            a.total,
+            crate::escape::inert(&outcome)
+        );
+    }
     out
 }

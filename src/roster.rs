@@ -292,7 +292,10 @@ impl Reader<'_> {
                 Some(region) => Some(region),
                 None => {
                     let at = self.at(r);
-                    self.error(at, format!("unknown region {:?} (expected AMER-W, AMER-C, AMER-E, AMER, APAC or EMEA)", r.value));
+                    self.error(
+                        at,
+                        format!("unknown region {:?} (expected AMER-W, AMER-C, AMER-E, AMER, APAC or EMEA)", r.value),
+                    );
                     None
                 }
             },
@@ -323,7 +326,8 @@ impl Reader<'_> {
         let title_at = raw.title.as_ref().map_or_else(|| self.at(&raw.name), |t| self.at(t));
         let at = self.at(&raw.name);
         let located = |s: &Spanned<String>, r: &Reader| Located { value: s.value.clone(), at: r.at(s) };
-        let paths = onboarding.as_ref().and_then(|o| o.paths.as_ref()).map(|ps| ps.iter().map(|p| located(p, self)).collect());
+        let paths =
+            onboarding.as_ref().and_then(|o| o.paths.as_ref()).map(|ps| ps.iter().map(|p| located(p, self)).collect());
         let stage = onboarding.as_ref().and_then(|o| o.stage.as_ref()).map(|s| located(s, self));
         if self.errors.0.len() > errors_before {
             return None;
@@ -340,7 +344,11 @@ impl Reader<'_> {
             end_date: None,
             department: "Support".to_string(),
             // Resolved to a username once everyone is read.
-            manager: raw.reports_to.as_ref().map(|r| Contact { name: Some(r.value.clone()), username: None, at: Some(self.at(r)) }),
+            manager: raw.reports_to.as_ref().map(|r| Contact {
+                name: Some(r.value.clone()),
+                username: None,
+                at: Some(self.at(r)),
+            }),
             buddy,
             modules: raw.modules.into_iter().collect(),
             paths,
@@ -358,7 +366,9 @@ impl Reader<'_> {
         let start_date = self.date(&raw.start_date);
         let end_date = self.date(&raw.end_date);
         let manager = match &raw.manager {
-            Some(m) => self.username(m, "manager").map(|u| Contact { name: None, username: Some(u), at: Some(self.at(m)) }),
+            Some(m) => {
+                self.username(m, "manager").map(|u| Contact { name: None, username: Some(u), at: Some(self.at(m)) })
+            }
             None => None,
         };
         if let (Some(s), Some(e)) = (start_date, end_date) {
@@ -483,8 +493,7 @@ fn yaml_files_in(dir: &Arc<Path>) -> Result<Vec<Arc<Path>>, InputError> {
 /// Put the team and the shadow participants together: unique usernames, managers resolved.
 pub fn assemble(team: Vec<Person>, shadow: Vec<Person>, errors: &mut InputErrors) -> Roster {
     let mut roster = Roster::default();
-    let by_name: BTreeMap<String, String> =
-        team.iter().map(|p| (p.name.to_lowercase(), p.username.clone())).collect();
+    let by_name: BTreeMap<String, String> = team.iter().map(|p| (p.name.to_lowercase(), p.username.clone())).collect();
     let mut seen: BTreeMap<String, Location> = BTreeMap::new();
     for mut person in team.into_iter().chain(shadow) {
         let key = person.username.to_lowercase();

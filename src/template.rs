@@ -177,7 +177,13 @@ struct RawFront {
 }
 
 /// `{{mention username}}`: the one way a template may notify someone, for a valid username only.
-fn mention_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
+fn mention_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
     let value = h.param(0).map(|p| p.value().clone()).unwrap_or_default();
     let username = value.as_str().unwrap_or_default();
     if !is_valid_username(username) || username.eq_ignore_ascii_case("all") {
@@ -206,7 +212,8 @@ impl TemplateSet {
                 .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("md"))
                 .collect(),
             Err(e) => {
-                errors.push(InputError::new(Location::file_start(dir), format!("cannot read templates directory: {e}")));
+                errors
+                    .push(InputError::new(Location::file_start(dir), format!("cannot read templates directory: {e}")));
                 return set;
             }
         };
@@ -231,15 +238,23 @@ impl TemplateSet {
     /// Parse, check and compile one template file.
     fn add(&mut self, file: &Arc<Path>, source: &str, errors: &mut InputErrors) -> Option<Template> {
         let before = errors.0.len();
-        let err = |errors: &mut InputErrors, at: Location, m: String| errors.push(InputError::new(at, m).with_source(source));
+        let err =
+            |errors: &mut InputErrors, at: Location, m: String| errors.push(InputError::new(at, m).with_source(source));
         let Some((front, body, body_line_offset)) = split_front_matter(source) else {
-            err(errors, Location::file_start(file), "template must start with a YAML front matter block between --- lines".into());
+            err(
+                errors,
+                Location::file_start(file),
+                "template must start with a YAML front matter block between --- lines".into(),
+            );
             return None;
         };
         let raw: RawFront = match parse_yaml(file, front, 1) {
             Ok(r) => r,
             Err(e) => {
-                errors.push(InputError { source_line: InputError::new(e.at.clone(), "").with_source(source).source_line, ..e });
+                errors.push(InputError {
+                    source_line: InputError::new(e.at.clone(), "").with_source(source).source_line,
+                    ..e
+                });
                 return None;
             }
         };
@@ -247,14 +262,25 @@ impl TemplateSet {
 
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         if !is_valid_id(&raw.key.value) || raw.key.value != stem {
-            err(errors, loc(&raw.key.referenced), format!("template key {:?} must be lowercase words joined by dashes and equal the file name {stem:?}", raw.key.value));
+            err(
+                errors,
+                loc(&raw.key.referenced),
+                format!(
+                    "template key {:?} must be lowercase words joined by dashes and equal the file name {stem:?}",
+                    raw.key.value
+                ),
+            );
         }
         if self.templates.iter().any(|t| t.key == raw.key.value) {
             err(errors, loc(&raw.key.referenced), format!("template key {:?} is used twice", raw.key.value));
         }
         let audience = match (&raw.roles, raw.shadow_program) {
             (Some(_), true) => {
-                err(errors, loc(&raw.key.referenced), "a template applies either to roles or to the shadow program, not both".into());
+                err(
+                    errors,
+                    loc(&raw.key.referenced),
+                    "a template applies either to roles or to the shadow program, not both".into(),
+                );
                 Audience::OnRequest
             }
             (Some(roles), false) => Audience::Roles(
@@ -264,7 +290,11 @@ impl TemplateSet {
                         Some(role) => Some(role),
                         None => {
                             let known: Vec<_> = Role::ALL.iter().map(|r| r.id()).collect();
-                            err(errors, loc(&r.referenced), format!("unknown role {:?} (expected one of {})", r.value, known.join(", ")));
+                            err(
+                                errors,
+                                loc(&r.referenced),
+                                format!("unknown role {:?} (expected one of {})", r.value, known.join(", ")),
+                            );
                             None
                         }
                     })
@@ -281,7 +311,11 @@ impl TemplateSet {
                 "buddy" => Some(Assignee::Buddy),
                 "manager" => Some(Assignee::Manager),
                 other => {
-                    err(errors, loc(&a.referenced), format!("unknown assignee {other:?} (expected person, buddy or manager)"));
+                    err(
+                        errors,
+                        loc(&a.referenced),
+                        format!("unknown assignee {other:?} (expected person, buddy or manager)"),
+                    );
                     None
                 }
             })
@@ -297,13 +331,24 @@ impl TemplateSet {
         let mut stages: Vec<Stage> = Vec::new();
         for s in &raw.stages {
             if !is_valid_id(&s.id.value) {
-                err(errors, loc(&s.id.referenced), format!("stage id {:?} must be lowercase words joined by dashes", s.id.value));
+                err(
+                    errors,
+                    loc(&s.id.referenced),
+                    format!("stage id {:?} must be lowercase words joined by dashes", s.id.value),
+                );
             } else if stages.iter().any(|x| x.id == s.id.value) {
                 err(errors, loc(&s.id.referenced), format!("stage id {:?} is used twice", s.id.value));
             }
             if let Some(prev) = stages.last() {
                 if s.week.value < prev.week {
-                    err(errors, loc(&s.week.referenced), format!("stage {:?} starts in week {}, before the stage above it (week {})", s.id.value, s.week.value, prev.week));
+                    err(
+                        errors,
+                        loc(&s.week.referenced),
+                        format!(
+                            "stage {:?} starts in week {}, before the stage above it (week {})",
+                            s.id.value, s.week.value, prev.week
+                        ),
+                    );
                 }
             }
             if s.week.value == 0 {
@@ -314,14 +359,26 @@ impl TemplateSet {
 
         let body_source = check_body(file, source, body, body_line_offset, &stages, errors);
         let title_at = loc(&raw.title.referenced);
-        if body.contains("{{{") || body.contains("{{&") || raw.title.value.contains("{{{") || raw.title.value.contains("{{&") {
+        if body.contains("{{{")
+            || body.contains("{{&")
+            || raw.title.value.contains("{{{")
+            || raw.title.value.contains("{{&")
+        {
             let (line, col) = find_line_col(body, if body.contains("{{{") { "{{{" } else { "{{&" }).unwrap_or((1, 1));
-            err(errors, Location::new(file, body_line_offset + line, col), "unescaped output ({{{ }}} or {{& }}) is not allowed: roster values must stay inert".into());
+            err(
+                errors,
+                Location::new(file, body_line_offset + line, col),
+                "unescaped output ({{{ }}} or {{& }}) is not allowed: roster values must stay inert".into(),
+            );
         }
         let key = raw.key.value.clone();
         if let Err(e) = self.registry.register_template_string(&key, &body_source) {
             let (line, col) = e.pos().unwrap_or((1, 1));
-            err(errors, Location::new(file, body_line_offset + line, col), format!("template syntax error: {}", e.reason()));
+            err(
+                errors,
+                Location::new(file, body_line_offset + line, col),
+                format!("template syntax error: {}", e.reason()),
+            );
         }
         if let Err(e) = self.registry.register_template_string(&title_name(&key), &raw.title.value) {
             err(errors, title_at.clone(), format!("title template syntax error: {}", e.reason()));
@@ -350,7 +407,10 @@ impl TemplateSet {
     /// Render a template for one person: title and body, with every item placed in its stage.
     pub fn render(&self, t: &Template, ctx: &TemplateContext) -> Result<Rendered, InputError> {
         let title = self.registry.render(&title_name(&t.key), ctx).map_err(|e| {
-            InputError::new(t.title_at.clone(), format!("title of {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
+            InputError::new(
+                t.title_at.clone(),
+                format!("title of {:?} for {}: {}", t.key, ctx.person.username, reason(&e)),
+            )
         })?;
         let title = title.trim().to_string();
         let mut ctx = ctx.clone();
@@ -358,7 +418,12 @@ impl TemplateSet {
         if title.chars().count() > MAX_TITLE_CHARS || title.is_empty() {
             return Err(InputError::new(
                 t.title_at.clone(),
-                format!("title of {:?} for {} renders to {} characters; GitLab takes 1 to {MAX_TITLE_CHARS}", t.key, ctx.person.username, title.chars().count()),
+                format!(
+                    "title of {:?} for {} renders to {} characters; GitLab takes 1 to {MAX_TITLE_CHARS}",
+                    t.key,
+                    ctx.person.username,
+                    title.chars().count()
+                ),
             ));
         }
         let text = self.registry.render(&t.key, &ctx).map_err(|e| {
@@ -401,7 +466,14 @@ fn find_line_col(text: &str, needle: &str) -> Option<(usize, usize)> {
 }
 
 /// Check the body's stage headings and item ids, and return it with every item's id written out.
-fn check_body(file: &Arc<Path>, source: &str, body: &str, offset: usize, stages: &[Stage], errors: &mut InputErrors) -> String {
+fn check_body(
+    file: &Arc<Path>,
+    source: &str,
+    body: &str,
+    offset: usize,
+    stages: &[Stage],
+    errors: &mut InputErrors,
+) -> String {
     let mut out = String::with_capacity(body.len() + 1024);
     let mut fences = Fences::default();
     let mut headings = 0usize;
@@ -419,7 +491,17 @@ fn check_body(file: &Arc<Path>, source: &str, body: &str, offset: usize, stages:
         if let Some(h) = line.strip_prefix("## ") {
             match stages.get(headings) {
                 Some(s) if s.title == h.trim() => {}
-                Some(s) => err(errors, n, 4, format!("stage heading {:?} does not match stage {} of the front matter, {:?}", h.trim(), headings + 1, s.title)),
+                Some(s) => err(
+                    errors,
+                    n,
+                    4,
+                    format!(
+                        "stage heading {:?} does not match stage {} of the front matter, {:?}",
+                        h.trim(),
+                        headings + 1,
+                        s.title
+                    ),
+                ),
                 None => err(errors, n, 4, format!("stage heading {:?} has no stage in the front matter", h.trim())),
             }
             headings += 1;
@@ -433,7 +515,12 @@ fn check_body(file: &Arc<Path>, source: &str, body: &str, offset: usize, stages:
             let id = match task.id {
                 Some(id) if is_valid_id(id) => id.to_string(),
                 Some(id) => {
-                    err(errors, n, line.find(id).unwrap_or(0) + 1, format!("item id {id:?} must be lowercase words joined by dashes"));
+                    err(
+                        errors,
+                        n,
+                        line.find(id).unwrap_or(0) + 1,
+                        format!("item id {id:?} must be lowercase words joined by dashes"),
+                    );
                     continue;
                 }
                 None => {

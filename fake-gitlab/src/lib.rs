@@ -1,1 +1,330 @@
-//! placeholder
+//! An in-memory fake of the GitLab REST API v4, started in-process on 127.0.0.1 for tests.
+//!
+//! `FakeGitlab` is the handle: it sets up users, tokens and projects, observes what clients did
+//! (requests, issues, notes, quick actions, mentions, 429s), acts as a human would (editing,
+//! creating, moving issues behind the client's back), and injects faults. The server stops when
+//! the last handle is dropped or on `shutdown()`.
+
+mod actions;
+mod api;
+mod blocks;
+mod faults;
+mod markdown;
+mod mentions;
+mod model;
+mod options;
+mod pagination;
+mod params;
+mod quick_actions;
+mod ratelimit;
+mod render;
+mod reply;
+mod router;
+mod server;
+mod state;
+mod tasks;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use faults::{Fault, FaultKind, Matcher};
+pub use model::{Issue, MentionRecord, Note, QuickActionRecord, RecordedRequest};
+pub use options::{Limit, Options};
+
+use state::{new_issue, normalize_labels, State, Token};
+
+/// State shared by the handles and the server task.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    addr: SocketAddr,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Held by every handle; when the last one goes, the channel closes and the server stops.
+pub(crate) struct Guard {
+    stop: watch::Sender<bool>,
+}
+
+/// A running fake GitLab. Cheap to clone; all clones share one server.
+#[derive(Clone)]
+pub struct FakeGitlab {
+    shared: Arc<Shared>,
+    guard: Arc<Guard>,
+}
+
+impl fmt::Debug for FakeGitlab {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeGitlab").field("url", &self.url()).finish_non_exhaustive()
+    }
+}
+
+impl FakeGitlab {
+    /// Starts a server on `127.0.0.1` with a free port.
+    pub async fn start(options: Options) -> FakeGitlab {
+        Self::start_on(options, 0).await.expect("fake-gitlab: cannot bind 127.0.0.1:0")
+    }
+
+    /// Starts a server on `127.0.0.1:port` (0 picks a free port).
+    pub async fn start_on(options: Options, port: u16) -> std::io::Result<FakeGitlab> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let base_url = options
+            .base_url_override
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        let (stop, shutdown) = watch::channel(false);
+        let shared = Arc::new(Shared { state: Mutex::new(State::new(options, base_url)), addr, shutdown });
+        let guard = Arc::new(Guard { stop });
+        let server = Arc::new(server::Server { shared: shared.clone(), guard: Arc::downgrade(&guard) });
+        tokio::spawn(server::serve(listener, server));
+        Ok(FakeGitlab { shared, guard })
+    }
+
+    pub(crate) fn from_parts(shared: Arc<Shared>, guard: Arc<Guard>) -> FakeGitlab {
+        FakeGitlab { shared, guard }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.lock()
+    }
+
+    /// Stops accepting connections and drops open ones (hanging requests end too).
+    pub fn shutdown(&self) {
+        self.guard.stop.send_replace(true);
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// `127.0.0.1:PORT`, what the `gitlab` crate's builder takes.
+    pub fn host(&self) -> String {
+        self.shared.addr.to_string()
+    }
+
+    /// The base URL used in `web_url` and `Link` headers.
+    pub fn base_url(&self) -> String {
+        self.lock().base_url.clone()
+    }
+
+    // ---- setup -------------------------------------------------------------------------------
+
+    /// Adds a user (or returns the id of the user with that username).
+    pub fn add_user(&self, username: &str, name: &str) -> u64 {
+        self.lock().add_user(username, name)
+    }
+
+    /// Adds a user with the given id (or returns the id of the user with that username).
+    pub fn add_user_with_id(&self, id: u64, username: &str, name: &str) -> u64 {
+        self.lock().add_user_with_id(id, username, name)
+    }
+
+    /// The username of a user id.
+    pub fn username(&self, id: u64) -> Option<String> {
+        self.lock().users.get(&id).map(|u| u.username.clone())
+    }
+
+    pub fn user_id(&self, username: &str) -> Option<u64> {
+        self.lock().user_by_username(username).map(|u| u.id)
+    }
+
+    /// Lets `token` authenticate as `user_id`.
+    pub fn add_token(&self, token: &str, user_id: u64) {
+        self.lock().tokens.insert(token.to_string(), Token { user_id, revoked: false });
+    }
+
+    /// From now on the token answers 401 `invalid_token` (revoked).
+    pub fn revoke_token(&self, token: &str) {
+        if let Some(t) = self.lock().tokens.get_mut(token) {
+            t.revoked = true;
+        }
+    }
+
+    /// Adds a project by full path (or returns the id of the existing one).
+    pub fn add_project(&self, path: &str) -> u64 {
+        self.lock().add_project(path)
+    }
+
+    pub fn project_id(&self, path: &str) -> Option<u64> {
+        self.lock().project_by_path(path)
+    }
+
+    /// Creates a project label (quick actions only apply labels that exist).
+    pub fn add_label(&self, project: &str, label: &str) {
+        self.lock().project_mut_by_path(project).labels.insert(label.to_string());
+    }
+
+    /// The user cannot see the project: 404 Project Not Found (and cannot be assigned there).
+    pub fn deny_project(&self, user_id: u64, path: &str) {
+        self.lock().project_mut_by_path(path).denied.insert(user_id);
+    }
+
+    /// The user's token acts as a `read_api` token on the project: writes answer 403.
+    pub fn read_only(&self, user_id: u64, path: &str) {
+        self.lock().project_mut_by_path(path).read_only.insert(user_id);
+    }
+
+    // ---- observation -------------------------------------------------------------------------
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    /// Recorded requests with this method.
+    pub fn count(&self, method: &str) -> usize {
+        self.lock().requests.iter().filter(|r| r.method.eq_ignore_ascii_case(method)).count()
+    }
+
+    /// Recorded POST, PUT, PATCH and DELETE requests, whatever they were answered.
+    pub fn writes(&self) -> usize {
+        self.lock().requests.iter().filter(|r| matches!(r.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")).count()
+    }
+
+    /// Every issue of the project, ordered by iid (empty for an unknown project).
+    pub fn issues(&self, project: &str) -> Vec<Issue> {
+        let st = self.lock();
+        st.project_by_path(project).map(|pid| st.projects[&pid].issues.values().cloned().collect()).unwrap_or_default()
+    }
+
+    pub fn issue(&self, project: &str, iid: u64) -> Option<Issue> {
+        let st = self.lock();
+        let pid = st.project_by_path(project)?;
+        st.issue(pid, iid).cloned()
+    }
+
+    /// Notes of an issue, oldest first.
+    pub fn notes(&self, project: &str, iid: u64) -> Vec<Note> {
+        let st = self.lock();
+        st.project_by_path(project).and_then(|pid| st.projects[&pid].notes.get(&iid).cloned()).unwrap_or_default()
+    }
+
+    pub fn quick_actions(&self) -> Vec<QuickActionRecord> {
+        self.lock().quick_actions.clone()
+    }
+
+    pub fn mentions(&self) -> Vec<MentionRecord> {
+        self.lock().mentions.clone()
+    }
+
+    /// Number of 429 answers sent (limits, throttle and injected ones).
+    pub fn rate_limited(&self) -> usize {
+        self.lock().rate_limited
+    }
+
+    // ---- acting as a human -------------------------------------------------------------------
+
+    /// Changes an issue directly. `updated_at` is bumped unless `f` set it itself; closing sets
+    /// `closed_at`, reopening clears it; labels are kept sorted.
+    pub fn human_edit(&self, project: &str, iid: u64, f: impl FnOnce(&mut Issue)) {
+        let mut st = self.lock();
+        let now = st.now();
+        let issue = st
+            .project_mut_by_path(project)
+            .issues
+            .get_mut(&iid)
+            .unwrap_or_else(|| panic!("fake-gitlab: no issue {project}#{iid}"));
+        let before = issue.updated_at;
+        f(issue);
+        if issue.updated_at == before {
+            issue.updated_at = now;
+        }
+        if issue.is_open() {
+            issue.closed_at = None;
+            issue.closed_by_id = None;
+        } else if issue.closed_at.is_none() {
+            issue.closed_at = Some(now);
+        }
+        normalize_labels(&mut issue.labels);
+    }
+
+    /// Creates an issue as a person would in the UI; returns its iid.
+    pub fn human_create_issue(
+        &self,
+        project: &str,
+        author_id: u64,
+        title: &str,
+        description: &str,
+        labels: &[&str],
+    ) -> u64 {
+        let mut st = self.lock();
+        let pid = st.project_mut_by_path(project).id;
+        let now = st.now();
+        let mut issue = new_issue(author_id, title, now);
+        issue.description = description.to_string();
+        issue.labels = labels.iter().map(|l| l.to_string()).collect();
+        st.insert_issue(pid, issue)
+    }
+
+    /// Deletes an issue and its notes (a no-op when it does not exist).
+    pub fn delete_issue(&self, project: &str, iid: u64) {
+        let mut st = self.lock();
+        let p = st.project_mut_by_path(project);
+        p.issues.remove(&iid);
+        p.notes.remove(&iid);
+    }
+
+    /// Moves an issue: it disappears from `project` (404 there afterwards) and is created,
+    /// open or closed as it was, in `to_project`. Returns the new iid.
+    pub fn move_issue(&self, project: &str, iid: u64, to_project: &str) -> u64 {
+        let mut st = self.lock();
+        let source = st.project_mut_by_path(project);
+        let issue = source.issues.remove(&iid).unwrap_or_else(|| panic!("fake-gitlab: no issue {project}#{iid}"));
+        let notes = source.notes.remove(&iid).unwrap_or_default();
+        let target = st.project_mut_by_path(to_project).id;
+        let now = st.now();
+        let mut moved = issue;
+        moved.created_at = now;
+        moved.updated_at = now;
+        let new_iid = st.insert_issue(target, moved);
+        if !notes.is_empty() {
+            st.projects.get_mut(&target).expect("target exists").notes.insert(new_iid, notes);
+        }
+        new_iid
+    }
+
+    // ---- faults ------------------------------------------------------------------------------
+
+    /// Queues a fault; it applies to the next `times` matching requests.
+    pub fn inject(&self, fault: Fault) {
+        self.lock().faults.push(fault);
+    }
+
+    /// Latency added to every response from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().options.latency = latency;
+    }
+
+    /// Answers that fraction of requests with 500, 502 or 503, before any side effect; the
+    /// sequence is fixed by `seed`. A rate of 0 turns it off.
+    pub fn random_failures(&self, rate: f64, seed: u64) {
+        self.lock().faults.set_random(rate, seed);
+    }
+
+    /// Drops queued faults and random failures.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// Runs `hook` once, just before the first request `matcher` selects is handled.
+    pub fn before_request(&self, matcher: Matcher, hook: impl FnOnce(&FakeGitlab) + Send + 'static) {
+        self.lock().hooks.push((matcher, Box::new(hook)));
+    }
+}

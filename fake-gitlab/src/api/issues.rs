@@ -1,0 +1,217 @@
+//! Project issue endpoints: list (with filters and pagination), show, create, edit, delete.
+
+use serde_json::Value;
+
+use super::filter::Filter;
+use super::validate::{self, ISSUE_TYPES};
+use super::{application_limit, parse_iid, record_mentions, visible_project, Cx};
+use crate::actions;
+use crate::model::Issue;
+use crate::pagination::{paginate, PageRequest};
+use crate::params::Params;
+use crate::quick_actions;
+use crate::ratelimit::Bucket;
+use crate::render;
+use crate::reply::{Answer, Reply};
+use crate::state::{new_issue, normalize_labels, State};
+
+/// Parameters `PUT /issues/:iid` accepts; at least one must be given.
+const EDITABLE: &[&str] = &[
+    "assignee_id",
+    "assignee_ids",
+    "confidential",
+    "created_at",
+    "description",
+    "discussion_locked",
+    "due_date",
+    "issue_type",
+    "labels",
+    "add_labels",
+    "remove_labels",
+    "milestone_id",
+    "state_event",
+    "title",
+    "updated_at",
+    "weight",
+    "epic_id",
+    "epic_iid",
+];
+
+pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
+    let filter = Filter::parse(cx.params)?;
+    let pid = visible_project(st, cx.user_id, project)?;
+    let st: &State = st;
+    let p = &st.projects[&pid];
+    let mut found: Vec<&Issue> = p.issues.values().filter(|i| filter.matches(st, i)).collect();
+    found.sort_by(|a, b| filter.compare(a, b));
+    let (page, headers) =
+        paginate(found, PageRequest::from_params(cx.params), &cx.link(st), st.options.max_counted_total);
+    let body: Vec<Value> = page.iter().map(|i| render::issue(st, p, i)).collect();
+    Ok(Reply::json(200, &Value::Array(body)).with_headers(headers))
+}
+
+pub(super) fn show(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
+    let iid = parse_iid(iid)?;
+    let pid = visible_project(st, cx.user_id, project)?;
+    let issue = st.issue(pid, iid).ok_or_else(Reply::not_found)?;
+    Ok(Reply::json(200, &render::issue(st, &st.projects[&pid], issue)))
+}
+
+/// Only project owners may delete issues; the token's user never is one here.
+pub(super) fn delete(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
+    let iid = parse_iid(iid)?;
+    let pid = visible_project(st, cx.user_id, project)?;
+    st.issue(pid, iid).ok_or_else(Reply::not_found)?;
+    Err(Reply::forbidden())
+}
+
+/// Assignee ids as GitLab keeps them: `0` means none; Free keeps the first id given;
+/// unknown users and users who cannot see the project are dropped silently.
+fn assignees(st: &State, project_id: u64, ids: Vec<u64>) -> Vec<u64> {
+    let mut ids: Vec<u64> = ids.into_iter().filter(|&id| id != 0).collect();
+    if st.options.free_mode {
+        ids.truncate(1);
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        if st.assignable(project_id, id) && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// The assignee list the parameters ask for, if they ask for one.
+fn requested_assignees(p: &Params) -> Result<Option<Vec<u64>>, Reply> {
+    if let Some(ids) = validate::id_list(p, "assignee_ids")? {
+        return Ok(Some(ids));
+    }
+    match p.get("assignee_id").map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(Vec::new())),
+        Some(v) => v.parse::<u64>().map(|id| Some(vec![id])).map_err(|_| validate::invalid("assignee_id")),
+    }
+}
+
+pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
+    let p = cx.params;
+    let Some(raw_title) = p.get("title") else {
+        return Err(Reply::error(400, "title is missing"));
+    };
+    let due_date = validate::opt_date(p, "due_date")?.flatten();
+    let confidential = validate::opt_bool(p, "confidential")?.unwrap_or(false);
+    let wanted_assignees = requested_assignees(p)?.unwrap_or_default();
+    let issue_type = validate::one_of(p, "issue_type", ISSUE_TYPES)?.unwrap_or("issue");
+    let pid = visible_project(st, cx.user_id, project)?;
+    application_limit(st, Bucket::IssueCreate, cx.user_id)?;
+
+    let title = raw_title.trim().to_string();
+    let description = p.get("description").unwrap_or("");
+    validate::issue_fields(st, Some(&title), Some(description))?;
+
+    let extracted = quick_actions::extract(description, None);
+    let mut labels = p.list("labels").unwrap_or_default();
+    labels.extend(p.list("add_labels").unwrap_or_default());
+    let now = st.now();
+    let mut issue = new_issue(cx.user_id, &title, now);
+    issue.description = extracted.text.clone();
+    issue.labels = labels;
+    issue.assignee_ids = assignees(st, pid, wanted_assignees);
+    issue.due_date = due_date;
+    issue.confidential = confidential;
+    issue.issue_type = issue_type.to_string();
+    let iid = st.insert_issue(pid, issue);
+
+    actions::apply(st, pid, iid, cx.user_id, &extracted.commands, "description");
+    record_mentions(st, pid, iid, "", &title, "title");
+    record_mentions(st, pid, iid, "", &extracted.text, "description");
+    let issue = st.issue(pid, iid).expect("just created");
+    Ok(Reply::json(201, &render::issue(st, &st.projects[&pid], issue)))
+}
+
+pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
+    let p = cx.params;
+    let iid = parse_iid(iid)?;
+    if !EDITABLE.iter().any(|k| p.has(k)) {
+        return Err(Reply::error(
+            400,
+            &format!("{} are missing, at least one parameter must be provided", EDITABLE.join(", ")),
+        ));
+    }
+    let state_event = validate::one_of(p, "state_event", &["close", "reopen"])?;
+    let due_date = validate::opt_date(p, "due_date")?;
+    let confidential = validate::opt_bool(p, "confidential")?;
+    let wanted_assignees = requested_assignees(p)?;
+    let issue_type = validate::one_of(p, "issue_type", ISSUE_TYPES)?;
+    let pid = visible_project(st, cx.user_id, project)?;
+    let before = st.issue(pid, iid).cloned().ok_or_else(Reply::not_found)?;
+
+    let title = p.get("title").map(|t| t.trim().to_string());
+    let description = p.get("description");
+    validate::issue_fields(st, title.as_deref(), description)?;
+
+    let extracted = description.map(|d| quick_actions::extract(d, Some(&before.description)));
+    let new_assignees = wanted_assignees.map(|ids| assignees(st, pid, ids));
+    let replace_labels = p.list("labels");
+    let add_labels = p.list("add_labels").unwrap_or_default();
+    let remove_labels = p.list("remove_labels").unwrap_or_default();
+    let now = st.now();
+    {
+        let project = st.projects.get_mut(&pid).expect("visible project");
+        project.labels.extend(replace_labels.iter().flatten().chain(&add_labels).cloned());
+        let issue = project.issues.get_mut(&iid).expect("issue exists");
+        if let Some(t) = title {
+            issue.title = t;
+        }
+        if let Some(e) = &extracted {
+            issue.description = e.text.clone();
+        }
+        if let Some(labels) = replace_labels {
+            issue.labels = labels;
+        }
+        issue.labels.extend(add_labels);
+        issue.labels.retain(|l| !remove_labels.contains(l));
+        normalize_labels(&mut issue.labels);
+        if let Some(ids) = new_assignees {
+            issue.assignee_ids = ids;
+        }
+        match state_event {
+            Some("close") if issue.is_open() => {
+                issue.state = "closed".into();
+                issue.closed_at = Some(now);
+                issue.closed_by_id = Some(cx.user_id);
+            }
+            Some("reopen") if !issue.is_open() => {
+                issue.state = "opened".into();
+                issue.closed_at = None;
+                issue.closed_by_id = None;
+            }
+            _ => {}
+        }
+        if let Some(d) = due_date {
+            issue.due_date = d;
+        }
+        if let Some(c) = confidential {
+            issue.confidential = c;
+        }
+        if let Some(t) = issue_type {
+            issue.issue_type = t.to_string();
+        }
+    }
+    if let Some(e) = &extracted {
+        actions::apply(st, pid, iid, cx.user_id, &e.commands, "description");
+    }
+    let after = st.issue(pid, iid).cloned().expect("issue exists");
+    let mut unchanged = after.clone();
+    unchanged.updated_at = before.updated_at;
+    if unchanged != before {
+        let t = st.now();
+        if let Some(i) = st.issue_mut(pid, iid) {
+            i.updated_at = t;
+        }
+    }
+    record_mentions(st, pid, iid, &before.title, &after.title, "title");
+    record_mentions(st, pid, iid, &before.description, &after.description, "description");
+    let issue = st.issue(pid, iid).expect("issue exists");
+    Ok(Reply::json(200, &render::issue(st, &st.projects[&pid], issue)))
+}

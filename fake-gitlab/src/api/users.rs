@@ -1,0 +1,37 @@
+//! User and project lookups: `GET /user`, `GET /users`, `GET /projects/:id`.
+
+use serde_json::Value;
+
+use super::{visible_project, Cx};
+use crate::pagination::{paginate, PageRequest};
+use crate::render;
+use crate::reply::{Answer, Reply};
+use crate::state::State;
+
+pub(super) fn current(st: &mut State, cx: &Cx<'_>) -> Answer {
+    Ok(Reply::json(200, &render::user(st, cx.user_id)))
+}
+
+/// `?username=` matches exactly (case-insensitive); `?search=` matches part of a username or name.
+pub(super) fn list(st: &mut State, cx: &Cx<'_>) -> Answer {
+    let username = cx.params.get("username");
+    let search = cx.params.get("search").map(str::to_lowercase);
+    let ids: Vec<u64> = st
+        .users
+        .values()
+        .filter(|u| username.is_none_or(|n| u.username.eq_ignore_ascii_case(n)))
+        .filter(|u| {
+            search.as_deref().is_none_or(|s| u.username.to_lowercase().contains(s) || u.name.to_lowercase().contains(s))
+        })
+        .map(|u| u.id)
+        .collect();
+    let (page, headers) =
+        paginate(ids, PageRequest::from_params(cx.params), &cx.link(st), st.options.max_counted_total);
+    let body: Vec<Value> = page.into_iter().map(|id| render::user(st, id)).collect();
+    Ok(Reply::json(200, &Value::Array(body)).with_headers(headers))
+}
+
+pub(super) fn project(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
+    let pid = visible_project(st, cx.user_id, project)?;
+    Ok(Reply::json(200, &render::project(st, &st.projects[&pid])))
+}

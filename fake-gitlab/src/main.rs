@@ -1,0 +1,86 @@
+//! `fake-gitlab` binary: runs the fake on 127.0.0.1 so onboarder can be tried without GitLab.
+
+use std::time::Duration;
+
+use clap::Parser;
+use fake_gitlab::{FakeGitlab, Options};
+
+/// An in-memory GitLab API (v4) on 127.0.0.1 for trying onboarder locally.
+#[derive(Debug, Parser)]
+#[command(name = "fake-gitlab", version)]
+struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The token clients must send as PRIVATE-TOKEN.
+    #[arg(long, default_value = "demo-token")]
+    token: String,
+    /// Username the token belongs to.
+    #[arg(long, default_value = "onboarding-bot")]
+    token_user: String,
+    /// Project full paths to create (repeatable, or several after one flag).
+    #[arg(long = "project", num_args = 1..)]
+    projects: Vec<String>,
+    /// Users to create, as `username` or `username=Full Name`.
+    #[arg(long = "user", num_args = 1..)]
+    users: Vec<String>,
+    /// GitLab Free: one assignee per issue.
+    #[arg(long)]
+    free: bool,
+    /// Apply GitLab.com's rate limits (200 issues, 60 notes, 2,000 requests a minute).
+    #[arg(long)]
+    gitlab_com_limits: bool,
+    /// Milliseconds added to every response.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+fn display_name(username: &str) -> String {
+    username
+        .split(['-', '_', '.'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let mut options = if args.gitlab_com_limits { Options::gitlab_com() } else { Options::default() };
+    options.free_mode = args.free;
+    options.latency = Duration::from_millis(args.latency_ms);
+
+    let fake = FakeGitlab::start_on(options, args.port).await?;
+    let bot = fake.add_user(&args.token_user, &display_name(&args.token_user));
+    fake.add_token(&args.token, bot);
+    for project in &args.projects {
+        fake.add_project(project);
+    }
+    for user in &args.users {
+        let (username, name) = match user.split_once('=') {
+            Some((u, n)) => (u.to_string(), n.to_string()),
+            None => (user.clone(), display_name(user)),
+        };
+        fake.add_user(&username, &name);
+    }
+
+    println!("fake-gitlab listening on {}", fake.url());
+    println!("  API base:  {}/api/v4", fake.url());
+    println!("  host:      {} (plain http)", fake.host());
+    println!("  token:     {} (user {})", args.token, args.token_user);
+    for project in &args.projects {
+        println!("  project:   {project}");
+    }
+    for user in &args.users {
+        println!("  user:      {user}");
+    }
+    println!("Everything lives in memory. Press Ctrl-C to stop.");
+
+    tokio::signal::ctrl_c().await?;
+    fake.shutdown();
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Maps a raw request path to a route (and its template) the way Grape's routes match.
+
+use percent_encoding::percent_decode_str;
+
+/// A matched route with its decoded path parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    User,
+    Users,
+    Project { project: String },
+    Issues { project: String },
+    Issue { project: String, iid: String },
+    Notes { project: String, iid: String },
+}
+
+impl Route {
+    /// The template recorded for the request, e.g. `/api/v4/projects/:id/issues/:iid`.
+    pub fn template(&self) -> &'static str {
+        match self {
+            Route::User => "/api/v4/user",
+            Route::Users => "/api/v4/users",
+            Route::Project { .. } => "/api/v4/projects/:id",
+            Route::Issues { .. } => "/api/v4/projects/:id/issues",
+            Route::Issue { .. } => "/api/v4/projects/:id/issues/:iid",
+            Route::Notes { .. } => "/api/v4/projects/:id/issues/:iid/notes",
+        }
+    }
+
+    /// Methods the route answers; anything else gets 405.
+    pub fn allows(&self, method: &str) -> bool {
+        let allowed: &[&str] = match self {
+            Route::User | Route::Users | Route::Project { .. } => &["GET"],
+            Route::Issues { .. } | Route::Notes { .. } => &["GET", "POST"],
+            Route::Issue { .. } => &["GET", "PUT", "DELETE"],
+        };
+        allowed.contains(&method)
+    }
+}
+
+fn decode(segment: &str) -> String {
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
+}
+
+/// The route for `path` (still percent-encoded). A project path must be URL-encoded into one
+/// segment: `gitlab-com%2Fsupport%2Fsupport-training`; unencoded slashes match no route.
+pub(crate) fn match_path(path: &str) -> Option<Route> {
+    let rest = path.strip_prefix("/api/v4/")?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    let route = match segments.as_slice() {
+        ["user"] => Route::User,
+        ["users"] => Route::Users,
+        ["projects", id] => Route::Project { project: decode(id) },
+        ["projects", id, "issues"] => Route::Issues { project: decode(id) },
+        ["projects", id, "issues", iid] => Route::Issue { project: decode(id), iid: decode(iid) },
+        ["projects", id, "issues", iid, "notes"] => Route::Notes { project: decode(id), iid: decode(iid) },
+        _ => return None,
+    };
+    Some(route)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_paths_match_and_raw_slashes_do_not() {
+        assert_eq!(match_path("/api/v4/projects/a%2Fb%2Fc/issues"), Some(Route::Issues { project: "a/b/c".into() }));
+        assert_eq!(match_path("/api/v4/projects/a/b/c/issues"), None);
+        assert_eq!(
+            match_path("/api/v4/projects/7/issues/3/notes"),
+            Some(Route::Notes { project: "7".into(), iid: "3".into() })
+        );
+        assert_eq!(match_path("/api/v4/user/"), None);
+        assert_eq!(match_path("/api/v3/user"), None);
+    }
+}

@@ -1,0 +1,236 @@
+//! The in-memory model behind the server: users, tokens, projects, issues, notes, observation logs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+
+use crate::faults::{Faults, Matcher};
+use crate::model::{Issue, MentionRecord, Note, QuickActionRecord, RecordedRequest};
+use crate::options::Options;
+use crate::ratelimit::Counters;
+
+pub(crate) struct User {
+    pub id: u64,
+    pub username: String,
+    pub name: String,
+}
+
+pub(crate) struct Token {
+    pub user_id: u64,
+    pub revoked: bool,
+}
+
+pub(crate) struct Project {
+    pub id: u64,
+    pub path: String,
+    pub next_iid: u64,
+    pub issues: BTreeMap<u64, Issue>,
+    pub notes: HashMap<u64, Vec<Note>>,
+    pub labels: BTreeSet<String>,
+    pub denied: HashSet<u64>,
+    pub read_only: HashSet<u64>,
+}
+
+/// A callback run once before the first request its matcher selects.
+pub(crate) type Hook = Box<dyn FnOnce(&crate::FakeGitlab) + Send>;
+
+pub(crate) struct State {
+    pub options: Options,
+    pub base_url: String,
+    pub users: BTreeMap<u64, User>,
+    pub tokens: HashMap<String, Token>,
+    pub projects: BTreeMap<u64, Project>,
+    next_user_id: u64,
+    next_project_id: u64,
+    next_issue_id: u64,
+    next_note_id: u64,
+    last_time: Option<DateTime<Utc>>,
+    pub requests: Vec<RecordedRequest>,
+    pub quick_actions: Vec<QuickActionRecord>,
+    pub mentions: Vec<MentionRecord>,
+    pub rate_limited: usize,
+    pub faults: Faults,
+    pub hooks: Vec<(Matcher, Hook)>,
+    pub counters: Counters,
+}
+
+impl State {
+    pub fn new(options: Options, base_url: String) -> Self {
+        State {
+            options,
+            base_url,
+            users: BTreeMap::new(),
+            tokens: HashMap::new(),
+            projects: BTreeMap::new(),
+            // Distinct ranges so that an id mistaken for an iid (or a user id) shows up.
+            next_user_id: 1,
+            next_project_id: 1001,
+            next_issue_id: 100_001,
+            next_note_id: 500_001,
+            last_time: None,
+            requests: Vec::new(),
+            quick_actions: Vec::new(),
+            mentions: Vec::new(),
+            rate_limited: 0,
+            faults: Faults::default(),
+            hooks: Vec::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Wall-clock time in milliseconds, strictly increasing across calls.
+    pub fn now(&mut self) -> DateTime<Utc> {
+        let real = Utc::now();
+        let real = DateTime::from_timestamp_millis(real.timestamp_millis()).unwrap_or(real);
+        let t = match self.last_time {
+            Some(last) if real <= last => last + ChronoDuration::milliseconds(1),
+            _ => real,
+        };
+        self.last_time = Some(t);
+        t
+    }
+
+    pub fn add_user(&mut self, username: &str, name: &str) -> u64 {
+        if let Some(u) = self.user_by_username(username) {
+            return u.id;
+        }
+        let id = self.next_user_id;
+        self.next_user_id += 1;
+        self.users.insert(id, User { id, username: username.to_string(), name: name.to_string() });
+        id
+    }
+
+    /// Adds a user with a given id (roster files carry real GitLab ids).
+    pub fn add_user_with_id(&mut self, id: u64, username: &str, name: &str) -> u64 {
+        if let Some(u) = self.user_by_username(username) {
+            return u.id;
+        }
+        self.users.insert(id, User { id, username: username.to_string(), name: name.to_string() });
+        self.next_user_id = self.next_user_id.max(id + 1);
+        id
+    }
+
+    pub fn user_by_username(&self, username: &str) -> Option<&User> {
+        let username = username.strip_prefix('@').unwrap_or(username);
+        self.users.values().find(|u| u.username.eq_ignore_ascii_case(username))
+    }
+
+    pub fn add_project(&mut self, path: &str) -> u64 {
+        if let Some(id) = self.project_by_path(path) {
+            return id;
+        }
+        let id = self.next_project_id;
+        self.next_project_id += 1;
+        self.projects.insert(
+            id,
+            Project {
+                id,
+                path: path.to_string(),
+                next_iid: 1,
+                issues: BTreeMap::new(),
+                notes: HashMap::new(),
+                labels: BTreeSet::new(),
+                denied: HashSet::new(),
+                read_only: HashSet::new(),
+            },
+        );
+        id
+    }
+
+    pub fn project_by_path(&self, path: &str) -> Option<u64> {
+        self.projects.values().find(|p| p.path.eq_ignore_ascii_case(path)).map(|p| p.id)
+    }
+
+    /// A project by numeric id or full path (as in `:id`).
+    pub fn project_by_key(&self, key: &str) -> Option<u64> {
+        if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+            let id = key.parse().ok()?;
+            return self.projects.contains_key(&id).then_some(id);
+        }
+        self.project_by_path(key)
+    }
+
+    /// The project, panicking with a clear message for test helpers given a wrong path.
+    pub fn project_mut_by_path(&mut self, path: &str) -> &mut Project {
+        let id = self
+            .project_by_path(path)
+            .unwrap_or_else(|| panic!("fake-gitlab: no project {path:?}; call add_project first"));
+        self.projects.get_mut(&id).expect("project exists")
+    }
+
+    pub fn project_path(&self, id: u64) -> String {
+        self.projects.get(&id).map(|p| p.path.clone()).unwrap_or_default()
+    }
+
+    pub fn next_issue_id(&mut self) -> u64 {
+        let id = self.next_issue_id;
+        self.next_issue_id += 1;
+        id
+    }
+
+    pub fn next_note_id(&mut self) -> u64 {
+        let id = self.next_note_id;
+        self.next_note_id += 1;
+        id
+    }
+
+    /// Stores a new issue in a project with the next iid; labels join the project's labels.
+    pub fn insert_issue(&mut self, project_id: u64, mut issue: Issue) -> u64 {
+        let id = self.next_issue_id();
+        let project = self.projects.get_mut(&project_id).expect("project exists");
+        let iid = project.next_iid;
+        project.next_iid += 1;
+        issue.id = id;
+        issue.iid = iid;
+        issue.project_id = project_id;
+        normalize_labels(&mut issue.labels);
+        project.labels.extend(issue.labels.iter().cloned());
+        project.issues.insert(iid, issue);
+        iid
+    }
+
+    pub fn issue(&self, project_id: u64, iid: u64) -> Option<&Issue> {
+        self.projects.get(&project_id)?.issues.get(&iid)
+    }
+
+    pub fn issue_mut(&mut self, project_id: u64, iid: u64) -> Option<&mut Issue> {
+        self.projects.get_mut(&project_id)?.issues.get_mut(&iid)
+    }
+
+    /// Whether `user` may be assigned to issues of `project_id` (exists and can see the project).
+    pub fn assignable(&self, project_id: u64, user: u64) -> bool {
+        self.users.contains_key(&user) && self.projects.get(&project_id).is_some_and(|p| !p.denied.contains(&user))
+    }
+}
+
+/// Sorted, without duplicates or blanks.
+pub(crate) fn normalize_labels(labels: &mut Vec<String>) {
+    for l in labels.iter_mut() {
+        *l = l.trim().to_string();
+    }
+    labels.retain(|l| !l.is_empty());
+    labels.sort();
+    labels.dedup();
+}
+
+/// An issue with everything but ids filled in.
+pub(crate) fn new_issue(author_id: u64, title: &str, now: DateTime<Utc>) -> Issue {
+    Issue {
+        id: 0,
+        iid: 0,
+        project_id: 0,
+        title: title.to_string(),
+        description: String::new(),
+        state: "opened".to_string(),
+        labels: Vec::new(),
+        assignee_ids: Vec::new(),
+        author_id,
+        due_date: None,
+        confidential: false,
+        issue_type: "issue".to_string(),
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        closed_by_id: None,
+    }
+}

@@ -1,0 +1,288 @@
+//! Carries out a plan in GitLab: bounded concurrency, a fresh read right before every write,
+//! and one person's failure never stops the others.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use chrono::Utc;
+use futures::stream::{self, StreamExt};
+
+use crate::config::Config;
+use crate::description;
+use crate::desired::{key_username, Desired, DesiredIssue, Standing};
+use crate::gitlab::{ApiError, Gitlab, Listing};
+use crate::plan::{self, Action, Kind, Observed, Settings};
+use crate::report::Outcome;
+
+/// Every project onboarder may have issues in for this run.
+fn projects(config: &Config, desired: &Desired) -> BTreeSet<String> {
+    let mut p: BTreeSet<String> = desired.issues.iter().map(|d| d.project.clone()).collect();
+    p.insert(config.gitlab.project.clone());
+    if let Some(s) = &config.shadow {
+        p.insert(s.project.clone());
+    }
+    p
+}
+
+/// Read the managed issues: one listing by the marker label per project; then, only if some
+/// issue is about to be created, the token user's issues that lost the label (so a person
+/// removing the label never causes a duplicate).
+pub async fn observe(
+    gl: &Gitlab,
+    config: &Config,
+    desired: &Desired,
+    s: &Settings<'_>,
+) -> Result<Vec<Observed>, ApiError> {
+    let projects = projects(config, desired);
+    let listing = Listing { label: Some(&config.marker_label), ..Listing::default() };
+    let mut observed = list_all(gl, &projects, &listing).await?;
+    let creating: BTreeSet<String> =
+        plan::plan(desired, &observed, s).into_iter().filter(|a| a.kind == Kind::Create).map(|a| a.project).collect();
+    if !creating.is_empty() {
+        let me = gl.me().await?.id;
+        let unlabeled = Listing { not_label: Some(&config.marker_label), author_id: Some(me), ..Listing::default() };
+        let found = list_all(gl, &creating, &unlabeled).await?;
+        // A GitLab that ignores `not[labels]` returns labeled issues again: keep one copy.
+        let known: BTreeSet<(String, u64)> = observed.iter().map(|o| (o.project.clone(), o.iid)).collect();
+        observed.extend(found.into_iter().filter(|o| !known.contains(&(o.project.clone(), o.iid))));
+    }
+    Ok(observed)
+}
+
+async fn list_all(gl: &Gitlab, projects: &BTreeSet<String>, listing: &Listing<'_>) -> Result<Vec<Observed>, ApiError> {
+    let lists: Vec<Result<Vec<Observed>, ApiError>> = stream::iter(projects.iter())
+        .map(|p| gl.list_issues(p, listing))
+        .buffered(projects.len().max(1))
+        .collect()
+        .await;
+    let mut all = Vec::new();
+    for l in lists {
+        all.extend(l?);
+    }
+    Ok(all)
+}
+
+/// What the run did, action by action.
+pub struct Done {
+    pub rows: Vec<(Action, Option<Outcome>)>,
+    /// A token or project problem that stopped the run.
+    pub fatal: Option<ApiError>,
+}
+
+/// Resolves usernames to GitLab ids: the roster's ids first, then one lookup per username.
+struct Users<'a> {
+    gl: &'a Gitlab,
+    known: Mutex<BTreeMap<String, Option<u64>>>,
+}
+
+impl Users<'_> {
+    async fn ids(&self, d: &DesiredIssue, usernames: &[String]) -> Result<Vec<u64>, String> {
+        let mut ids = Vec::new();
+        for u in usernames {
+            let key = u.to_lowercase();
+            if let Some(id) = d.known_user_ids.get(&key) {
+                ids.push(*id);
+                continue;
+            }
+            let cached = self.known.lock().expect("users lock").get(&key).copied();
+            let id = match cached {
+                Some(id) => id,
+                None => {
+                    let id = self.gl.user_id(u).await.map_err(|e| format!("cannot look up GitLab user {u}: {e}"))?;
+                    self.known.lock().expect("users lock").insert(key, id);
+                    id
+                }
+            };
+            ids.push(id.ok_or_else(|| format!("unknown GitLab user {u:?}"))?);
+        }
+        Ok(ids)
+    }
+}
+
+/// Carry out every writing action; the rest are reported as they are.
+pub async fn execute(
+    gl: &Gitlab,
+    config: &Config,
+    desired: &Desired,
+    actions: Vec<Action>,
+    s: &Settings<'_>,
+    progress: &dyn Fn(&Action, &Outcome),
+) -> Done {
+    let started = Utc::now() - chrono::Duration::minutes(5);
+    let users = Users { gl, known: Mutex::new(BTreeMap::new()) };
+    let by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
+    let fatal: Mutex<Option<ApiError>> = Mutex::new(None);
+    let rows: Vec<(Action, Option<Outcome>)> = stream::iter(actions)
+        .map(|a| {
+            let (users, by_key, fatal) = (&users, &by_key, &fatal);
+            async move {
+                if !a.writes() {
+                    return (a, None);
+                }
+                if fatal.lock().expect("fatal lock").is_some() {
+                    let o = Outcome { status: "failed", error: Some("not attempted: the run stopped".into()) };
+                    return (a, Some(o));
+                }
+                let result = carry_out(gl, config, desired, by_key, users, &a, s, started).await;
+                let (a, outcome) = match result {
+                    Ok(a) => (a, Outcome { status: "done", error: None }),
+                    Err(e) => {
+                        if let Failure::Api(err) = &e {
+                            if err.is_fatal() {
+                                *fatal.lock().expect("fatal lock") = Some(err.clone());
+                            }
+                        }
+                        (a, Outcome { status: "failed", error: Some(e.to_string()) })
+                    }
+                };
+                progress(&a, &outcome);
+                (a, Some(outcome))
+            }
+        })
+        .buffered(config.sync.concurrency.max(1))
+        .collect()
+        .await;
+    let created: Vec<&Action> = rows
+        .iter()
+        .filter(|(a, o)| a.kind == Kind::Create && o.as_ref().is_some_and(|o| o.status == "done"))
+        .map(|(a, _)| a)
+        .collect();
+    if !created.is_empty() {
+        if let Err(e) = undo_concurrent_duplicates(gl, config, &created, started).await {
+            tracing::warn!("could not check for issues created twice by concurrent runs: {e}");
+        }
+    }
+    Done { rows, fatal: fatal.into_inner().expect("fatal lock") }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{0}")]
+    Api(ApiError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn carry_out(
+    gl: &Gitlab,
+    config: &Config,
+    desired: &Desired,
+    by_key: &BTreeMap<&str, &DesiredIssue>,
+    users: &Users<'_>,
+    a: &Action,
+    s: &Settings<'_>,
+    started: chrono::DateTime<Utc>,
+) -> Result<Action, Failure> {
+    match (a.kind, a.iid) {
+        (Kind::Create, _) => {
+            let d = by_key.get(a.key.as_str()).ok_or_else(|| Failure::Other("no desired issue".into()))?;
+            let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
+            let ids = users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
+            let created = match gl.create_issue(&a.project, new, &ids).await {
+                Ok(o) => o,
+                Err(e) if e.outcome_unknown() => {
+                    // It may exist although no answer came: look before creating again.
+                    match find_created(gl, config, &a.project, &a.key, started).await? {
+                        Some(o) => o,
+                        None => gl.create_issue(&a.project, new, &ids).await?,
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            };
+            Ok(Action { iid: Some(created.iid), web_url: Some(created.web_url), ..a.clone() })
+        }
+        (Kind::Update | Kind::Close, Some(iid)) => {
+            // Fresh copy right before writing: a tick made since the listing is merged, not lost.
+            let fresh = gl.issue(&a.project, iid).await.map_err(|e| match e {
+                ApiError::NotFound(_) => {
+                    Failure::Other(format!("issue {}#{iid} was deleted or moved since it was listed", a.project))
+                }
+                other => Failure::Api(other),
+            })?;
+            let again = match by_key.get(a.key.as_str()) {
+                Some(d) => plan::reconcile(d, &fresh, s),
+                None => {
+                    let reason = match desired.standing.get(key_username(&a.key)) {
+                        Some(Standing::Closing(r)) => r.clone(),
+                        _ => "this person is no longer in the roster".into(),
+                    };
+                    plan::retire(&a.key, &fresh, &reason)
+                }
+            };
+            let Some(edit) = again.edit.as_ref().filter(|_| again.writes()) else {
+                return Ok(Action { kind: Kind::Unchanged, ..again });
+            };
+            let ids = match (&edit.assignees, by_key.get(a.key.as_str())) {
+                (Some(names), Some(d)) => Some(users.ids(d, names).await.map_err(Failure::Other)?),
+                _ => None,
+            };
+            gl.edit_issue(&a.project, iid, edit, ids.as_deref()).await?;
+            if let Some(note) = &again.note {
+                gl.create_note(&a.project, iid, note).await?;
+            }
+            Ok(again)
+        }
+        _ => Ok(a.clone()),
+    }
+}
+
+/// After a create whose answer was lost: the issue with this key created by us since the run began.
+async fn find_created(
+    gl: &Gitlab,
+    config: &Config,
+    project: &str,
+    key: &str,
+    since: chrono::DateTime<Utc>,
+) -> Result<Option<Observed>, ApiError> {
+    let me = gl.me().await?.id;
+    let listing = Listing {
+        label: Some(&config.marker_label),
+        author_id: Some(me),
+        created_after: Some(since),
+        ..Listing::default()
+    };
+    let found = gl.list_issues(project, &listing).await?;
+    Ok(found.into_iter().find(|o| description::parse(&o.description).key.as_deref() == Some(key)))
+}
+
+/// Two runs at once can both create a person's issue. The one with the higher number is the
+/// later one; whichever run created it closes it and strips its key, so one issue per key stays.
+async fn undo_concurrent_duplicates(
+    gl: &Gitlab,
+    config: &Config,
+    created: &[&Action],
+    since: chrono::DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let projects: BTreeSet<String> = created.iter().map(|a| a.project.clone()).collect();
+    let listing = Listing { label: Some(&config.marker_label), created_after: Some(since), ..Listing::default() };
+    for project in projects {
+        let recent = gl.list_issues(&project, &listing).await?;
+        let mut by_key: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for o in &recent {
+            if let Some(k) = description::parse(&o.description).key {
+                by_key.entry(k).or_default().push(o.iid);
+            }
+        }
+        for a in created.iter().filter(|a| a.project == project) {
+            let (Some(iid), Some(iids)) = (a.iid, by_key.get(&a.key)) else { continue };
+            let first = iids.iter().min().copied().unwrap_or(iid);
+            if first < iid {
+                let edit = plan::Edit {
+                    description: Some(format!("Duplicate of #{first}: another onboarder run created the same issue at the same moment. Closed by onboarder.")),
+                    remove_labels: vec![config.marker_label.clone()],
+                    close: true,
+                    ..plan::Edit::default()
+                };
+                gl.edit_issue(&project, iid, &edit, None).await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! The test context: a temp dir holding a config, roster and templates, a running fake GitLab
+//! that knows the roster's users, and a way to run the binary against it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+
+use fake_gitlab::{FakeGitlab, Issue, Options};
+
+pub const TRAINING: &str = "gitlab-com/support/support-training";
+pub const META: &str = "gitlab-com/support/support-team-meta";
+pub const TODAY: &str = "2026-11-23";
+pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
+
+/// The repository root, where the example roster and templates live.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+pub struct Ctx {
+    pub dir: tempfile::TempDir,
+    pub fake: FakeGitlab,
+    pub bot: u64,
+}
+
+impl Ctx {
+    /// The example team (copied), and a fake GitLab knowing everyone in it.
+    pub async fn new() -> Ctx {
+        Ctx::with_options(Options::default()).await
+    }
+
+    pub async fn with_options(options: Options) -> Ctx {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["roster", "issue-templates"] {
+            copy_dir(&repo().join(d), &dir.path().join(d));
+        }
+        for f in ["onboarder.yaml", "shadow-program.yaml"] {
+            std::fs::copy(repo().join(f), dir.path().join(f)).unwrap();
+        }
+        let fake = FakeGitlab::start(options).await;
+        let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
+        fake.add_token(TOKEN, bot);
+        fake.add_project(TRAINING);
+        fake.add_project(META);
+        let ctx = Ctx { dir, fake, bot };
+        ctx.add_roster_users();
+        ctx
+    }
+
+    /// Every username the roster and shadow list mention, with the roster's ids where given.
+    fn add_roster_users(&self) {
+        let mut errors = onboarder::error::InputErrors::default();
+        let roster_dir: Arc<Path> = Arc::from(self.path("roster").into_boxed_path());
+        let people = onboarder::roster::load_team(&roster_dir, &mut errors);
+        for p in &people {
+            match p.gitlab_id {
+                Some(id) => self.fake.add_user_with_id(id, &p.username, &p.name),
+                None => self.fake.add_user(&p.username, &p.name),
+            };
+        }
+        for u in ["therrera", "mchen", "ggreene", "rbhatt"] {
+            self.fake.add_user(u, u);
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, contents: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    /// Replace text in an input file; the text must be there.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let s = self.read(rel);
+        assert!(s.contains(from), "{rel} has no {from:?}");
+        self.write(rel, &s.replacen(from, to, 1));
+    }
+
+    /// Run the binary with the fake's URL and token, as a user would.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[("GITLAB_URL", &self.fake.url()), ("GITLAB_TOKEN", TOKEN)]).await
+    }
+
+    pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_onboarder"));
+        cmd.current_dir(self.dir.path()).args(args);
+        for v in ["GITLAB_URL", "GITLAB_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI"] {
+            cmd.env_remove(v);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+        Run(out)
+    }
+
+    /// `sync` for the fixed test date.
+    pub async fn sync(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["sync", "--today", TODAY];
+        args.extend_from_slice(extra);
+        self.run(&args).await
+    }
+
+    pub fn issues(&self, project: &str) -> Vec<Issue> {
+        self.fake.issues(project)
+    }
+
+    /// The one issue in `project` whose title contains `name`.
+    pub fn issue_of(&self, project: &str, name: &str) -> Issue {
+        let found: Vec<Issue> = self.issues(project).into_iter().filter(|i| i.title.contains(name)).collect();
+        assert_eq!(found.len(), 1, "issues titled {name:?}: {:?}", found.iter().map(|i| &i.title).collect::<Vec<_>>());
+        found.into_iter().next().unwrap()
+    }
+
+    pub fn assignees(&self, issue: &Issue) -> Vec<String> {
+        let reqs = issue.assignee_ids.clone();
+        reqs.iter().map(|id| self.fake.username(*id).unwrap_or_default()).collect()
+    }
+}
+
+/// What a run printed and how it exited.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.0.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout()))
+    }
+    /// Exit status 0, or show what went wrong.
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code(), 0, "stdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr());
+        self
+    }
+}

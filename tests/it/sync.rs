@@ -1,0 +1,253 @@
+//! Sync scenarios against the fake GitLab: what a team would see in their issues.
+
+use fake_gitlab::{Fault, FaultKind, Matcher, Options};
+
+use crate::support::{Ctx, META, TODAY, TRAINING};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_sync_creates_the_planned_issues_and_a_second_sync_writes_nothing() {
+    let ctx = Ctx::new().await;
+    let plan = ctx.run(&["plan", "--today", TODAY, "--format", "json"]).await.ok().json();
+    assert_eq!(ctx.fake.writes(), 0, "plan wrote");
+    let planned: Vec<&serde_json::Value> =
+        plan["actions"].as_array().unwrap().iter().filter(|a| a["action"] == "create").collect();
+    assert_eq!(planned.len(), 9);
+
+    ctx.sync(&[]).await.ok();
+    let training = ctx.issues(TRAINING);
+    let meta = ctx.issues(META);
+    assert_eq!((training.len(), meta.len()), (8, 1));
+    assert_eq!(ctx.fake.count("POST"), 9, "one create per issue, no notes on creation");
+    for a in planned {
+        let project = a["project"].as_str().unwrap();
+        let issue = ctx.issue_of(project, a["title"].as_str().unwrap());
+        let (total, done) = issue.task_status();
+        assert_eq!(
+            (done, total),
+            (a["checked"].as_u64().unwrap() as usize, a["total"].as_u64().unwrap() as usize),
+            "{}",
+            issue.title
+        );
+        let mut labels: Vec<String> =
+            a["labels"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+        labels.sort();
+        assert_eq!(issue.labels, labels);
+        let mut want: Vec<&str> = a["assignees"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+        want.sort();
+        let mut got = ctx.assignees(&issue);
+        got.sort();
+        assert_eq!(got, want, "{}", issue.title);
+        assert_eq!(issue.due_date.as_deref(), a["due_date"].as_str());
+    }
+    // The shadow participant's issue is in the shadow program's project; the paused person has none.
+    assert!(meta[0].title.contains("Tomás Herrera"));
+    assert!(!training.iter().any(|i| i.title.contains("Yuki Tanaka")));
+
+    ctx.fake.clear_requests();
+    let second = ctx.sync(&["--format", "json"]).await.ok().json();
+    assert_eq!(ctx.fake.writes(), 0, "second sync wrote: {:?}", ctx.fake.requests());
+    assert_eq!(second["summary"]["unchanged"], 9);
+    // The floor for a run with nothing to change: the token check and one listing page per project.
+    assert_eq!(ctx.fake.count("GET"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_tick_untick_text_and_label_survive_a_sync_and_a_template_change() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let praman = ctx.issue_of(TRAINING, "Priya Raman");
+    ctx.fake.human_edit(TRAINING, praman.iid, |i| {
+        // Tick an item of a later stage, untick one onboarder checked, write notes, add a label.
+        assert!(i.set_task("id: submitted-mrs", true));
+        assert!(i.set_task("id: coffee-chats", false));
+        i.description.push_str("\n\nMy notes: ask @wtan about Geo.\n- [ ] my own todo\n");
+        i.labels.push("team::geo".into());
+    });
+    let before = ctx.fake.issue(TRAINING, praman.iid).unwrap();
+
+    ctx.sync(&[]).await.ok();
+    let after = ctx.fake.issue(TRAINING, praman.iid).unwrap();
+    assert_eq!(after.description, before.description, "a sync with nothing new rewrote the person's issue");
+
+    // The template changes: an item is added to the first stage and one is reworded.
+    ctx.edit(
+        "issue-templates/support-learning-path.md",
+        "## Learn about GitLab\n",
+        "## Learn about GitLab\n\n- [ ] You have set up your Zoom background <!-- id: zoom-background -->\n",
+    );
+    ctx.sync(&[]).await.ok();
+    let after = ctx.fake.issue(TRAINING, praman.iid).unwrap();
+    let d = &after.description;
+    assert!(d.contains("- [x] You have set up your Zoom background"), "new item of a passed stage is checked");
+    assert!(line_with(d, "id: submitted-mrs").contains("[x]"), "the person's tick was lost");
+    assert!(line_with(d, "id: coffee-chats").contains("[ ]"), "the person's untick was undone");
+    // GitLab strips trailing whitespace from every description it stores; the rest is as written.
+    assert!(
+        d.ends_with("<!-- onboarder:end -->\n\nMy notes: ask @wtan about Geo.\n- [ ] my own todo"),
+        "the person's text changed:\n{}",
+        &d[d.len().saturating_sub(400)..]
+    );
+    assert!(after.labels.contains(&"team::geo".to_string()));
+    assert!(ctx.fake.notes(TRAINING, praman.iid).is_empty(), "no note without a stage change");
+}
+
+fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_stage_forward_checks_earlier_items_swaps_the_label_and_posts_one_note() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let issue = ctx.issue_of(TRAINING, "Aroha Ngata");
+    assert!(issue.labels.contains(&"onboarding-stage::working-in-support".to_string()));
+    let (_, done_before) = issue.task_status();
+
+    // Four weeks later Aroha is in "Contributing Back".
+    ctx.run(&["sync", "--today", "2026-12-09"]).await.ok();
+    let issue = ctx.fake.issue(TRAINING, issue.iid).unwrap();
+    assert!(issue.labels.contains(&"onboarding-stage::contributing-back".to_string()), "{:?}", issue.labels);
+    assert!(!issue.labels.iter().any(|l| l == "onboarding-stage::working-in-support"));
+    assert!(line_with(&issue.description, "id: triage-and-first-response").contains("[x]"));
+    assert!(issue.task_status().1 > done_before);
+    let notes = ctx.fake.notes(TRAINING, issue.iid);
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].body.contains("@angata")
+            && notes[0].body.contains("@wtan")
+            && notes[0].body.contains("Contributing Back"),
+        "{}",
+        notes[0].body
+    );
+
+    ctx.fake.clear_requests();
+    ctx.run(&["sync", "--today", "2026-12-09"]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0);
+    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1, "a second note for the same stage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_marker_label_is_restored_without_a_duplicate() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let issue = ctx.issue_of(TRAINING, "Priya Raman");
+    ctx.fake.human_edit(TRAINING, issue.iid, |i| i.labels.retain(|l| l != "onboarder"));
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.issues(TRAINING).len(), 8, "a duplicate was created");
+    assert!(ctx.fake.issue(TRAINING, issue.iid).unwrap().labels.contains(&"onboarder".to_string()));
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gitlab_free_keeps_one_assignee_and_that_causes_no_update_loop() {
+    let ctx = Ctx::with_options(Options { free_mode: true, ..Options::default() }).await;
+    ctx.sync(&[]).await.ok();
+    let issue = ctx.issue_of(TRAINING, "Priya Raman");
+    assert_eq!(issue.assignee_ids.len(), 1);
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_quick_action_runs_once_and_causes_no_update_loop() {
+    let ctx = Ctx::new().await;
+    ctx.fake.add_label(TRAINING, "needs-onboarding-review");
+    ctx.edit(
+        "issue-templates/support-learning-path.md",
+        "## Learn about GitLab\n",
+        "/label ~needs-onboarding-review\n\n## Learn about GitLab\n",
+    );
+    ctx.sync(&[]).await.ok();
+    let issue = ctx.issue_of(TRAINING, "Priya Raman");
+    assert!(issue.labels.contains(&"needs-onboarding-review".to_string()), "the quick action did not run");
+    assert!(!issue.description.contains("/label"));
+    let ran = ctx.fake.quick_actions().len();
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+    // A stage change rewrites the description; the quick action must not be sent again.
+    ctx.run(&["sync", "--today", "2026-12-30"]).await.ok();
+    assert_eq!(ctx.fake.quick_actions().len(), ran, "a template quick action ran again on update");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_who_left_is_closed_once_with_a_note_and_a_reopen_stands() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let issue = ctx.issue_of(TRAINING, "Grace Mwangi");
+    std::fs::remove_file(ctx.path("roster/gmwangi.yaml")).unwrap();
+    ctx.sync(&[]).await.ok();
+    let closed = ctx.fake.issue(TRAINING, issue.iid).unwrap();
+    assert_eq!(closed.state, "closed");
+    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1);
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1, "closed twice");
+
+    ctx.fake.human_edit(TRAINING, issue.iid, |i| i.state = "opened".into());
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.issue(TRAINING, issue.iid).unwrap().state, "opened", "a person's reopen was undone");
+    assert_eq!(ctx.fake.writes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_and_plan_never_write_and_only_touches_one_person() {
+    let ctx = Ctx::new().await;
+    let out = ctx.sync(&["--dry-run"]).await.ok();
+    assert!(out.stdout().contains("would create 9"), "{}", out.stdout());
+    ctx.run(&["plan", "--today", TODAY]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0);
+
+    ctx.sync(&["--only", "praman"]).await.ok();
+    let titles: Vec<String> = ctx.issues(TRAINING).into_iter().map(|i| i.title).collect();
+    assert_eq!(titles, vec!["Support learning path: Priya Raman".to_string()]);
+
+    // A dry run after a change shows the checklist diff and still writes nothing.
+    ctx.fake.clear_requests();
+    let out = ctx.run(&["sync", "--today", "2026-12-30", "--only", "praman", "--dry-run"]).await.ok();
+    assert!(out.stdout().contains("[ ] -> [x]"), "{}", out.stdout());
+    assert_eq!(ctx.fake.writes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_token_or_a_missing_project_exits_2_and_writes_nothing() {
+    let ctx = Ctx::new().await;
+    let out =
+        ctx.run_env(&["sync", "--today", TODAY], &[("GITLAB_URL", &ctx.fake.url()), ("GITLAB_TOKEN", "wrong")]).await;
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    assert!(out.stderr().contains("401"), "{}", out.stderr());
+
+    ctx.fake.deny_project(ctx.bot, TRAINING);
+    let out = ctx.sync(&[]).await;
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    assert!(out.stderr().contains("Project Not Found"), "{}", out.stderr());
+    assert_eq!(ctx.fake.writes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_persons_failure_does_not_stop_the_others() {
+    let ctx = Ctx::new().await;
+    // A buddy GitLab does not know, and a 422 on one create (one at a time, so it is Diego's:
+    // Aroha's fails before any create is sent).
+    ctx.edit("roster/angata.yaml", "buddy: wtan", "buddy: nosuchuser");
+    ctx.edit("onboarder.yaml", "marker_label: onboarder", "marker_label: onboarder\nconcurrency: 1");
+    ctx.fake.inject(Fault::new(Matcher::route("POST", "/api/v4/projects/:id/issues"), FaultKind::Status(422)));
+    let out = ctx.sync(&["--format", "json"]).await;
+    assert_eq!(out.code(), 1, "{}", out.stderr());
+    let doc = out.json();
+    let failed: Vec<&str> = doc["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"]["status"] == "failed")
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, vec!["angata", "dramirez"]);
+    let errors: String =
+        doc["actions"].as_array().unwrap().iter().filter_map(|a| a["outcome"]["error"].as_str()).collect();
+    assert!(errors.contains("unknown GitLab user \"nosuchuser\""), "{errors}");
+    assert_eq!(ctx.issues(TRAINING).len() + ctx.issues(META).len(), 7, "everyone else is done");
+}
