@@ -379,3 +379,64 @@ mod tests {
         assert_eq!(normal_form("a\n\n\n/close\nb  \n"), "a\n\nb\n");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::template::BodyItem;
+    use proptest::prelude::*;
+
+    fn body_and_marks() -> impl Strategy<Value = (Vec<BodyLine>, BTreeMap<String, Mark>)> {
+        let mark = prop_oneof![Just(Mark::Open), Just(Mark::Done), Just(Mark::Skipped)];
+        proptest::collection::btree_map("[a-z]{1,8}(-[a-z0-9]{1,4})?", (mark, "[A-Za-z0-9 ,.'()]{1,40}"), 0..12)
+            .prop_map(|items| {
+                let mut body = vec![BodyLine::Text("## Stage".into())];
+                let mut marks = BTreeMap::new();
+                for (id, (m, text)) in items {
+                    body.push(BodyLine::Item(BodyItem {
+                        lead: "- ".into(),
+                        text: format!("x{}", text.trim()),
+                        id: id.clone(),
+                        module: None,
+                        stage: 0,
+                    }));
+                    marks.insert(id, m);
+                }
+                (body, marks)
+            })
+    }
+
+    /// People's text: anything, as long as it does not itself carry onboarder's markers.
+    fn people_text() -> impl Strategy<Value = String> {
+        "(\\PC|\n|\r|\t){0,200}".prop_filter("no markers", |s| !s.contains("onboarder:") && !s.contains("<!-- id: "))
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_what_we_render_gives_back_the_checklist((body, marks) in body_and_marks()) {
+            let st = State { v: 1, key: "t:u".into(), ..State::default() };
+            let text = region("t:u", &body, &marks, &[], &st);
+            let live = parse(&text);
+            let got: BTreeMap<String, Mark> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
+            prop_assert_eq!(got, marks);
+            prop_assert_eq!(live.state, Some(st));
+        }
+
+        #[test]
+        fn text_outside_the_region_is_kept_byte_for_byte(before in people_text(), after in people_text()) {
+            let before = if before.is_empty() || before.ends_with('\n') { before } else { format!("{before}\n") };
+            let after = if after.is_empty() || after.starts_with('\n') { after } else { format!("\n{after}") };
+            let st = State { v: 1, key: "t:u".into(), ..State::default() };
+            let text = compose(&before, &region("t:u", &[], &BTreeMap::new(), &[], &st), &after);
+            let live = parse(&text);
+            prop_assert_eq!(live.before, before.as_str());
+            prop_assert_eq!(live.after, after.as_str());
+        }
+
+        #[test]
+        fn the_parser_never_panics(text in "(\\PC|\n|<!-- onboarder:(begin|end|state) |-->|- \\[[ x~]\\] |<!-- id: ){0,300}") {
+            let _ = parse(&text);
+            let _ = normal_form(&text);
+        }
+    }
+}

@@ -245,3 +245,47 @@ mod tests {
         assert_eq!(third.marks, a(Done), "the person's tick was undone");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mark() -> impl Strategy<Value = Mark> {
+        prop_oneof![Just(Mark::Open), Just(Mark::Done), Just(Mark::Skipped)]
+    }
+
+    fn marks() -> impl Strategy<Value = BTreeMap<String, Mark>> {
+        proptest::collection::btree_map("[a-f]", mark(), 0..6)
+    }
+
+    proptest! {
+        #[test]
+        fn a_persons_change_always_wins(desired in marks(), asserted in marks(), current in marks()) {
+            let list: Vec<(String, Mark)> = current.iter().map(|(k, m)| (k.clone(), *m)).collect();
+            let got = merge(&desired, Some(&asserted), &list);
+            for (id, cur) in &current {
+                let touched = asserted.get(id).is_some_and(|a| a != cur);
+                if touched && desired.contains_key(id) {
+                    // A person checked it: never unchecked. A person unchecked it: never checked.
+                    prop_assert_eq!(got.marks.get(id), Some(cur), "item {}", id);
+                }
+                if touched && *cur != Mark::Open && !desired.contains_key(id) {
+                    prop_assert!(got.kept.iter().any(|(k, m)| k == id && m == cur), "ticked item {} dropped", id);
+                }
+            }
+        }
+
+        #[test]
+        fn merging_twice_changes_nothing(desired in marks(), asserted in proptest::option::of(marks()), current in marks()) {
+            let list: Vec<(String, Mark)> = current.iter().map(|(k, m)| (k.clone(), *m)).collect();
+            let first = merge(&desired, asserted.as_ref(), &list);
+            let written: Vec<(String, Mark)> =
+                first.marks.iter().map(|(k, m)| (k.clone(), *m)).chain(first.kept.iter().cloned()).collect();
+            let second = merge(&desired, Some(&first.asserted), &written);
+            prop_assert_eq!(&second.marks, &first.marks);
+            prop_assert_eq!(&second.kept, &first.kept);
+            prop_assert_eq!(&second.asserted, &first.asserted);
+        }
+    }
+}
