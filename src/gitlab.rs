@@ -59,6 +59,8 @@ pub enum ApiError {
     Server { status: u16, message: String },
     #[error("cannot reach GitLab: {0}")]
     Transport(String),
+    #[error("{0}")]
+    Config(String),
     #[error("no answer from GitLab within {0:?}")]
     Timeout(Duration),
 }
@@ -243,7 +245,7 @@ impl Gitlab {
         accept_invalid_certs: bool,
         s: &SyncSettings,
     ) -> Result<Gitlab, ApiError> {
-        let (host, insecure) = host_of(url).map_err(ApiError::Transport)?;
+        let (host, insecure) = host_of(url).map_err(ApiError::Config)?;
         let mut builder = GitlabBuilder::new(host, token.0.clone());
         if insecure {
             builder.insecure();
