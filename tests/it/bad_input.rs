@@ -9,25 +9,12 @@
 use std::path::Path;
 
 use crate::check_and_plan::{onboarder, small};
-use crate::support::repo;
-
-fn overlay(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            overlay(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
+use crate::support::{copy_dir, repo};
 
 fn prepare(case: &Path) -> (tempfile::TempDir, String, String) {
     let dir = small();
     if case.join("files").is_dir() {
-        overlay(&case.join("files"), dir.path());
+        copy_dir(&case.join("files"), dir.path());
     }
     if let Ok(list) = std::fs::read_to_string(case.join("remove")) {
         for p in list.lines().filter(|l| !l.trim().is_empty()) {

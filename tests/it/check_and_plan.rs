@@ -3,25 +3,13 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::repo;
+use crate::support::{copy_dir, repo};
 
 /// A temp copy of the small fixture team (2 people, 1 shadow participant, 2 templates).
 pub fn small() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy(&repo().join("tests/fixtures/small"), dir.path());
+    copy_dir(&repo().join("tests/fixtures/small"), dir.path());
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 pub fn onboarder(dir: &Path, args: &[&str]) -> std::process::Output {

@@ -161,7 +161,29 @@ async fn an_unreachable_or_plain_http_gitlab_exits_2_with_one_clear_message() {
     no_panic(&out);
     let err = out.stderr();
     assert!(err.contains("gitlab.example.com") && err.contains("plain http") && err.contains("only"), "{err}");
-    assert_eq!(ctx.fake.requests().len(), 0);
+
+    // A name that does not resolve.
+    let out = ctx
+        .run_env(
+            &["sync", "--today", TODAY],
+            &[("GITLAB_URL", "https://gitlab.nonexistent.invalid"), ("GITLAB_TOKEN", TOKEN)],
+        )
+        .await;
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    no_panic(&out);
+    assert!(
+        out.stderr().contains("gitlab.nonexistent.invalid") && out.stderr().contains("nothing was written"),
+        "{}",
+        out.stderr()
+    );
+
+    // TLS to a server that does not speak it: a handshake failure, not ignored.
+    let url = format!("https://{}", ctx.fake.host());
+    let out = ctx.run_env(&["sync", "--today", TODAY], &[("GITLAB_URL", &url), ("GITLAB_TOKEN", TOKEN)]).await;
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    no_panic(&out);
+    assert!(out.stderr().contains("cannot reach GitLab"), "{}", out.stderr());
+    assert_eq!(ctx.fake.writes(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
