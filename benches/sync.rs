@@ -1,0 +1,554 @@
+//! End-to-end sync benchmark against the in-process fake GitLab, plus offline planning scaling.
+//!
+//! ```text
+//! cargo build --release && cargo bench --bench sync -- [--people N] [--latency-ms L] [--window-s W]
+//!                                                       [--no-scaling] [--scaling-only] [--scaling 10,100,...]
+//! ```
+//!
+//! The `onboarder` binary is run as a subprocess (`target/release/onboarder`, built by the caller),
+//! the fake GitLab runs in this process. See BENCHMARKS.md for what the numbers mean.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fake_gitlab::{FakeGitlab, Limit, Options};
+
+const TRAINING: &str = "gitlab-com/support/support-training";
+const TOKEN: &str = "glpat-bench-token";
+/// The first sync date; the third run is one day later.
+const DAY1: &str = "2026-10-01";
+const DAY2: &str = "2026-10-02";
+const PATHS: [&str; 2] = ["support-learning-path", "promotion-senior"];
+const CONCURRENCY: usize = 8;
+
+struct Args {
+    people: usize,
+    latency_ms: u64,
+    window_s: u64,
+    scaling: Vec<usize>,
+    sync: bool,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args { people: 1000, latency_ms: 20, window_s: 2, scaling: vec![10, 100, 1_000, 10_000], sync: true };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    let val = |i: usize, name: &str| -> String {
+        argv.get(i + 1).cloned().unwrap_or_else(|| {
+            eprintln!("sync bench: {name} needs a value");
+            std::process::exit(2)
+        })
+    };
+    let num = |s: String, name: &str| -> u64 {
+        s.parse().unwrap_or_else(|_| {
+            eprintln!("sync bench: {name} takes a number, not {s:?}");
+            std::process::exit(2)
+        })
+    };
+    while i < argv.len() {
+        match argv[i].as_str() {
+            "--people" => {
+                a.people = num(val(i, "--people"), "--people") as usize;
+                i += 1;
+            }
+            "--latency-ms" => {
+                a.latency_ms = num(val(i, "--latency-ms"), "--latency-ms");
+                i += 1;
+            }
+            "--window-s" => {
+                a.window_s = num(val(i, "--window-s"), "--window-s").max(1);
+                i += 1;
+            }
+            "--scaling" => {
+                let v = val(i, "--scaling");
+                a.scaling =
+                    v.split(',').filter(|s| !s.is_empty()).map(|s| num(s.to_string(), "--scaling") as usize).collect();
+                i += 1;
+            }
+            "--no-scaling" => a.scaling.clear(),
+            "--scaling-only" => a.sync = false,
+            // `cargo bench` passes `--bench`; ignore it and any filter.
+            _ => {}
+        }
+        i += 1;
+    }
+    a
+}
+
+/// `target/release/onboarder`: the bench exe is `target/release/deps/sync-<hash>`.
+fn onboarder_exe() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let dir = exe.parent().and_then(Path::parent).expect("bench exe has no target/<profile>/deps parent");
+    let bin = dir.join(format!("onboarder{}", std::env::consts::EXE_SUFFIX));
+    if !bin.is_file() {
+        eprintln!(
+            "sync bench: {} not found. Build the binary first: `cargo build --release && cargo bench --bench sync`",
+            bin.display()
+        );
+        std::process::exit(2);
+    }
+    // Warn when src/ changed after the binary was built (the bench cannot rebuild it).
+    let newest_src = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .max();
+    if let (Some(src), Ok(b)) = (newest_src, std::fs::metadata(&bin).and_then(|m| m.modified())) {
+        if b < src {
+            eprintln!("sync bench: warning: {} is older than src/; run `cargo build --release` first", bin.display());
+        }
+    }
+    bin
+}
+
+// ---- synthetic roster ------------------------------------------------------------------------
+
+fn date(s: &str) -> chrono_lite::Date {
+    chrono_lite::Date::parse(s)
+}
+
+/// Minimal civil-date arithmetic (days since 1970-01-01), so the bench needs no extra crate.
+mod chrono_lite {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub struct Date(pub i64);
+
+    impl Date {
+        pub fn parse(s: &str) -> Date {
+            let p: Vec<i64> = s.split('-').map(|x| x.parse().unwrap()).collect();
+            Date(days_from_civil(p[0], p[1], p[2]))
+        }
+        pub fn minus(self, d: i64) -> Date {
+            Date(self.0 - d)
+        }
+    }
+
+    impl std::fmt::Display for Date {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let (y, m, d) = civil_from_days(self.0);
+            write!(f, "{y:04}-{m:02}-{d:02}")
+        }
+    }
+
+    // Howard Hinnant's algorithms.
+    fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146097 + doe - 719468
+    }
+
+    fn civil_from_days(z: i64) -> (i64, i64, i64) {
+        let z = z + 719468;
+        let era = if z >= 0 { z } else { z - 146096 } / 146097;
+        let doe = z - era * 146097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        (if m <= 2 { y + 1 } else { y }, m, d)
+    }
+}
+
+/// Stage start days (`(week - 1) * 7`) of a template, read from its front matter.
+fn stage_days(templates: &Path, key: &str) -> Vec<i64> {
+    let text = std::fs::read_to_string(templates.join(format!("{key}.md"))).expect("template");
+    let front = text.split("\n---").next().unwrap_or("");
+    front
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("week:"))
+        .map(|w| (w.trim().parse::<i64>().expect("week") - 1) * 7)
+        .collect()
+}
+
+/// The stage index reached `days` after the start (None before the start), as src/desired.rs does.
+fn stage_at(stages: &[i64], days: i64) -> Option<usize> {
+    if days < 0 {
+        return None;
+    }
+    stages.iter().rposition(|s| *s <= days)
+}
+
+/// Days since start on DAY1 for person `i`: every 10th person sits the day before a stage boundary
+/// of exactly one of the two templates, everyone else where the next day crosses no boundary.
+fn days_since_start(i: usize, stages: &[Vec<i64>]) -> i64 {
+    let all: Vec<i64> = stages.iter().flatten().copied().collect();
+    let crosses = |d: i64| stages.iter().filter(|s| stage_at(s, d) != stage_at(s, d + 1)).count();
+    if i.is_multiple_of(10) {
+        // Boundaries belonging to exactly one template (day 0 is everyone's start: skip it).
+        let mut single: Vec<i64> = all.iter().copied().filter(|d| *d > 0 && crosses(*d - 1) == 1).collect();
+        single.sort();
+        single.dedup();
+        single[(i / 10) % single.len()] - 1
+    } else {
+        // Spread over 0..=85 days, skipping days whose next day is a boundary.
+        let calm: Vec<i64> = (0..=85).filter(|d| crosses(*d) == 0).collect();
+        calm[(i * 7919) % calm.len()]
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+struct Person {
+    id: u64,
+    username: String,
+    name: String,
+    days: i64,
+}
+
+/// Writes config, templates and an N-person roster into `dir`; returns the people.
+fn generate(dir: &Path, n: usize, window_s: u64) -> Vec<Person> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    copy_dir(&repo.join("issue-templates"), &dir.join("issue-templates"));
+    let stages: Vec<Vec<i64>> = PATHS.iter().map(|k| stage_days(&dir.join("issue-templates"), k)).collect();
+    let config = format!(
+        "gitlab:\n  url: https://gitlab.com\n  project: {TRAINING}\nroster: roster/\ntemplates: issue-templates/\n\
+         started_after: 2026-01-01\nmarker_label: onboarder\nstage_label_prefix: onboarding-stage\n\
+         concurrency: {CONCURRENCY}\nrate_limits: {{window_seconds: {window_s}, requests: 2000, issue_creates: 200, notes: 60}}\n"
+    );
+    std::fs::write(dir.join("onboarder.yaml"), config).unwrap();
+    let roster = dir.join("roster");
+    std::fs::create_dir_all(&roster).unwrap();
+    let regions = ["AMER", "EMEA", "APAC"];
+    let day1 = date(DAY1);
+    let mut people = Vec::with_capacity(n);
+    for i in 0..n {
+        let username = format!("user{i}");
+        let id = 1_000_000 + i as u64;
+        let days = days_since_start(i, &stages);
+        let mut y = String::new();
+        let _ = writeln!(y, "name: Person {i}");
+        let _ = writeln!(y, "title: Support Engineer");
+        let _ = writeln!(y, "region: {}", regions[i % 3]);
+        let _ = writeln!(y, "start_date: {}", day1.minus(days));
+        let _ = writeln!(y, "gitlab: {{id: {id}, username: {username}}}");
+        if n > 1 && i % 2 == 0 {
+            let _ = writeln!(y, "onboarding: {{buddy: user{}, paths: [{}]}}", (i + 3) % n, PATHS.join(", "));
+        } else {
+            let _ = writeln!(y, "onboarding: {{paths: [{}]}}", PATHS.join(", "));
+        }
+        std::fs::write(roster.join(format!("{username}.yaml")), y).unwrap();
+        people.push(Person { id, name: format!("Person {i}"), username, days });
+    }
+    people
+}
+
+/// How many people, and issues, change stage between DAY1 and DAY2.
+fn advancing(dir: &Path, people: &[Person]) -> (usize, usize) {
+    let stages: Vec<Vec<i64>> = PATHS.iter().map(|k| stage_days(&dir.join("issue-templates"), k)).collect();
+    let mut persons = 0;
+    let mut issues = 0;
+    for p in people {
+        let n = stages.iter().filter(|s| stage_at(s, p.days) != stage_at(s, p.days + 1)).count();
+        issues += n;
+        persons += usize::from(n > 0);
+    }
+    (persons, issues)
+}
+
+// ---- running the binary ----------------------------------------------------------------------
+
+struct ProcRun {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kb: i64,
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run the binary, measuring its own CPU time and peak RSS with wait4 (per child, not cumulative).
+///
+/// The binary is started by a fresh copy of this bench exe (`--measure-child`), not by this
+/// process: Linux keeps a process's peak RSS across execve, so a child forked from this process
+/// (which holds the fake GitLab's state) would report this process's RSS as its own peak.
+fn run_measured(exe: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> ProcRun {
+    let out_path = dir.join(".bench-stdout");
+    let err_path = dir.join(".bench-stderr");
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.arg("--measure-child").arg(exe).args(args);
+    cmd.current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap());
+    for v in ["GITLAB_URL", "GITLAB_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI", "RUST_LOG"]
+    {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let status = cmd.status().expect("cannot start the measuring helper");
+    let wall = start.elapsed();
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    // The helper's last stderr line: "MEASURED <cpu_us> <maxrss_kb> <exit_ok>".
+    let m = stderr.lines().rev().find_map(|l| l.strip_prefix("MEASURED ")).unwrap_or("0 0 0");
+    let f: Vec<i64> = m.split(' ').map(|x| x.parse().unwrap_or(0)).collect();
+    ProcRun {
+        wall,
+        cpu: Duration::from_micros(f[0] as u64),
+        max_rss_kb: f[1],
+        ok: status.success() && f[2] == 1,
+        stdout,
+        stderr,
+    }
+}
+
+/// `--measure-child EXE ARGS...`: run EXE (inheriting stdio, cwd and env), reap it with wait4 and
+/// print its CPU time and peak RSS on stderr.
+fn measure_child(argv: &[String]) -> ! {
+    let mut child = Command::new(&argv[0]).args(&argv[1..]).spawn().expect("cannot start onboarder");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = loop {
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        if r == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        break r;
+    };
+    assert_eq!(r, pid, "wait4 failed: {}", std::io::Error::last_os_error());
+    let _ = child.try_wait(); // already reaped; keeps std from waiting again
+    let us = |t: libc::timeval| t.tv_sec * 1_000_000 + t.tv_usec;
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    eprintln!("MEASURED {} {} {}", us(ru.ru_utime) + us(ru.ru_stime), ru.ru_maxrss, i32::from(ok));
+    std::process::exit(0)
+}
+
+/// The binary's own summary line, e.g. "created 2000, ...; 2023 API requests (...)".
+fn summary_line(stdout: &str) -> String {
+    stdout.lines().rev().find(|l| l.contains("unchanged,")).unwrap_or("").trim().to_string()
+}
+
+/// The number before `word` in the summary line.
+fn summary_num(line: &str, word: &str) -> Option<u64> {
+    let toks: Vec<&str> = line.split([' ', ',', ';', '(', ')']).filter(|t| !t.is_empty()).collect();
+    toks.windows(2).find(|w| w[1] == word).and_then(|w| w[0].parse().ok())
+}
+
+/// The number after `word` in the summary line ("would create 2000").
+fn summary_after(line: &str, word: &str) -> Option<u64> {
+    let toks: Vec<&str> = line.split([' ', ',', ';']).filter(|t| !t.is_empty()).collect();
+    toks.windows(2).find(|w| w[0] == word).and_then(|w| w[1].parse().ok())
+}
+
+fn fmt_dur(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 {
+        format!("{s:.1} s")
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.0} ms", s * 1000.0)
+    }
+}
+
+fn fmt_mb(kb: i64) -> String {
+    format!("{:.1} MB", kb as f64 / 1024.0)
+}
+
+struct Expect {
+    /// Issues that exist before the run (listing pages).
+    existing: usize,
+    creates: usize,
+    updates: usize,
+    notes: usize,
+}
+
+struct Floor {
+    requests: usize,
+    wall: Duration,
+}
+
+fn floor(e: &Expect, latency: Duration, window: Duration) -> Floor {
+    let pages = e.existing.div_ceil(100).max(1);
+    // current user + listing pages + writes + one re-read before every update (ids come from the roster).
+    let requests = 1 + pages + e.creates + e.updates + e.notes + e.updates;
+    let latency_floor = latency.mul_f64(requests as f64 / CONCURRENCY as f64);
+    let creation_floor = window.mul_f64(e.creates as f64 / 200.0);
+    let note_floor = window.mul_f64(e.notes as f64 / 60.0);
+    let request_floor = window.mul_f64(requests as f64 / 2000.0);
+    Floor { requests, wall: latency_floor.max(creation_floor).max(note_floor).max(request_floor) }
+}
+
+const HEADER: &str = "| run | people | issues | requests (GET/POST/PUT) | writes | 429s | wall | floor (requests / wall) | wall ÷ floor | plan CPU | plan peak RSS | sync CPU | sync peak RSS |\n|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|";
+
+fn sync_bench(exe: &Path, args: &Args) {
+    let latency = Duration::from_millis(args.latency_ms);
+    let window = Duration::from_secs(args.window_s);
+    let dir = tempfile::tempdir().unwrap();
+    let people = generate(dir.path(), args.people, args.window_s);
+    let (adv_people, adv_issues) = advancing(dir.path(), &people);
+    eprintln!(
+        "sync bench: {} people x {} paths, latency {} ms, window {} s; {adv_people} people ({adv_issues} issues) change stage between {DAY1} and {DAY2}",
+        args.people,
+        PATHS.len(),
+        args.latency_ms,
+        args.window_s
+    );
+    assert_eq!(adv_people * 10, args.people.div_ceil(10) * 10, "expected every 10th person to advance");
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let fake = rt.block_on(FakeGitlab::start(Options {
+        latency,
+        issue_create_limit: Some(Limit::new(200, window)),
+        note_create_limit: Some(Limit::new(60, window)),
+        request_throttle: Some(Limit::new(2000, window)),
+        ..Options::default()
+    }));
+    let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
+    fake.add_token(TOKEN, bot);
+    fake.add_project(TRAINING);
+    for p in &people {
+        fake.add_user_with_id(p.id, &p.username, &p.name);
+    }
+    let url = fake.url();
+    let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
+    let issues_total = people.len() * PATHS.len();
+
+    let runs: [(&str, &str, Expect); 3] = [
+        ("first sync", DAY1, Expect { existing: 0, creates: issues_total, updates: 0, notes: 0 }),
+        ("no change", DAY1, Expect { existing: issues_total, creates: 0, updates: 0, notes: 0 }),
+        ("10% advance", DAY2, Expect { existing: issues_total, creates: 0, updates: adv_issues, notes: adv_issues }),
+    ];
+    println!(
+        "\n## Sync: {} people, latency {} ms, window {} s, concurrency {CONCURRENCY}\n",
+        args.people, args.latency_ms, args.window_s
+    );
+    println!("{HEADER}");
+    let mut details = Vec::new();
+    let mut labels_before: Vec<(u64, Vec<String>)> = Vec::new();
+    for (name, today, expect) in runs {
+        // Offline planning cost for the same date.
+        let plan = run_measured(exe, dir.path(), &["plan", "--today", today], &[]);
+        assert!(plan.ok, "plan failed: {}", plan.stderr);
+
+        if name == "10% advance" {
+            labels_before = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i.labels)).collect();
+        }
+        fake.clear_requests();
+        let r429_before = fake.rate_limited();
+        let run = run_measured(exe, dir.path(), &["sync", "--today", today], &env);
+        if !run.ok {
+            eprintln!(
+                "sync bench: {name}: onboarder failed:\n{}\n{}",
+                run.stdout.lines().rev().take(5).collect::<Vec<_>>().join("\n"),
+                run.stderr
+            );
+        }
+        let (get, post, put) = (fake.count("GET"), fake.count("POST"), fake.count("PUT"));
+        let total = fake.requests().len();
+        let writes = fake.writes();
+        let r429 = fake.rate_limited() - r429_before;
+        let issues = fake.issues(TRAINING).len();
+        let f = floor(&expect, latency, window);
+        let line = summary_line(&run.stdout);
+        println!(
+            "| {name} ({today}) | {} | {issues} | {total} ({get}/{post}/{put}) | {writes} | {r429} | {} | {} req / {} | {:.2}x | {} | {} | {} | {} |",
+            people.len(),
+            fmt_dur(run.wall),
+            f.requests,
+            fmt_dur(f.wall),
+            run.wall.as_secs_f64() / f.wall.as_secs_f64(),
+            fmt_dur(plan.cpu),
+            fmt_mb(plan.max_rss_kb),
+            fmt_dur(run.cpu),
+            fmt_mb(run.max_rss_kb),
+        );
+        let mut by_route: std::collections::BTreeMap<String, usize> = Default::default();
+        for r in fake.requests() {
+            *by_route.entry(format!("{} {}", r.method, r.route)).or_default() += 1;
+        }
+        let routes: Vec<String> = by_route.iter().map(|(k, v)| format!("{v} × `{k}`")).collect();
+        let mut d = format!("- {name}: onboarder said: `{line}`; requests by route: {}", routes.join(", "));
+        if let Some(n) = summary_num(&line, "API") {
+            if n as usize != total {
+                let _ = write!(d, " (binary counted {n} requests, the fake recorded {total})");
+            }
+        }
+        if name == "10% advance" {
+            let after: Vec<(u64, Vec<String>)> = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i.labels)).collect();
+            let changed = after.iter().zip(&labels_before).filter(|(a, b)| a != b).count();
+            let _ = write!(
+                d,
+                "; issues whose labels changed: {changed} (expected {adv_issues}, people advancing: {adv_people})"
+            );
+        }
+        details.push(d);
+    }
+    println!();
+    for d in details {
+        println!("{d}");
+    }
+    fake.shutdown();
+    drop(rt);
+}
+
+fn scaling(exe: &Path, sizes: &[usize]) {
+    println!(
+        "\n## Offline planning (`onboarder plan --today {DAY1}`, no token), {} templates per person\n",
+        PATHS.len()
+    );
+    println!("| people | issues | CPU (median of 3) | CPU min–max | wall (median) | peak RSS (max) |\n|---:|---:|---:|---|---:|---:|");
+    for &n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path(), n, 60);
+        let mut runs: Vec<ProcRun> = (0..3)
+            .map(|_| {
+                let r = run_measured(exe, dir.path(), &["plan", "--today", DAY1], &[]);
+                assert!(r.ok, "plan over {n} people failed: {}", r.stderr);
+                r
+            })
+            .collect();
+        let issues = summary_after(&summary_line(&runs[0].stdout), "create").unwrap_or(0);
+        runs.sort_by_key(|r| r.cpu);
+        let cpu_med = runs[1].cpu;
+        let (cmin, cmax) = (runs[0].cpu, runs[2].cpu);
+        let rss = runs.iter().map(|r| r.max_rss_kb).max().unwrap();
+        let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+        walls.sort();
+        println!(
+            "| {n} | {issues} | {} | {}–{} | {} | {} |",
+            fmt_dur(cpu_med),
+            fmt_dur(cmin),
+            fmt_dur(cmax),
+            fmt_dur(walls[1]),
+            fmt_mb(rss)
+        );
+    }
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--measure-child") {
+        measure_child(&argv[1..]);
+    }
+    let args = parse_args();
+    let exe = onboarder_exe();
+    if args.sync {
+        sync_bench(&exe, &args);
+    }
+    if !args.scaling.is_empty() {
+        scaling(&exe, &args.scaling);
+    }
+}
