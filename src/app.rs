@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::cli::{Cli, Command, Format, RunArgs};
 use crate::config::Config;
-use crate::desired::{self, Desired};
+use crate::desired::{self, Desired, Renderer};
 use crate::error::{InputError, InputErrors, Location};
 use crate::gitlab::{Gitlab, Token};
 use crate::input::parse_date;
@@ -162,8 +162,9 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         return crate::app::online_plan(inputs, args, &prepared);
     }
     eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
-    let actions = plan::plan(&prepared.desired, &[], &settings);
-    if let Err(e) = write_previews(args, &actions, &prepared.desired) {
+    let renderer = renderer(inputs, prepared.today);
+    let actions = plan::plan(&prepared.desired, &[], &settings, &|d| renderer.body(d));
+    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
@@ -185,16 +186,20 @@ pub fn print_report(format: Format, rows: &[(Action, Option<Outcome>)], summary:
     }
 }
 
+/// Renders bodies again, from the inputs and the run's date.
+fn renderer(inputs: &Inputs, today: NaiveDate) -> Renderer<'_> {
+    Renderer { config: &inputs.config, roster: &inputs.roster, templates: &inputs.templates, today }
+}
+
 /// Write each issue as it would be after this run, for a manager to read.
-pub fn write_previews(args: &RunArgs, actions: &[Action], desired: &Desired) -> anyhow::Result<()> {
+pub fn write_previews(args: &RunArgs, actions: &[Action], desired: &Desired, render: &Renderer) -> anyhow::Result<()> {
     let Some(dir) = &args.preview_dir else { return Ok(()) };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
     for a in actions {
-        let text = match (&a.create, &a.edit) {
-            (Some(new), _) => new.description.clone(),
-            (None, Some(edit)) if edit.description.is_some() => edit.description.clone().unwrap_or_default(),
+        let text = match &a.edit {
+            Some(edit) if edit.description.is_some() => edit.description.clone().unwrap_or_default(),
             _ => match desired.issues.iter().find(|d| d.key == a.key) {
-                Some(d) => plan::initial_description(d),
+                Some(d) => plan::initial_description(d, &render.body(d)?),
                 None => continue,
             },
         };
@@ -283,8 +288,9 @@ async fn online_async(
         }
     };
     drop(section);
-    let actions = plan::plan(&prepared.desired, &observed, &settings);
-    if let Err(e) = write_previews(args, &actions, &prepared.desired) {
+    let renderer = renderer(inputs, prepared.today);
+    let actions = plan::plan(&prepared.desired, &observed, &settings, &|d| renderer.body(d));
+    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
@@ -293,7 +299,7 @@ async fn online_async(
         let section = ci::Section::start("write", "Writing to GitLab");
         let writes = actions.iter().filter(|a| a.writes()).count() as u64;
         let bar = progress::Bar::new(writes);
-        let done = sync::execute(&gl, config, &prepared.desired, actions, &settings, &|a, o| bar.step(a, o)).await;
+        let done = sync::execute(&gl, &prepared.desired, &renderer, actions, &settings, &|a, o| bar.step(a, o)).await;
         bar.finish();
         drop(section);
         (done.rows, done.fatal)

@@ -165,10 +165,15 @@ pub fn region(
 
 /// The size in bytes of a region holding this body, give or take the state block.
 pub fn initial_size_estimate(body: &[BodyLine]) -> usize {
-    let mut out = String::new();
-    write_body(body, &BTreeMap::new(), &mut out);
-    // Each item adds about its id again to the state block.
-    out.len() + out.matches("<!-- id: ").count() * 40 + 512
+    let lines: usize = body
+        .iter()
+        .map(|l| match l {
+            BodyLine::Text(t) => t.len() + 1,
+            // The line as written, plus the id again in the state block.
+            BodyLine::Item(i) => i.lead.len() + i.text.len() + 2 * i.id.len() + 40,
+        })
+        .sum();
+    lines + 512
 }
 
 /// Put people's text back around a new region. Separators are added only where a person's text

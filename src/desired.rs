@@ -32,9 +32,12 @@ pub struct DesiredIssue {
     pub template_title: String,
     pub project: String,
     pub title: String,
-    pub body: Vec<BodyLine>,
-    /// The mark each item should have by the roster alone (before any person's change).
-    pub marks: BTreeMap<String, Mark>,
+    /// Items checked by the roster alone, and all items. The body itself is rendered again when
+    /// needed (`Renderer`): holding every body at once would cost ~20 KB a person.
+    pub checked: usize,
+    pub total: usize,
+    /// Index of the person in the roster, for rendering the body again.
+    pub person: usize,
     pub stage: Option<StageRef>,
     /// Every stage id of the template, in order (to tell forward from back).
     pub stage_ids: Vec<String>,
@@ -49,10 +52,49 @@ pub struct DesiredIssue {
     pub notify: Vec<String>,
 }
 
-impl DesiredIssue {
-    pub fn checked(&self) -> usize {
-        self.marks.values().filter(|m| **m == Mark::Done).count()
+/// A rendered body and the mark each item should have by the roster alone (before any person's change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    pub lines: Vec<BodyLine>,
+    pub marks: BTreeMap<String, Mark>,
+}
+
+/// Renders a desired issue's body again, from the same inputs `compute` used.
+pub struct Renderer<'a> {
+    pub config: &'a Config,
+    pub roster: &'a Roster,
+    pub templates: &'a TemplateSet,
+    pub today: NaiveDate,
+}
+
+impl Renderer<'_> {
+    /// The body of `d`. Rendering is deterministic, so this fails only if `compute` failed too.
+    pub fn body(&self, d: &DesiredIssue) -> Result<Body, InputError> {
+        let (p, t) = match (self.roster.people.get(d.person), self.templates.get(&d.template)) {
+            (Some(p), Some(t)) => (p, t),
+            _ => return Err(InputError::new(crate::error::Location::file_start(&self.config.file), "inputs changed")),
+        };
+        let due_date = t.due_days.and_then(|n| p.start_date.checked_add_days(Days::new(u64::from(n))));
+        let rendered = self.templates.render(t, &context(p, t, due_date))?;
+        let marks = roster_marks(&rendered.body, stage_reached(t, p, self.today), p);
+        Ok(Body { lines: rendered.body, marks })
     }
+}
+
+/// Items of passed stages and of completed modules are checked; the rest are the person's.
+fn roster_marks(body: &[BodyLine], reached: Option<usize>, p: &Person) -> BTreeMap<String, Mark> {
+    body.iter()
+        .filter_map(|l| match l {
+            BodyLine::Item(i) => Some(i),
+            BodyLine::Text(_) => None,
+        })
+        .map(|i| (i.id.clone(), if roster_checks(i, reached, p) { Mark::Done } else { Mark::Open }))
+        .collect()
+}
+
+/// Does the roster alone check this item: its stage has passed, or its module is completed?
+fn roster_checks(i: &crate::template::BodyItem, reached: Option<usize>, p: &Person) -> bool {
+    reached.is_some_and(|r| i.stage < r) || i.module.as_ref().is_some_and(|m| p.modules.contains(m))
 }
 
 /// What onboarder should do about a person overall.
@@ -190,7 +232,7 @@ pub fn compute(
     let mut desired = Desired::default();
     let ids: BTreeMap<String, u64> =
         roster.people.iter().filter_map(|p| p.gitlab_id.map(|id| (p.username.to_lowercase(), id))).collect();
-    for p in &roster.people {
+    for (index, p) in roster.people.iter().enumerate() {
         let standing = standing(config, p, today);
         let chosen =
             if standing == Standing::OutOfScope { Vec::new() } else { templates_for(templates, p, &mut errors) };
@@ -214,7 +256,7 @@ pub fn compute(
             continue;
         }
         for t in chosen {
-            match desired_issue(config, p, t, templates, today, &ids) {
+            match desired_issue(config, (index, p), t, templates, today, &ids) {
                 Ok(d) => desired.issues.push(d),
                 Err(e) => errors.push(e),
             }
@@ -225,7 +267,7 @@ pub fn compute(
 
 fn desired_issue(
     config: &Config,
-    p: &Person,
+    (index, p): (usize, &Person),
     t: &Template,
     templates: &TemplateSet,
     today: NaiveDate,
@@ -244,14 +286,8 @@ fn desired_issue(
         ));
     }
     let reached = stage_reached(t, p, today);
-    let marks = rendered
-        .items()
-        .map(|i| {
-            let passed = reached.is_some_and(|r| i.stage < r);
-            let learned = i.module.as_ref().is_some_and(|m| p.modules.contains(m));
-            (i.id.clone(), if passed || learned { Mark::Done } else { Mark::Open })
-        })
-        .collect();
+    let (checked, total) =
+        rendered.items().fold((0, 0), |(c, n), i| (c + usize::from(roster_checks(i, reached, p)), n + 1));
     let stage = reached.map(|i| StageRef { index: i, id: t.stages[i].id.clone(), title: t.stages[i].title.clone() });
     let project = match (&t.project, p.program, &config.shadow) {
         (Some(project), _, _) => project.clone(),
@@ -284,8 +320,9 @@ fn desired_issue(
         template_title: rendered.title.clone(),
         project,
         title: rendered.title,
-        body: rendered.body,
-        marks,
+        checked,
+        total,
+        person: index,
         stage_label: stage.as_ref().map(|s| format!("{}::{}", config.stage_label_prefix, s.id)),
         stage,
         stage_ids: t.stages.iter().map(|s| s.id.clone()).collect(),

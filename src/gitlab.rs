@@ -492,12 +492,13 @@ impl Gitlab {
         &self,
         project: &str,
         new: &NewIssue,
+        description: &str,
         assignee_ids: &[u64],
     ) -> Result<Observed, ApiError> {
         let mut b = CreateIssue::builder();
         b.project(project)
             .title(new.title.as_str())
-            .description(new.description.as_str())
+            .description(description)
             .labels(new.labels.iter().map(String::as_str));
         b.assignee_ids(assignee_ids.iter().copied());
         if let Some(d) = new.due_date {

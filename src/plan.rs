@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::checklist::Mark;
 use crate::description::{self, Live, LiveItem, State};
-use crate::desired::{key_username, Desired, DesiredIssue, Standing};
+use crate::desired::{key_username, Body, Desired, DesiredIssue, Standing};
+use crate::error::InputError;
 use crate::merge::merge;
 
 /// An issue as GitLab has it, converted at the GitLab boundary.
@@ -78,11 +79,10 @@ impl Edit {
     }
 }
 
-/// A new issue to create.
+/// A new issue to create (its description is written when it is sent: `initial_description`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewIssue {
     pub title: String,
-    pub description: String,
     pub labels: Vec<String>,
     pub assignees: Vec<String>,
     pub due_date: Option<NaiveDate>,
@@ -135,8 +135,8 @@ impl Action {
             web_url: None,
             title: d.title.clone(),
             stage: d.stage.as_ref().map(|s| s.id.clone()),
-            checked: d.checked(),
-            total: d.marks.len(),
+            checked: d.checked,
+            total: d.total,
             labels,
             assignees: d.assignees.clone(),
             due_date: d.due_date,
@@ -204,8 +204,8 @@ fn state_for(d: &DesiredIssue, asserted: &BTreeMap<String, Mark>, closed: bool) 
 }
 
 /// The description a brand-new issue gets.
-pub fn initial_description(d: &DesiredIssue) -> String {
-    description::region(&d.key, &d.body, &d.marks, &[], &state_for(d, &d.marks, false))
+pub fn initial_description(d: &DesiredIssue, body: &Body) -> String {
+    description::region(&d.key, &body.lines, &body.marks, &[], &state_for(d, &body.marks, false))
 }
 
 /// The action for a person's issue that does not exist yet.
@@ -213,30 +213,15 @@ pub fn create(d: &DesiredIssue) -> Action {
     let mut a = Action::for_desired(Kind::Create, d);
     a.create = Some(NewIssue {
         title: d.title.clone(),
-        description: initial_description(d),
         labels: a.labels.clone(),
         assignees: d.assignees.clone(),
         due_date: d.due_date,
     });
-    a.changes =
-        d.marks.iter().filter(|(_, m)| **m == Mark::Done).map(|(id, m)| change(d, id, None, Some(*m))).collect();
     a
 }
 
-fn change(d: &DesiredIssue, id: &str, from: Option<Mark>, to: Option<Mark>) -> ItemChange {
-    let text = d
-        .body
-        .iter()
-        .find_map(|l| match l {
-            crate::template::BodyLine::Item(i) if i.id == id => Some(i.text.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
-    ItemChange { id: id.to_string(), text, from: from.map(Mark::as_char), to: to.map(Mark::as_char) }
-}
-
 /// Bring one existing issue in line with its desired state (three-way merge of the checklist).
-pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings) -> Action {
+pub fn reconcile(d: &DesiredIssue, body: &Body, o: &Observed, s: &Settings) -> Action {
     let live = description::parse(&o.description);
     let base = Action::for_desired(Kind::Unchanged, d).observed(o);
     if !o.open {
@@ -249,7 +234,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings) -> Action {
     }
     let asserted = live.state.as_ref().map(State::asserted_marks);
     let current: Vec<(String, Mark)> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
-    let merged = merge(&d.marks, asserted.as_ref(), &current);
+    let merged = merge(&body.marks, asserted.as_ref(), &current);
     let kept: Vec<LiveItem> = merged
         .kept
         .iter()
@@ -263,7 +248,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings) -> Action {
         && kept.iter().all(|i| i.mark != Mark::Open);
     let close = complete && !reopened_by_person;
     let state = state_for(d, &merged.asserted, reopened_by_person || close);
-    let region = description::region(&d.key, &d.body, &merged.marks, &kept, &state);
+    let region = description::region(&d.key, &body.lines, &merged.marks, &kept, &state);
     let new_description = description::compose(live.before, &region, live.after);
 
     let mut edit = Edit::default();
@@ -294,7 +279,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings) -> Action {
     edit.close = close;
 
     let mut action = base;
-    action.changes = item_changes(d, &live, &merged.marks, &kept);
+    action.changes = item_changes(body, &live, &merged.marks, &kept);
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
     if edit.is_empty() {
         return action;
@@ -330,12 +315,25 @@ fn stage_note(d: &DesiredIssue, old: Option<&State>) -> Option<String> {
     ))
 }
 
-fn item_changes(d: &DesiredIssue, live: &Live, marks: &BTreeMap<String, Mark>, kept: &[LiveItem]) -> Vec<ItemChange> {
+fn item_changes(body: &Body, live: &Live, marks: &BTreeMap<String, Mark>, kept: &[LiveItem]) -> Vec<ItemChange> {
     let now: BTreeMap<&str, Mark> = live.items.iter().map(|i| (i.id.as_str(), i.mark)).collect();
-    let mut out: Vec<ItemChange> = marks
+    let mut out: Vec<ItemChange> = body
+        .lines
         .iter()
-        .filter(|(id, m)| now.get(id.as_str()) != Some(m))
-        .map(|(id, m)| change(d, id, now.get(id.as_str()).copied(), Some(*m)))
+        .filter_map(|l| match l {
+            crate::template::BodyLine::Item(i) => Some(i),
+            crate::template::BodyLine::Text(_) => None,
+        })
+        .filter_map(|i| {
+            let to = marks.get(&i.id).copied()?;
+            let from = now.get(i.id.as_str()).copied();
+            (from != Some(to)).then(|| ItemChange {
+                id: i.id.clone(),
+                text: i.text.clone(),
+                from: from.map(Mark::as_char),
+                to: Some(to.as_char()),
+            })
+        })
         .collect();
     let kept_ids: BTreeSet<&str> = kept.iter().map(|i| i.id.as_str()).collect();
     out.extend(
@@ -374,8 +372,19 @@ pub fn retire(key: &str, o: &Observed, reason: &str) -> Action {
     .because(reason)
 }
 
-/// The whole plan: an action per desired issue and per managed issue nobody should have.
-pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings) -> Vec<Action> {
+/// Renders a desired issue's body when a decision needs it.
+pub type Render<'a> = &'a dyn Fn(&DesiredIssue) -> Result<Body, InputError>;
+
+/// Observed issues sorted out: those of each selected desired issue, and the rest by key.
+struct Matches<'o> {
+    /// Index into `desired.issues`, and the issues found for it.
+    found: Vec<(usize, Vec<&'o Observed>)>,
+    others: BTreeMap<String, Vec<&'o Observed>>,
+}
+
+/// The issue found for each desired issue, by key (or, when markers and state block are both
+/// gone, by exact title in the right project).
+fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Matches<'o> {
     let mut by_key: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
     let mut unkeyed: Vec<&Observed> = Vec::new();
     for o in observed {
@@ -385,36 +394,61 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings) -> Vec<Actio
             None => {}
         }
     }
-    let mut actions = Vec::new();
-    let mut handled: BTreeSet<&str> = BTreeSet::new();
-    for d in &desired.issues {
+    let mut found = Vec::new();
+    for (i, d) in desired.issues.iter().enumerate() {
         if !(s.selected)(&d.username) {
             continue;
         }
-        handled.insert(&d.key);
-        let found: Vec<&Observed> = match by_key.get(&d.key) {
-            Some(list) => list.clone(),
-            // Markers and state block both gone: the exact title in the right project still tells.
+        let list = match by_key.remove(&d.key) {
+            Some(list) => list,
             None => unkeyed.iter().filter(|o| o.project == d.project && o.title == d.title).copied().collect(),
         };
-        let paused = desired.standing.get(&d.username.to_lowercase()) == Some(&Standing::Paused);
+        found.push((i, list));
+    }
+    Matches { found, others: by_key }
+}
+
+/// The projects where an issue is about to be created (missing, and its person not paused).
+pub fn projects_missing_issues(desired: &Desired, observed: &[Observed], s: &Settings) -> BTreeSet<String> {
+    matched(desired, observed, s)
+        .found
+        .into_iter()
+        .filter(|(i, list)| list.is_empty() && !is_paused(desired, &desired.issues[*i]))
+        .map(|(i, _)| desired.issues[i].project.clone())
+        .collect()
+}
+
+fn is_paused(desired: &Desired, d: &DesiredIssue) -> bool {
+    desired.standing.get(&d.username.to_lowercase()) == Some(&Standing::Paused)
+}
+
+/// The whole plan: an action per desired issue and per managed issue nobody should have.
+pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Render) -> Vec<Action> {
+    let Matches { found, others } = matched(desired, observed, s);
+    let mut actions = Vec::new();
+    for (i, found) in found {
+        let d = &desired.issues[i];
+        let paused = is_paused(desired, d);
         let action = match found.as_slice() {
             [] if paused => Action::for_desired(Kind::Skip, d).because("paused; no issue created"),
             [] => create(d),
             [o] if paused => Action::for_desired(Kind::Skip, d).observed(o).because("paused; left as it is"),
-            [o] => reconcile(d, o, s),
-            many => conflict(&d.key, many).because("more than one issue has this key; all left alone"),
+            [o] => match render(d) {
+                Ok(body) => reconcile(d, &body, o, s),
+                Err(e) => Action::for_desired(Kind::Skip, d).observed(o).because(format!("cannot render: {e}")),
+            },
+            many => conflict(&d.key, many),
         };
         actions.push(action);
     }
-    for (key, list) in &by_key {
+    for (key, list) in &others {
         let username = key_username(key);
-        if handled.contains(key.as_str()) || !(s.selected)(username) {
+        if !(s.selected)(username) || desired.issues.iter().any(|d| &d.key == key) {
             continue;
         }
         let standing = desired.standing.get(username);
         let action = match (standing, list.as_slice()) {
-            (_, [_, _, ..]) => conflict(key, list).because("more than one issue has this key; all left alone"),
+            (_, [_, _, ..]) => conflict(key, list),
             (None, [o]) => retire(key, o, "this person is no longer in the roster"),
             (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason),
             (Some(Standing::Paused), [o]) => Action::for_observed(Kind::Skip, key, o).because("paused; left as it is"),
@@ -435,7 +469,7 @@ fn conflict(key: &str, list: &[&Observed]) -> Action {
     let first = list[0];
     let mut a = Action::for_observed(Kind::Conflict, key, first);
     a.reason = Some(format!(
-        "issues {} share this key",
+        "issues {} share this key; all left alone",
         list.iter().map(|o| format!("{}#{}", o.project, o.iid)).collect::<Vec<_>>().join(", ")
     ));
     a

@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::config::Config;
 use crate::description;
-use crate::desired::{key_username, Desired, DesiredIssue, Standing};
+use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
 use crate::gitlab::{ApiError, Gitlab, Listing};
 use crate::plan::{self, Action, Kind, Observed, Settings};
 use crate::report::Outcome;
@@ -36,8 +36,7 @@ pub async fn observe(
     let projects = projects(config, desired);
     let listing = Listing { label: Some(&config.marker_label), ..Listing::default() };
     let mut observed = list_all(gl, &projects, &listing).await?;
-    let creating: BTreeSet<String> =
-        plan::plan(desired, &observed, s).into_iter().filter(|a| a.kind == Kind::Create).map(|a| a.project).collect();
+    let creating = plan::projects_missing_issues(desired, &observed, s);
     if !creating.is_empty() {
         let me = gl.me().await?.id;
         let unlabeled = Listing { not_label: Some(&config.marker_label), author_id: Some(me), ..Listing::default() };
@@ -99,22 +98,43 @@ impl Users<'_> {
     }
 }
 
+/// Everything a write needs, shared by the writes of one run.
+struct Writer<'a> {
+    gl: &'a Gitlab,
+    config: &'a Config,
+    desired: &'a Desired,
+    render: &'a Renderer<'a>,
+    by_key: BTreeMap<&'a str, &'a DesiredIssue>,
+    users: Users<'a>,
+    settings: &'a Settings<'a>,
+    /// Issues created since this moment (minus a margin for clock skew) may be this run's.
+    started: chrono::DateTime<Utc>,
+}
+
 /// Carry out every writing action; the rest are reported as they are.
 pub async fn execute(
     gl: &Gitlab,
-    config: &Config,
     desired: &Desired,
+    render: &Renderer<'_>,
     actions: Vec<Action>,
-    s: &Settings<'_>,
+    settings: &Settings<'_>,
     progress: &dyn Fn(&Action, &Outcome),
 ) -> Done {
-    let started = Utc::now() - chrono::Duration::minutes(5);
-    let users = Users { gl, known: Mutex::new(BTreeMap::new()) };
-    let by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
+    let config = render.config;
+    let w = Writer {
+        gl,
+        config,
+        desired,
+        render,
+        by_key: desired.issues.iter().map(|d| (d.key.as_str(), d)).collect(),
+        users: Users { gl, known: Mutex::new(BTreeMap::new()) },
+        settings,
+        started: Utc::now() - chrono::Duration::minutes(5),
+    };
     let fatal: Mutex<Option<ApiError>> = Mutex::new(None);
     let rows: Vec<(Action, Option<Outcome>)> = stream::iter(actions)
         .map(|a| {
-            let (users, by_key, fatal) = (&users, &by_key, &fatal);
+            let (w, fatal) = (&w, &fatal);
             async move {
                 if !a.writes() {
                     return (a, None);
@@ -123,8 +143,7 @@ pub async fn execute(
                     let o = Outcome { status: "failed", error: Some("not attempted: the run stopped".into()) };
                     return (a, Some(o));
                 }
-                let result = carry_out(gl, config, desired, by_key, users, &a, s, started).await;
-                let (a, outcome) = match result {
+                let (a, outcome) = match w.carry_out(&a).await {
                     Ok(a) => (a, Outcome { status: "done", error: None }),
                     Err(e) => {
                         if let Failure::Api(err) = &e {
@@ -148,7 +167,7 @@ pub async fn execute(
         .map(|(a, _)| a)
         .collect();
     if !created.is_empty() {
-        if let Err(e) = undo_concurrent_duplicates(gl, config, &created, started).await {
+        if let Err(e) = undo_concurrent_duplicates(gl, config, &created, w.started).await {
             tracing::warn!("could not check for issues created twice by concurrent runs: {e}");
         }
     }
@@ -169,67 +188,73 @@ impl From<ApiError> for Failure {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn carry_out(
-    gl: &Gitlab,
-    config: &Config,
-    desired: &Desired,
-    by_key: &BTreeMap<&str, &DesiredIssue>,
-    users: &Users<'_>,
-    a: &Action,
-    s: &Settings<'_>,
-    started: chrono::DateTime<Utc>,
-) -> Result<Action, Failure> {
-    match (a.kind, a.iid) {
-        (Kind::Create, _) => {
-            let d = by_key.get(a.key.as_str()).ok_or_else(|| Failure::Other("no desired issue".into()))?;
-            let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
-            let ids = users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
-            let created = match gl.create_issue(&a.project, new, &ids).await {
-                Ok(o) => o,
-                Err(e) if e.outcome_unknown() => {
-                    // It may exist although no answer came: look before creating again.
-                    match find_created(gl, config, &a.project, &a.key, started).await? {
-                        Some(o) => o,
-                        None => gl.create_issue(&a.project, new, &ids).await?,
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            };
-            Ok(Action { iid: Some(created.iid), web_url: Some(created.web_url), ..a.clone() })
+impl Writer<'_> {
+    fn desired(&self, key: &str) -> Result<&DesiredIssue, Failure> {
+        self.by_key.get(key).copied().ok_or_else(|| Failure::Other(format!("no desired issue for {key}")))
+    }
+
+    async fn carry_out(&self, a: &Action) -> Result<Action, Failure> {
+        match (a.kind, a.iid) {
+            (Kind::Create, _) => self.create(a).await,
+            (Kind::Update | Kind::Close, Some(iid)) => self.update(a, iid).await,
+            _ => Ok(a.clone()),
         }
-        (Kind::Update | Kind::Close, Some(iid)) => {
-            // Fresh copy right before writing: a tick made since the listing is merged, not lost.
-            let fresh = gl.issue(&a.project, iid).await.map_err(|e| match e {
-                ApiError::NotFound(_) => {
-                    Failure::Other(format!("issue {}#{iid} was deleted or moved since it was listed", a.project))
+    }
+
+    async fn create(&self, a: &Action) -> Result<Action, Failure> {
+        let d = self.desired(&a.key)?;
+        let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
+        let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
+        let description = plan::initial_description(d, &body);
+        let ids = self.users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
+        let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
+            Ok(o) => o,
+            Err(e) if e.outcome_unknown() => {
+                // It may exist although no answer came: look before creating again.
+                match find_created(self.gl, self.config, &a.project, &a.key, self.started).await? {
+                    Some(o) => o,
+                    None => self.gl.create_issue(&a.project, new, &description, &ids).await?,
                 }
-                other => Failure::Api(other),
-            })?;
-            let again = match by_key.get(a.key.as_str()) {
-                Some(d) => plan::reconcile(d, &fresh, s),
-                None => {
-                    let reason = match desired.standing.get(key_username(&a.key)) {
-                        Some(Standing::Closing(r)) => r.clone(),
-                        _ => "this person is no longer in the roster".into(),
-                    };
-                    plan::retire(&a.key, &fresh, &reason)
-                }
-            };
-            let Some(edit) = again.edit.as_ref().filter(|_| again.writes()) else {
-                return Ok(Action { kind: Kind::Unchanged, ..again });
-            };
-            let ids = match (&edit.assignees, by_key.get(a.key.as_str())) {
-                (Some(names), Some(d)) => Some(users.ids(d, names).await.map_err(Failure::Other)?),
-                _ => None,
-            };
-            gl.edit_issue(&a.project, iid, edit, ids.as_deref()).await?;
-            if let Some(note) = &again.note {
-                gl.create_note(&a.project, iid, note).await?;
             }
-            Ok(again)
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Action { iid: Some(created.iid), web_url: Some(created.web_url), ..a.clone() })
+    }
+
+    async fn update(&self, a: &Action, iid: u64) -> Result<Action, Failure> {
+        // Fresh copy right before writing: a tick made since the listing is merged, not lost.
+        let fresh = self.gl.issue(&a.project, iid).await.map_err(|e| match e {
+            ApiError::NotFound(_) => {
+                Failure::Other(format!("issue {}#{iid} was deleted or moved since it was listed", a.project))
+            }
+            other => Failure::Api(other),
+        })?;
+        let desired = self.by_key.get(a.key.as_str()).copied();
+        let again = match desired {
+            Some(d) => {
+                let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
+                plan::reconcile(d, &body, &fresh, self.settings)
+            }
+            None => {
+                let reason = match self.desired.standing.get(key_username(&a.key)) {
+                    Some(Standing::Closing(r)) => r.clone(),
+                    _ => "this person is no longer in the roster".into(),
+                };
+                plan::retire(&a.key, &fresh, &reason)
+            }
+        };
+        let Some(edit) = again.edit.as_ref().filter(|_| again.writes()) else {
+            return Ok(Action { kind: Kind::Unchanged, ..again });
+        };
+        let ids = match (&edit.assignees, desired) {
+            (Some(names), Some(d)) => Some(self.users.ids(d, names).await.map_err(Failure::Other)?),
+            _ => None,
+        };
+        self.gl.edit_issue(&a.project, iid, edit, ids.as_deref()).await?;
+        if let Some(note) = &again.note {
+            self.gl.create_note(&a.project, iid, note).await?;
         }
-        _ => Ok(a.clone()),
+        Ok(again)
     }
 }
 

@@ -406,15 +406,16 @@ impl TemplateSet {
 
     /// Render a template for one person: title and body, with every item placed in its stage.
     pub fn render(&self, t: &Template, ctx: &TemplateContext) -> Result<Rendered, InputError> {
-        let title = self.registry.render(&title_name(&t.key), ctx).map_err(|e| {
+        // One conversion to JSON serves the title and the body.
+        let mut data = Context::wraps(ctx).map_err(|e| InputError::new(t.title_at.clone(), reason(&e)))?;
+        let title = self.registry.render_with_context(&title_name(&t.key), &data).map_err(|e| {
             InputError::new(
                 t.title_at.clone(),
                 format!("title of {:?} for {}: {}", t.key, ctx.person.username, reason(&e)),
             )
         })?;
         let title = title.trim().to_string();
-        let mut ctx = ctx.clone();
-        ctx.template.title = title.clone();
+        data.data_mut()["template"]["title"] = serde_json::Value::String(title.clone());
         if title.chars().count() > MAX_TITLE_CHARS || title.is_empty() {
             return Err(InputError::new(
                 t.title_at.clone(),
@@ -426,11 +427,11 @@ impl TemplateSet {
                 ),
             ));
         }
-        let text = self.registry.render(&t.key, &ctx).map_err(|e| {
+        let text = self.registry.render_with_context(&t.key, &data).map_err(|e| {
             let at = Location::new(&t.file, t.body_line_offset + e.line_no.unwrap_or(1), e.column_no.unwrap_or(1));
             InputError::new(at, format!("rendering {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
         })?;
-        let body = parse_rendered(t, &tidy(&text));
+        let body = parse_rendered(t, &text);
         Ok(Rendered { title, body })
     }
 }
@@ -549,36 +550,33 @@ fn check_body(
     out
 }
 
-/// Trailing spaces off, runs of blank lines (left by block helpers) folded to one.
-fn tidy(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank = true;
-    for line in text.lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            if !blank {
-                out.push('\n');
-            }
-            blank = true;
-        } else {
-            out.push_str(line);
-            out.push('\n');
-            blank = false;
-        }
-    }
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    out
-}
-
-/// Split a rendered body into text and items, each item placed in the stage whose heading precedes it.
+/// Split a rendered body into text and items, each item placed in the stage whose heading
+/// precedes it. Trailing spaces go, and runs of blank lines (left by block helpers) fold to one.
+/// Consecutive text lines share one string: bodies are rendered for every person on every run.
 fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
     let mut fences = Fences::default();
     let mut stage = 0usize;
     let mut seen_heading = false;
     let mut lines = Vec::new();
+    let mut run = String::new();
+    let mut started = false;
+    let mut blank_pending = false;
     for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank_pending = started;
+            continue;
+        }
+        if blank_pending {
+            // The one blank line a run of them folds to.
+            if run.is_empty() {
+                lines.push(BodyLine::Text(String::new()));
+            } else {
+                run.push('\n');
+            }
+            blank_pending = false;
+        }
+        started = true;
         if !fences.in_code(line) {
             if let Some(h) = line.strip_prefix("## ") {
                 if let Some(i) = t.stages.iter().position(|s| s.title == h.trim()) {
@@ -587,6 +585,9 @@ fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
                 }
             } else if let Some(task) = parse_task_line(line) {
                 if let (Some(id), true) = (task.id, seen_heading) {
+                    if !run.is_empty() {
+                        lines.push(BodyLine::Text(std::mem::take(&mut run)));
+                    }
                     lines.push(BodyLine::Item(BodyItem {
                         lead: task.lead.to_string(),
                         text: task.text.to_string(),
@@ -598,7 +599,13 @@ fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
                 }
             }
         }
-        lines.push(BodyLine::Text(line.to_string()));
+        if !run.is_empty() {
+            run.push('\n');
+        }
+        run.push_str(line);
+    }
+    if !run.is_empty() {
+        lines.push(BodyLine::Text(run));
     }
     lines
 }

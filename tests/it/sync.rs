@@ -251,3 +251,30 @@ async fn one_persons_failure_does_not_stop_the_others() {
     assert!(errors.contains("unknown GitLab user \"nosuchuser\""), "{errors}");
     assert_eq!(ctx.issues(TRAINING).len() + ctx.issues(META).len(), 7, "everyone else is done");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_requests() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    ctx.fake.clear_requests();
+    // A week later Grace, Kwame and Priya have each reached a new stage, and Tomás's shadow
+    // program (ended 2026-11-27) is over: 4 issues change, each with one note.
+    let out = ctx.run(&["sync", "--today", "2026-11-30", "--format", "json"]).await.ok().json();
+    let changed: Vec<(&str, &str)> = out["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] != "unchanged" && a["action"] != "skip")
+        .map(|a| (a["username"].as_str().unwrap(), a["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![("gmwangi", "update"), ("kmensah", "update"), ("praman", "update"), ("therrera", "close")]
+    );
+    // The floor: the token check, one listing page per project, and per changed issue a re-read,
+    // one PUT and one note. Nothing else.
+    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 4, "{:?}", ctx.fake.requests());
+    assert_eq!(ctx.fake.count("PUT"), 4);
+    assert_eq!(ctx.fake.count("POST"), 4);
+    assert_eq!(ctx.fake.writes(), 8);
+}
