@@ -252,7 +252,10 @@ pub fn reconcile(d: &DesiredIssue, body: &Body, o: &Observed, s: &Settings) -> A
     let new_description = description::compose(live.before, &region, live.after);
 
     let mut edit = Edit::default();
-    if description::normal_form(&new_description) != description::normal_form(&o.description) {
+    // Byte-equal is the common case (nothing changed) and costs one comparison.
+    if new_description != o.description
+        && description::normal_form(&new_description) != description::normal_form(&o.description)
+    {
         // Quick actions a template holds ran when the issue was created; never send them again.
         edit.description = Some(description::without_quick_actions(&new_description));
     }
@@ -388,7 +391,7 @@ fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Mat
     let mut by_key: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
     let mut unkeyed: Vec<&Observed> = Vec::new();
     for o in observed {
-        match description::parse(&o.description).key {
+        match description::key_of(&o.description) {
             Some(k) => by_key.entry(k).or_default().push(o),
             None if o.labels.iter().any(|l| l == s.marker_label) => unkeyed.push(o),
             None => {}

@@ -274,7 +274,7 @@ async fn find_created(
         ..Listing::default()
     };
     let found = gl.list_issues(project, &listing).await?;
-    Ok(found.into_iter().find(|o| description::parse(&o.description).key.as_deref() == Some(key)))
+    Ok(found.into_iter().find(|o| description::key_of(&o.description).as_deref() == Some(key)))
 }
 
 /// Two runs at once can both create a person's issue. The one with the higher number is the
@@ -291,7 +291,7 @@ async fn undo_concurrent_duplicates(
         let recent = gl.list_issues(&project, &listing).await?;
         let mut by_key: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for o in &recent {
-            if let Some(k) = description::parse(&o.description).key {
+            if let Some(k) = description::key_of(&o.description) {
                 by_key.entry(k).or_default().push(o.iid);
             }
         }
