@@ -175,19 +175,6 @@ pub fn region(
     out
 }
 
-/// The size in bytes of a region holding this body, give or take the state block.
-pub fn initial_size_estimate(body: &[BodyLine]) -> usize {
-    let lines: usize = body
-        .iter()
-        .map(|l| match l {
-            BodyLine::Text(t) => t.len() + 1,
-            // The line as written, plus the id again in the state block.
-            BodyLine::Item(i) => i.lead.len() + i.text.len() + 2 * i.id.len() + 40,
-        })
-        .sum();
-    lines + 512
-}
-
 /// Put people's text back around a new region. Separators are added only where a person's text
 /// would otherwise run into the region; their text itself is never changed.
 pub fn compose(before: &str, region: &str, after: &str) -> String {

@@ -10,8 +10,8 @@ use crate::config::Config;
 use crate::error::{InputError, InputErrors};
 use crate::roster::{Person, Program, Roster, Status};
 use crate::template::{
-    Assignee, Audience, BodyLine, BuddyContext, ContactContext, PersonContext, Template, TemplateContext, TemplateInfo,
-    TemplateSet, MAX_DESCRIPTION_BYTES,
+    Assignee, Audience, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, Template, TemplateContext,
+    TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
 };
 
 /// The stage a person has reached in one path.
@@ -76,25 +76,19 @@ impl Renderer<'_> {
         };
         let due_date = t.due_days.and_then(|n| p.start_date.checked_add_days(Days::new(u64::from(n))));
         let rendered = self.templates.render(t, &context(p, t, due_date))?;
-        let marks = roster_marks(&rendered.body, stage_reached(t, p, self.today), p);
-        Ok(Body { lines: rendered.body, marks })
+        let reached = stage_reached(t, p, self.today);
+        let marks = rendered
+            .items(t)
+            .iter()
+            .map(|i| (i.id.to_string(), if roster_checks(i, reached, p) { Mark::Done } else { Mark::Open }))
+            .collect();
+        Ok(Body { lines: rendered.body(t), marks })
     }
 }
 
 /// Items of passed stages and of completed modules are checked; the rest are the person's.
-fn roster_marks(body: &[BodyLine], reached: Option<usize>, p: &Person) -> BTreeMap<String, Mark> {
-    body.iter()
-        .filter_map(|l| match l {
-            BodyLine::Item(i) => Some(i),
-            BodyLine::Text(_) => None,
-        })
-        .map(|i| (i.id.clone(), if roster_checks(i, reached, p) { Mark::Done } else { Mark::Open }))
-        .collect()
-}
-
-/// Does the roster alone check this item: its stage has passed, or its module is completed?
-fn roster_checks(i: &crate::template::BodyItem, reached: Option<usize>, p: &Person) -> bool {
-    reached.is_some_and(|r| i.stage < r) || i.module.as_ref().is_some_and(|m| p.modules.contains(m))
+fn roster_checks(i: &ItemRef, reached: Option<usize>, p: &Person) -> bool {
+    reached.is_some_and(|r| i.stage < r) || i.module.is_some_and(|m| p.modules.contains(m))
 }
 
 /// What onboarder should do about a person overall.
@@ -275,7 +269,9 @@ fn desired_issue(
 ) -> Result<DesiredIssue, InputError> {
     let due_date = t.due_days.and_then(|d| p.start_date.checked_add_days(Days::new(u64::from(d))));
     let rendered = templates.render(t, &context(p, t, due_date))?;
-    let size = crate::description::initial_size_estimate(&rendered.body);
+    let items = rendered.items(t);
+    // The body, each id again in the state block, and the markers.
+    let size = rendered.text.len() + items.iter().map(|i| i.id.len() + 8).sum::<usize>() + 512;
     if size > MAX_DESCRIPTION_BYTES {
         return Err(InputError::new(
             crate::error::Location::file_start(&t.file),
@@ -286,8 +282,8 @@ fn desired_issue(
         ));
     }
     let reached = stage_reached(t, p, today);
-    let (checked, total) =
-        rendered.items().fold((0, 0), |(c, n), i| (c + usize::from(roster_checks(i, reached, p)), n + 1));
+    let checked = items.iter().filter(|i| roster_checks(i, reached, p)).count();
+    let total = items.len();
     let stage = reached.map(|i| StageRef { index: i, id: t.stages[i].id.clone(), title: t.stages[i].title.clone() });
     let project = match (&t.project, p.program, &config.shadow) {
         (Some(project), _, _) => project.clone(),

@@ -11,7 +11,7 @@ use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContex
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark};
+use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark, TaskLine};
 use crate::error::{InputError, InputErrors, Location};
 use crate::escape::inert;
 use crate::input::read_text;
@@ -92,15 +92,33 @@ pub struct BodyItem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub title: String,
-    pub body: Vec<BodyLine>,
+    /// The body as handlebars wrote it; `body` and `items` read it.
+    pub text: String,
+}
+
+/// A checklist item of a rendered body, borrowed: enough to count and check without copying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemRef<'a> {
+    pub id: &'a str,
+    pub module: Option<&'a str>,
+    pub stage: usize,
 }
 
 impl Rendered {
-    pub fn items(&self) -> impl Iterator<Item = &BodyItem> {
-        self.body.iter().filter_map(|l| match l {
-            BodyLine::Item(i) => Some(i),
-            BodyLine::Text(_) => None,
-        })
+    /// The body as lines of text and items, to write into an issue.
+    pub fn body(&self, t: &Template) -> Vec<BodyLine> {
+        parse_rendered(t, &self.text)
+    }
+
+    /// Just the items, without copying any text (planning counts them for everyone).
+    pub fn items(&self, t: &Template) -> Vec<ItemRef<'_>> {
+        let mut items = Vec::new();
+        walk(t, &self.text, |piece| {
+            if let Piece::Item(task, id, stage) = piece {
+                items.push(ItemRef { id, module: task.module, stage });
+            }
+        });
+        items
     }
 }
 
@@ -431,8 +449,7 @@ impl TemplateSet {
             let at = Location::new(&t.file, t.body_line_offset + e.line_no.unwrap_or(1), e.column_no.unwrap_or(1));
             InputError::new(at, format!("rendering {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
         })?;
-        let body = parse_rendered(t, &text);
-        Ok(Rendered { title, body })
+        Ok(Rendered { title, text })
     }
 }
 
@@ -550,15 +567,21 @@ fn check_body(
     out
 }
 
-/// Split a rendered body into text and items, each item placed in the stage whose heading
-/// precedes it. Trailing spaces go, and runs of blank lines (left by block helpers) fold to one.
-/// Consecutive text lines share one string: bodies are rendered for every person on every run.
-fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
+/// One piece of a rendered body, as `walk` finds it.
+enum Piece<'a> {
+    /// The one blank line a run of blank lines folds to.
+    Blank,
+    Text(&'a str),
+    /// An item with its id, in the stage whose heading precedes it.
+    Item(TaskLine<'a>, &'a str, usize),
+}
+
+/// Walk a rendered body: trailing spaces off, runs of blank lines (left by block helpers) folded
+/// to one, each item placed in its stage. Shared by the full parse and the counting pass.
+fn walk<'a>(t: &Template, text: &'a str, mut on: impl FnMut(Piece<'a>)) {
     let mut fences = Fences::default();
     let mut stage = 0usize;
     let mut seen_heading = false;
-    let mut lines = Vec::new();
-    let mut run = String::new();
     let mut started = false;
     let mut blank_pending = false;
     for line in text.lines() {
@@ -568,12 +591,7 @@ fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
             continue;
         }
         if blank_pending {
-            // The one blank line a run of them folds to.
-            if run.is_empty() {
-                lines.push(BodyLine::Text(String::new()));
-            } else {
-                run.push('\n');
-            }
+            on(Piece::Blank);
             blank_pending = false;
         }
         started = true;
@@ -585,28 +603,43 @@ fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
                 }
             } else if let Some(task) = parse_task_line(line) {
                 if let (Some(id), true) = (task.id, seen_heading) {
-                    if !run.is_empty() {
-                        lines.push(BodyLine::Text(std::mem::take(&mut run)));
-                    }
-                    lines.push(BodyLine::Item(BodyItem {
-                        lead: task.lead.to_string(),
-                        text: task.text.to_string(),
-                        id: id.to_string(),
-                        module: task.module.map(str::to_string),
-                        stage,
-                    }));
+                    on(Piece::Item(task, id, stage));
                     continue;
                 }
             }
         }
-        if !run.is_empty() {
-            run.push('\n');
+        on(Piece::Text(line));
+    }
+}
+
+/// Split a rendered body into text and items. Consecutive text lines share one string: bodies
+/// are rendered for every person on every run.
+fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
+    let mut lines = Vec::new();
+    let mut run: Option<String> = None;
+    walk(t, text, |piece| match piece {
+        Piece::Blank | Piece::Text(_) => {
+            let line = if let Piece::Text(l) = piece { l } else { "" };
+            match &mut run {
+                Some(r) => {
+                    r.push('\n');
+                    r.push_str(line);
+                }
+                None => run = Some(line.to_string()),
+            }
         }
-        run.push_str(line);
-    }
-    if !run.is_empty() {
-        lines.push(BodyLine::Text(run));
-    }
+        Piece::Item(task, id, stage) => {
+            lines.extend(run.take().map(BodyLine::Text));
+            lines.push(BodyLine::Item(BodyItem {
+                lead: task.lead.to_string(),
+                text: task.text.to_string(),
+                id: id.to_string(),
+                module: task.module.map(str::to_string),
+                stage,
+            }));
+        }
+    });
+    lines.extend(run.map(BodyLine::Text));
     lines
 }
 
