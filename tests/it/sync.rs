@@ -278,3 +278,30 @@ async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_reques
     assert_eq!(ctx.fake.count("POST"), 4);
     assert_eq!(ctx.fake.writes(), 8);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_split_the_roster_without_overlap_and_together_do_everything() {
+    let ctx = Ctx::new().await;
+    let mut seen: Vec<String> = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = ctx.sync(&["--shard", &shard, "--format", "json"]).await.ok().json();
+        for a in out["actions"].as_array().unwrap() {
+            let who = a["username"].as_str().unwrap().to_string();
+            assert!(!seen.contains(&who), "{who} is in two shards");
+            seen.push(who);
+        }
+    }
+    assert_eq!(seen.len(), 10, "{seen:?}");
+    assert_eq!(ctx.issues(TRAINING).len() + ctx.issues(META).len(), 9);
+    // CI's parallel:N variables select the same shard as --shard.
+    ctx.fake.clear_requests();
+    let env = [("GITLAB_URL", ctx.fake.url()), ("GITLAB_TOKEN", crate::support::TOKEN.to_string())];
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend([("CI_NODE_INDEX", "2"), ("CI_NODE_TOTAL", "3")]);
+    let by_ci = ctx.run_env(&["plan", "--today", TODAY, "--format", "json"], &env).await.ok().json();
+    let by_flag = ctx.run(&["plan", "--today", TODAY, "--format", "json", "--shard", "2/3"]).await.ok().json();
+    assert!(!by_ci["actions"].as_array().unwrap().is_empty(), "shard 2/3 is empty: the test shows nothing");
+    assert_eq!(by_ci["actions"], by_flag["actions"]);
+    assert_eq!(ctx.fake.writes(), 0);
+}
