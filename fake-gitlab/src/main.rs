@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use clap::Parser;
+
+mod roster;
 use fake_gitlab::{FakeGitlab, Options};
 
 /// An in-memory GitLab API (v4) on 127.0.0.1 for trying onboarder locally.
@@ -24,6 +26,10 @@ struct Args {
     /// Users to create, as `username` or `username=Full Name`.
     #[arg(long = "user", num_args = 1..)]
     users: Vec<String>,
+    /// Also create every user a roster names, with the roster's GitLab ids: a directory of
+    /// `<username>.yaml` files, or a file with `people:` or `participants:` (repeatable).
+    #[arg(long = "roster", num_args = 1..)]
+    rosters: Vec<std::path::PathBuf>,
     /// GitLab Free: one assignee per issue.
     #[arg(long)]
     free: bool,
@@ -66,6 +72,16 @@ async fn main() -> std::io::Result<()> {
             None => (user.clone(), display_name(user)),
         };
         fake.add_user(&username, &name);
+    }
+
+    for path in &args.rosters {
+        for (username, id, name) in roster::users(path)? {
+            match id {
+                Some(id) => fake.add_user_with_id(id, &username, &name),
+                None => fake.add_user(&username, &name),
+            };
+            println!("  user:      {username} (from {})", path.display());
+        }
     }
 
     println!("fake-gitlab listening on {}", fake.url());
