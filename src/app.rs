@@ -41,6 +41,10 @@ pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
         None => Vec::new(),
     };
     let templates = TemplateSet::load(&config.templates, &mut errors);
+    if errors.is_empty() {
+        // A template error in a branch nobody in today's roster reaches is still an error.
+        errors.0.extend(desired::rehearse(&templates).0);
+    }
     if team.is_empty() && errors.is_empty() {
         errors.push(InputError::new(Location::file_start(&config.roster), "the roster has nobody in it"));
     }
@@ -107,7 +111,7 @@ fn check(inputs: &Inputs) -> ExitCode {
     match desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &everyone) {
         Ok(d) => {
             println!(
-                "ok: {} people, {} templates, {} issues rendered",
+                "ok: {} people, {} templates, {} issues rendered (and every template for sample people of each role and region)",
                 inputs.roster.people.len(),
                 inputs.templates.templates.len(),
                 d.issues.len()

@@ -8,7 +8,7 @@ use chrono::{Days, NaiveDate};
 use crate::checklist::Mark;
 use crate::config::Config;
 use crate::error::{InputError, InputErrors};
-use crate::roster::{Person, Program, Roster, Status};
+use crate::roster::{Person, Program, Role, Roster, Status};
 use crate::template::{
     Assignee, Audience, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, Template, TemplateContext,
     TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
@@ -328,4 +328,51 @@ fn desired_issue(
         due_date,
         notify,
     })
+}
+
+/// Render every template for sample people of each role, region and with or without a buddy
+/// and manager, so `check` finds an undefined variable in a branch no one in today's roster
+/// reaches (a promotion path nobody has yet, an APAC-only section in an EMEA team).
+pub fn rehearse(templates: &TemplateSet) -> InputErrors {
+    let mut errors = InputErrors::default();
+    for t in &templates.templates {
+        let roles: Vec<Option<Role>> = match &t.audience {
+            Audience::Roles(r) => r.iter().copied().map(Some).collect(),
+            Audience::Shadow => vec![None],
+            Audience::OnRequest => Role::ALL.iter().copied().map(Some).collect(),
+        };
+        for role in roles {
+            for (region, group) in [("AMER-W", "AMER"), ("APAC", "APAC"), ("EMEA", "EMEA")] {
+                for with_contacts in [true, false] {
+                    let shadow = t.audience == Audience::Shadow;
+                    let ctx = TemplateContext {
+                        person: PersonContext {
+                            name: "Sample Person".into(),
+                            username: "sample-person".into(),
+                            title: role.map_or(String::new(), |r| r.id().to_string()),
+                            role: role.map(|r| r.id().to_string()),
+                            region: (!shadow).then(|| region.to_string()),
+                            region_group: (!shadow).then(|| group.to_string()),
+                            start_date: "2026-01-05".into(),
+                            end_date: shadow.then(|| "2026-01-16".to_string()),
+                            department: if shadow { "Sales".into() } else { "Support".into() },
+                        },
+                        manager: with_contacts.then(|| ContactContext {
+                            name: Some("Sample Manager".into()),
+                            username: Some("sample-manager".into()),
+                        }),
+                        buddy: (with_contacts && !shadow).then(|| BuddyContext { username: "sample-buddy".into() }),
+                        template: TemplateInfo { key: t.key.clone(), title: String::new() },
+                        due_date: t.due_days.map(|_| "2026-04-05".to_string()),
+                    };
+                    if let Err(e) = templates.render(t, &ctx) {
+                        if !errors.0.iter().any(|x| x.at == e.at && x.message == e.message) {
+                            errors.push(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    errors
 }
