@@ -84,9 +84,12 @@ fn print_input_errors(errors: &InputErrors) -> ExitCode {
     ExitCode::from(EXIT_INPUT)
 }
 
-fn print_warnings(roster: &Roster) {
-    for w in &roster.warnings {
-        eprintln!("warning: {w}");
+/// Warnings about people onboarder acts for; a veteran's odd entry is not this tool's business.
+fn print_warnings(roster: &Roster, desired: &Desired, selected: &dyn Fn(&str) -> bool) {
+    for w in roster.warnings.iter().filter(|w| selected(&w.username)) {
+        if desired.standing.get(&w.username.to_lowercase()).is_some_and(|s| *s != desired::Standing::OutOfScope) {
+            eprintln!("warning: {}", w.message);
+        }
     }
 }
 
@@ -96,7 +99,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(i) => i,
         Err(e) => return print_input_errors(&e),
     };
-    print_warnings(&inputs.roster);
     match cli.command {
         Command::Check => check(&inputs),
         Command::Plan(args) => plan_command(&inputs, &args),
@@ -110,6 +112,7 @@ fn check(inputs: &Inputs) -> ExitCode {
     let today = chrono::Utc::now().date_naive();
     match desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &everyone) {
         Ok(d) => {
+            print_warnings(&inputs.roster, &d, &everyone);
             println!(
                 "ok: {} people, {} templates, {} issues rendered (and every template for sample people of each role and region)",
                 inputs.roster.people.len(),
@@ -151,6 +154,7 @@ fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitCode> {
     let selected = |u: &str| selection.contains(u);
     let desired = desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &selected)
         .map_err(|e| print_input_errors(&e))?;
+    print_warnings(&inputs.roster, &desired, &selected);
     Ok(Prepared { today, selection, desired })
 }
 

@@ -162,11 +162,18 @@ pub struct Person {
     pub title_at: Location,
 }
 
+/// Something odd about a person's entry, worth showing when onboarder acts for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub username: String,
+    pub message: String,
+}
+
 /// Everyone onboarder knows about, plus warnings worth showing (not errors).
 #[derive(Debug, Clone, Default)]
 pub struct Roster {
     pub people: Vec<Person>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 // ---- wire shapes: the known fields, strictly typed; unknown fields are ignored ----
@@ -510,10 +517,13 @@ pub fn assemble(team: Vec<Person>, shadow: Vec<Person>, errors: &mut InputErrors
                 let name = manager.name.clone().unwrap_or_default();
                 match by_name.get(&name.to_lowercase()) {
                     Some(u) => manager.username = Some(u.clone()),
-                    None => roster.warnings.push(format!(
-                        "{}: reports_to {name:?} names nobody in the roster; no manager to assign",
-                        manager.at.as_ref().unwrap_or(&person.at)
-                    )),
+                    None => roster.warnings.push(Warning {
+                        username: person.username.clone(),
+                        message: format!(
+                            "{}: reports_to {name:?} names nobody in the roster; no manager to assign",
+                            manager.at.as_ref().unwrap_or(&person.at)
+                        ),
+                    }),
                 }
             }
         }
@@ -523,7 +533,8 @@ pub fn assemble(team: Vec<Person>, shadow: Vec<Person>, errors: &mut InputErrors
     for p in &roster.people {
         if let Some(b) = &p.buddy {
             if !usernames.contains(&b.to_lowercase()) {
-                roster.warnings.push(format!("{}: buddy {b:?} is not in the roster", p.at));
+                let message = format!("{}: buddy {b:?} is not in the roster", p.at);
+                roster.warnings.push(Warning { username: p.username.clone(), message });
             }
         }
     }

@@ -164,3 +164,28 @@ fn hostile_roster_values_render_inert() {
         assert!(welcome.contains(&format!("`{risky}`")), "{risky} not in a code span: {welcome}");
     }
 }
+
+#[test]
+fn a_manager_outside_the_roster_is_a_warning_only_for_people_being_onboarded() {
+    let dir = small();
+    let edit = |file: &str, from: &str, to: &str| {
+        let p = dir.path().join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from));
+        std::fs::write(&p, text.replace(from, to)).unwrap();
+    };
+    edit("roster/jdoe.yaml", "reports_to: Max Manager", "reports_to: Dana Director");
+    // The veteran manager is not onboarded: an odd entry of theirs is not this run's business.
+    edit("roster/mmanager.yaml", "start_date: 2020-05-04", "start_date: 2020-05-04\nreports_to: Vic Veep");
+    let out = onboarder(dir.path(), &["plan", "--today", "2026-11-23"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("roster/jdoe.yaml:5:13: reports_to \"Dana Director\" names nobody in the roster"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Vic Veep"), "{stderr}");
+    // Jane's issue goes ahead without a manager.
+    let plan = plan_json(dir.path(), "2026-11-23");
+    assert_eq!(action(&plan, "jdoe")["action"], "create");
+}
