@@ -29,7 +29,6 @@ pub struct DesiredIssue {
     pub key: String,
     pub username: String,
     pub template: String,
-    pub template_title: String,
     pub project: String,
     pub title: String,
     /// Items checked by the roster alone, and all items. The body itself is rendered again when
@@ -313,7 +312,6 @@ fn desired_issue(
         key: issue_key(&t.key, &p.username),
         username: p.username.clone(),
         template: t.key.clone(),
-        template_title: rendered.title.clone(),
         project,
         title: rendered.title,
         checked,

@@ -1,7 +1,7 @@
 //! Input errors: each names file:line:column and the offending text, so a manager can fix the roster.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// A place in an input file (1-based line and column).
@@ -141,9 +141,4 @@ pub fn truncate(s: &str, max: usize) -> String {
         t.push('…');
         t
     }
-}
-
-/// The path as the user wrote it relative to the config, for messages.
-pub fn shared_path(p: PathBuf) -> Arc<Path> {
-    Arc::from(p.into_boxed_path())
 }

@@ -446,7 +446,8 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
     }
     for (key, list) in &others {
         let username = key_username(key);
-        if !(s.selected)(username) || desired.issues.iter().any(|d| &d.key == key) {
+        // Keys of selected desired issues were taken out by `matched`; these belong to nobody's.
+        if !(s.selected)(username) {
             continue;
         }
         let standing = desired.standing.get(username);
