@@ -1,0 +1,108 @@
+//! Loading the inputs and deciding for whom and as of when: the first half of every command.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+
+use super::{print_input_errors, EXIT_INPUT};
+use crate::cli::RunArgs;
+use crate::config::Config;
+use crate::desired::{self, Desired, Renderer};
+use crate::error::{InputError, InputErrors, Location};
+use crate::input::parse_date;
+use crate::roster::{self, Roster};
+use crate::selection::{Selection, Shard};
+use crate::template::TemplateSet;
+
+/// Everything read from disk, validated.
+pub struct Inputs {
+    pub config: Config,
+    pub roster: Roster,
+    pub templates: TemplateSet,
+}
+
+/// Load the config, roster and templates, reporting every problem found.
+pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
+    let config = Config::load(config_path)?;
+    let mut errors = InputErrors::default();
+    let team = roster::load_team(&config.roster, &mut errors);
+    let shadow = match &config.shadow {
+        Some(s) => roster::load_shadow(&s.roster, &mut errors),
+        None => Vec::new(),
+    };
+    let templates = TemplateSet::load(&config.templates, &mut errors);
+    if errors.is_empty() {
+        // A template error in a branch nobody in today's roster reaches is still an error.
+        errors.0.extend(desired::rehearse(&templates).0);
+    }
+    if team.is_empty() && errors.is_empty() {
+        errors.push(InputError::new(Location::file_start(&config.roster), "the roster has nobody in it"));
+    }
+    let roster = roster::assemble(team, shadow, &mut errors);
+    errors.into_result(Inputs { config, roster, templates })
+}
+
+fn today(arg: Option<&str>) -> Result<NaiveDate, String> {
+    match arg {
+        Some(t) => parse_date(t).map_err(|e| format!("--today: {e}")),
+        None => Ok(chrono::Utc::now().date_naive()),
+    }
+}
+
+fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
+    let mut sel = Selection::default();
+    for u in &args.only {
+        if !roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u)) {
+            return Err(format!("--only {u:?}: nobody in the roster has that GitLab username"));
+        }
+        sel.only.insert(u.to_lowercase());
+    }
+    let from_ci = match (std::env::var("CI_NODE_INDEX"), std::env::var("CI_NODE_TOTAL")) {
+        (Ok(k), Ok(n)) if !k.is_empty() && !n.is_empty() => Some(format!("{k}/{n}")),
+        _ => None,
+    };
+    if let Some(s) = args.shard.clone().or(from_ci) {
+        sel.shard = Some(Shard::parse(&s).map_err(|e| format!("--shard: {e}"))?);
+    }
+    Ok(sel)
+}
+
+/// Warnings about people onboarder acts for; a veteran's odd entry is not this tool's business.
+/// Warnings about people onboarder acts for; a veteran's odd entry is not this tool's business.
+pub(super) fn print_warnings(roster: &Roster, desired: &Desired, selected: &dyn Fn(&str) -> bool) {
+    for w in roster.warnings.iter().filter(|w| selected(&w.username)) {
+        if desired.standing.get(&w.username.to_lowercase()).is_some_and(|s| *s != desired::Standing::OutOfScope) {
+            eprintln!("warning: {}", w.message);
+        }
+    }
+}
+
+/// Run the command line; the exit status says how it went.
+/// The inputs of one plan or sync: what is desired, for whom, as of when.
+pub struct Prepared {
+    pub today: NaiveDate,
+    pub selection: Selection,
+    pub desired: Desired,
+}
+
+pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitCode> {
+    let today = today(args.today.as_deref()).map_err(|e| {
+        eprintln!("onboarder: {e}");
+        ExitCode::from(EXIT_INPUT)
+    })?;
+    let selection = selection(args, &inputs.roster).map_err(|e| {
+        eprintln!("onboarder: {e}");
+        ExitCode::from(EXIT_INPUT)
+    })?;
+    let selected = |u: &str| selection.contains(u);
+    let desired = desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &selected)
+        .map_err(|e| print_input_errors(&e))?;
+    print_warnings(&inputs.roster, &desired, &selected);
+    Ok(Prepared { today, selection, desired })
+}
+
+/// Renders bodies again, from the inputs and the run's date.
+pub(super) fn renderer(inputs: &Inputs, today: NaiveDate) -> Renderer<'_> {
+    Renderer { config: &inputs.config, roster: &inputs.roster, templates: &inputs.templates, today }
+}

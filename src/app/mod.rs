@@ -1,0 +1,110 @@
+//! The imperative shell: load inputs, decide, talk to GitLab, print. `main` only calls `run`.
+//! `inputs` loads and selects, `online` talks to GitLab, `output` writes reports.
+
+mod inputs;
+mod online;
+mod output;
+
+use std::process::ExitCode;
+
+pub use inputs::{load, Inputs, Prepared};
+pub use output::{print_report, write_previews};
+
+use inputs::{prepare, print_warnings, renderer};
+use output::write_reports;
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::config::Config;
+use crate::desired;
+use crate::error::InputErrors;
+use crate::plan::{self, Action, Settings};
+use crate::report::{Outcome, Summary};
+
+/// Exit statuses: 0 all done, 1 some people or issues failed, 2 invalid input or no access.
+pub const EXIT_FAILURES: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+
+fn print_input_errors(errors: &InputErrors) -> ExitCode {
+    eprintln!("{errors}");
+    let n = errors.0.len();
+    eprintln!("onboarder: {n} input error{}; nothing was written", if n == 1 { "" } else { "s" });
+    ExitCode::from(EXIT_INPUT)
+}
+
+/// Run the command line; the exit status says how it went.
+pub fn run(cli: Cli) -> ExitCode {
+    let inputs = match load(&cli.config) {
+        Ok(i) => i,
+        Err(e) => return print_input_errors(&e),
+    };
+    match cli.command {
+        Command::Check => check(&inputs),
+        Command::Plan(args) => plan_command(&inputs, &args),
+        Command::Sync { run, dry_run } => sync_command(&inputs, &run, dry_run),
+    }
+}
+
+fn check(inputs: &Inputs) -> ExitCode {
+    let everyone = |_: &str| true;
+    // Rendering does not depend on the date (only the checked items do), so today serves.
+    let today = chrono::Utc::now().date_naive();
+    match desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &everyone) {
+        Ok(d) => {
+            print_warnings(&inputs.roster, &d, &everyone);
+            println!(
+                "ok: {} people, {} templates, {} issues rendered (and every template for sample people of each role and region)",
+                inputs.roster.people.len(),
+                inputs.templates.templates.len(),
+                d.issues.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => print_input_errors(&e),
+    }
+}
+
+/// Settings for the planner, borrowed from the config.
+pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool) -> Settings<'a> {
+    Settings {
+        marker_label: &config.marker_label,
+        stage_label_prefix: &config.stage_label_prefix,
+        close_completed: config.sync.close_completed,
+        selected,
+    }
+}
+
+fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
+    let prepared = match prepare(inputs, args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let selected = |u: &str| prepared.selection.contains(u);
+    let settings = settings(&inputs.config, &selected);
+    let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
+    if !offline {
+        return online::online(inputs, args, &prepared, online::Mode::Plan);
+    }
+    eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
+    let renderer = renderer(inputs, prepared.today);
+    let actions = plan::plan(&prepared.desired, &[], &settings, &|d| renderer.body(d));
+    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer) {
+        eprintln!("onboarder: {e:#}");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let rows: Vec<(Action, Option<Outcome>)> = actions.into_iter().map(|a| (a, None)).collect();
+    let mut summary = Summary { today: prepared.today.to_string(), offline: true, ..Summary::default() };
+    summary.count(&rows);
+    print_report(args.format, &rows, &summary, false);
+    if let Err(e) = write_reports(args, &rows, &summary) {
+        eprintln!("onboarder: {e:#}");
+    }
+    ExitCode::SUCCESS
+}
+
+fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool) -> ExitCode {
+    let prepared = match prepare(inputs, args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    online::online(inputs, args, &prepared, if dry_run { online::Mode::DryRun } else { online::Mode::Sync })
+}
