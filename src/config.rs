@@ -49,6 +49,23 @@ pub struct SyncSettings {
     pub close_completed: bool,
 }
 
+/// How progress is judged (see `progress`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressSettings {
+    /// Tick the items of stages whose week has passed, as version 1 did. Off: only evidence ticks.
+    pub calendar_ticks: bool,
+    /// A person is behind when their stage is behind the one expected this many days ago.
+    pub grace_days: u32,
+    /// The pace label is `<prefix>::on-track|behind|overdue|paused|complete`.
+    pub pace_label_prefix: String,
+}
+
+impl Default for ProgressSettings {
+    fn default() -> Self {
+        Self { calendar_ticks: false, grace_days: 14, pace_label_prefix: "onboarding-pace".into() }
+    }
+}
+
 /// The shadow program: its participants file and its project.
 #[derive(Debug, Clone)]
 pub struct ShadowProgram {
@@ -69,6 +86,7 @@ pub struct Config {
     pub stage_label_prefix: String,
     pub shadow: Option<ShadowProgram>,
     pub sync: SyncSettings,
+    pub progress: ProgressSettings,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +116,15 @@ struct RawLimits {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawProgress {
+    #[serde(default)]
+    calendar_ticks: bool,
+    grace_days: Option<Spanned<u32>>,
+    pace_label_prefix: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawConfig {
     gitlab: RawGitlab,
     roster: Spanned<String>,
@@ -112,6 +139,7 @@ struct RawConfig {
     request_timeout_seconds: Option<f64>,
     max_retries: Option<u32>,
     rate_limits: Option<RawLimits>,
+    progress: Option<RawProgress>,
 }
 
 /// The shadow program's project when the config names none.
@@ -197,6 +225,19 @@ impl Config {
             limits.issue_creates = l.issue_creates.unwrap_or(limits.issue_creates).max(1);
             limits.notes = l.notes.unwrap_or(limits.notes).max(1);
         }
+        let mut progress = ProgressSettings::default();
+        if let Some(p) = &raw.progress {
+            progress.calendar_ticks = p.calendar_ticks;
+            if let Some(g) = &p.grace_days {
+                if g.value > 365 {
+                    err(Location::from_yaml(&file, 0, &g.referenced), format!("grace_days {} must be at most 365", g.value));
+                } else {
+                    progress.grace_days = g.value;
+                }
+            }
+            progress.pace_label_prefix =
+                label(&p.pace_label_prefix, "onboarding-pace", "progress.pace_label_prefix", &mut err);
+        }
         let config = Config {
             gitlab: GitlabTarget {
                 url: raw.gitlab.url.map(|u| u.value),
@@ -218,6 +259,7 @@ impl Config {
                 limits,
                 close_completed: raw.close_completed,
             },
+            progress,
             file,
         };
         errors.into_result(config)

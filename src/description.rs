@@ -34,6 +34,25 @@ pub struct State {
     /// Onboarder closed this issue; if it is open again, a person reopened it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub closed: bool,
+    /// The person's GitLab user id: the issue stays theirs when their username changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u64>,
+    /// The manager's username when onboarder last wrote (to tell a new manager once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// Comments onboarder owed and posted (or chose not to owe), by key, with the day.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub said: BTreeMap<String, String>,
+    /// An open-ended pause seen first on this day (YYYY-MM-DD); the pace clock stands still.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_since: Option<String>,
+    /// Days of pauses that have ended: the due date moved by this much.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub paused_days: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl State {

@@ -3,15 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::checklist::Mark;
 use crate::config::Config;
 use crate::error::{InputError, InputErrors};
+use crate::progress::{self, Assessment, Calendar};
 use crate::roster::{Person, Program, Role, Roster, Status};
 use crate::template::{
-    Assignee, Audience, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, Template, TemplateContext,
-    TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
+    Assignee, Audience, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, SpecialtyContext, Template,
+    TemplateContext, TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
 };
 
 /// The stage a person has reached in one path.
@@ -37,18 +38,40 @@ pub struct DesiredIssue {
     pub total: usize,
     /// Index of the person in the roster, for rendering the body again.
     pub person: usize,
-    pub stage: Option<StageRef>,
-    /// Every stage id of the template, in order (to tell forward from back).
+    /// Where the person stands by the roster's evidence alone (before reading the issue).
+    pub assessment: Assessment,
+    /// The path's stage weeks, the manager's stated stage, start and due days.
+    pub path: progress::Path,
+    /// Since when the pace clock runs, and the leave that stops it.
+    pub calendar: Calendar,
+    /// On open-ended leave (`status: paused`).
+    pub paused: bool,
+    /// Every stage id and title of the template, in order.
     pub stage_ids: Vec<String>,
+    pub stage_titles: Vec<String>,
     /// The marker label and the template's labels.
     pub labels: Vec<String>,
-    pub stage_label: Option<String>,
     pub assignees: Vec<String>,
+    /// The person's GitLab user id, when the roster gives it.
+    pub user_id: Option<u64>,
+    /// The manager's username, when known.
+    pub manager: Option<String>,
     /// GitLab user ids the roster already gives, by lowercase username.
     pub known_user_ids: BTreeMap<String, u64>,
     pub due_date: Option<NaiveDate>,
     /// Who a stage note mentions: the person and their buddy.
     pub notify: Vec<String>,
+}
+
+impl DesiredIssue {
+    /// The stage at `index`, as the report and labels show it.
+    pub fn stage(&self, index: usize) -> Option<StageRef> {
+        Some(StageRef {
+            index,
+            id: self.stage_ids.get(index)?.clone(),
+            title: self.stage_titles.get(index)?.clone(),
+        })
+    }
 }
 
 /// A rendered body and the mark each item should have by the roster alone (before any person's change).
@@ -69,25 +92,40 @@ pub struct Renderer<'a> {
 impl Renderer<'_> {
     /// The body of `d`. Rendering is deterministic, so this fails only if `compute` failed too.
     pub fn body(&self, d: &DesiredIssue) -> Result<Body, InputError> {
+        self.body_with_due(d, d.due_date)
+    }
+
+    /// The body of `d` showing `due` as its due date (pauses recorded in the issue move it).
+    pub fn body_with_due(&self, d: &DesiredIssue, due: Option<NaiveDate>) -> Result<Body, InputError> {
         let (p, t) = match (self.roster.people.get(d.person), self.templates.get(&d.template)) {
             (Some(p), Some(t)) => (p, t),
             _ => return Err(InputError::new(crate::error::Location::file_start(&self.config.file), "inputs changed")),
         };
-        let due_date = t.due_days.and_then(|n| p.start_date.checked_add_days(Days::new(u64::from(n))));
-        let rendered = self.templates.render(t, &context(p, t, due_date))?;
-        let reached = stage_reached(t, p, self.today);
+        let rendered = self.templates.render(t, &context(p, t, due))?;
+        let floor = roster_floor(self.config, d, self.today);
         let marks = rendered
             .items(t)
             .iter()
-            .map(|i| (i.id.to_string(), if roster_checks(i, reached, p) { Mark::Done } else { Mark::Open }))
+            .map(|i| (i.id.to_string(), if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open }))
             .collect();
         Ok(Body { lines: rendered.body(t), marks })
     }
 }
 
-/// Items of passed stages and of completed modules are checked; the rest are the person's.
-fn roster_checks(i: &ItemRef, reached: Option<usize>, p: &Person) -> bool {
-    reached.is_some_and(|r| i.stage < r) || i.module.is_some_and(|m| p.modules.contains(m))
+/// The stage before which the roster itself checks every item: the manager's stated stage, or,
+/// only when the config asks for calendar ticking, the stage the calendar expects.
+fn roster_floor(config: &Config, d: &DesiredIssue, today: NaiveDate) -> Option<usize> {
+    let by_calendar = if config.progress.calendar_ticks {
+        progress::expected_stage(&d.path.weeks, d.calendar.working_days(today))
+    } else {
+        None
+    };
+    d.path.stated.max(by_calendar)
+}
+
+/// Items of stages before the floor and of completed modules are checked; the rest are the person's.
+fn roster_checks(i: &ItemRef, floor: Option<usize>, p: &Person) -> bool {
+    floor.is_some_and(|r| i.stage < r) || i.module.is_some_and(|m| p.modules.contains(m))
 }
 
 /// What onboarder should do about a person overall.
@@ -118,19 +156,6 @@ pub fn issue_key(template: &str, username: &str) -> String {
 /// The username part of an issue key.
 pub fn key_username(key: &str) -> &str {
     key.rsplit_once(':').map_or(key, |(_, u)| u)
-}
-
-/// The stage reached on `today`: the override if this template has it, else the last stage whose
-/// week has begun since `since` (the start date, or when the paths were given). Before the start date there is none.
-pub fn stage_reached(t: &Template, person: &Person, today: NaiveDate) -> Option<usize> {
-    if let Some(i) = person.stage.as_ref().and_then(|s| t.stage_index(&s.value)) {
-        return Some(i);
-    }
-    let days = (today - person.since).num_days();
-    if days < 0 {
-        return None;
-    }
-    t.stages.iter().rposition(|s| i64::from(s.week.saturating_sub(1)) * 7 <= days)
 }
 
 fn standing(config: &Config, p: &Person, today: NaiveDate) -> Standing {
@@ -204,6 +229,7 @@ fn context(p: &Person, t: &Template, due: Option<NaiveDate>) -> TemplateContext 
             start_date: p.start_date.to_string(),
             end_date: p.end_date.map(|d| d.to_string()),
             department: p.department.clone(),
+            specialty: SpecialtyContext::of(|s| p.specialties.contains(&s)),
         },
         manager: p.manager.as_ref().map(|m| ContactContext { name: m.name.clone(), username: m.username.clone() }),
         buddy: p.buddy.as_ref().map(|b| BuddyContext { username: b.clone() }),
@@ -266,7 +292,16 @@ fn desired_issue(
     today: NaiveDate,
     ids: &BTreeMap<String, u64>,
 ) -> Result<DesiredIssue, InputError> {
-    let due_date = t.due_days.and_then(|d| p.start_date.checked_add_days(Days::new(u64::from(d))));
+    let stated = p.stage.as_ref().and_then(|s| t.stage_index(&s.value));
+    let path = progress::Path {
+        weeks: t.stages.iter().map(|s| s.week).collect(),
+        stated,
+        start: p.start_date,
+        due_days: t.due_days,
+    };
+    let calendar = Calendar { leave: p.leave.clone(), ..Calendar::new(p.since) };
+    let paused = p.status == Status::Paused;
+    let due_date = progress::assess(&path, &calendar, &[], paused, today, 0).due;
     let rendered = templates.render(t, &context(p, t, due_date))?;
     let items = rendered.items(t);
     // The body, each id again in the state block, and the markers.
@@ -280,10 +315,15 @@ fn desired_issue(
             ),
         ));
     }
-    let reached = stage_reached(t, p, today);
-    let checked = items.iter().filter(|i| roster_checks(i, reached, p)).count();
+    let by_calendar =
+        if config.progress.calendar_ticks { progress::expected_stage(&path.weeks, calendar.working_days(today)) } else { None };
+    let floor = stated.max(by_calendar);
+    let marks: Vec<(usize, Mark)> =
+        items.iter().map(|i| (i.stage, if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open })).collect();
+    let checked = marks.iter().filter(|(_, m)| *m == Mark::Done).count();
     let total = items.len();
-    let stage = reached.map(|i| StageRef { index: i, id: t.stages[i].id.clone(), title: t.stages[i].title.clone() });
+    let path = progress::Path { stated: floor, ..path };
+    let assessment = progress::assess(&path, &calendar, &marks, paused, today, config.progress.grace_days);
     let project = match (&t.project, p.program, &config.shadow) {
         (Some(project), _, _) => project.clone(),
         (None, Program::Shadow, Some(shadow)) => shadow.project.clone(),
@@ -317,11 +357,16 @@ fn desired_issue(
         checked,
         total,
         person: index,
-        stage_label: stage.as_ref().map(|s| format!("{}::{}", config.stage_label_prefix, s.id)),
-        stage,
+        assessment,
+        path,
+        calendar,
+        paused,
         stage_ids: t.stages.iter().map(|s| s.id.clone()).collect(),
+        stage_titles: t.stages.iter().map(|s| s.title.clone()).collect(),
         labels,
         assignees,
+        user_id: p.gitlab_id,
+        manager: p.manager.as_ref().and_then(|m| m.username.clone()),
         known_user_ids,
         due_date,
         notify,
@@ -341,7 +386,9 @@ pub fn rehearse(templates: &TemplateSet) -> InputErrors {
         };
         for role in roles {
             for (region, group) in [("AMER-W", "AMER"), ("APAC", "APAC"), ("EMEA", "EMEA")] {
-                for with_contacts in [true, false] {
+                for (with_contacts, specialty) in
+                    [(true, SpecialtyContext::default()), (false, SpecialtyContext::default()), (true, SpecialtyContext::of(|_| true))]
+                {
                     let shadow = t.audience == Audience::Shadow;
                     let ctx = TemplateContext {
                         person: PersonContext {
@@ -354,6 +401,7 @@ pub fn rehearse(templates: &TemplateSet) -> InputErrors {
                             start_date: "2026-01-05".into(),
                             end_date: shadow.then(|| "2026-01-16".to_string()),
                             department: if shadow { "Sales".into() } else { "Support".into() },
+                            specialty,
                         },
                         manager: with_contacts.then(|| ContactContext {
                             name: Some("Sample Manager".into()),

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use gitlab::api::projects::issues::notes::CreateIssueNote;
+use gitlab::api::projects::issues::notes::{CreateIssueNote, IssueNotes};
 use gitlab::api::projects::issues::{CreateIssue, EditIssue, Issue, IssueStateEvent, Issues};
 use gitlab::api::{self, AsyncClient, Endpoint};
 use gitlab::{AsyncGitlab, GitlabBuilder};
@@ -562,6 +562,29 @@ impl Gitlab {
             .build()
             .map_err(|e| ApiError::Transport(e.to_string()))?;
         self.send(&ep, &[], Class::CreateNote).await.map(|_| ())
+    }
+
+    /// The text of every note on an issue, newest first (to find a comment onboarder already posted).
+    pub async fn note_bodies(&self, project: &str, iid: u64) -> Result<Vec<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct WireNote {
+            body: String,
+        }
+        let ep = IssueNotes::builder()
+            .project(project)
+            .issue(iid)
+            .sort(api::common::SortOrder::Descending)
+            .build()
+            .map_err(|e| ApiError::Transport(e.to_string()))?;
+        let mut bodies = Vec::new();
+        let mut page = Some(1);
+        while let Some(n) = page {
+            let q = [("per_page", "100".to_string()), ("page", n.to_string())];
+            let (headers, notes): (_, Vec<WireNote>) = self.json(&ep, &q, Class::Read).await?;
+            bodies.extend(notes.into_iter().map(|n| n.body));
+            page = next_page(&headers);
+        }
+        Ok(bodies)
     }
 
     /// The id of a GitLab user, `None` if there is no such user.

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod checklist;
 pub mod ci;
+pub mod comments;
 pub mod cli;
 pub mod config;
 pub mod description;

@@ -9,10 +9,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::checklist::Mark;
+use crate::comments::{self, Comment, Subject};
 use crate::description::{self, Live, LiveItem, State};
 use crate::desired::{key_username, Body, Desired, DesiredIssue, Standing};
 use crate::error::InputError;
 use crate::merge::merge;
+use crate::progress::{self, Assessment, Calendar, Pace};
 
 /// An issue as GitLab has it, converted at the GitLab boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +34,12 @@ pub struct Observed {
 pub struct Settings<'a> {
     pub marker_label: &'a str,
     pub stage_label_prefix: &'a str,
+    pub pace_label_prefix: &'a str,
     pub close_completed: bool,
+    /// The day the run plans for.
+    pub today: NaiveDate,
+    /// Days behind the calendar before a person counts as behind.
+    pub grace_days: u32,
     /// Usernames this run may touch (`--only`, `--shard`).
     pub selected: &'a dyn Fn(&str) -> bool,
 }
@@ -108,7 +115,11 @@ pub struct Action {
     pub iid: Option<u64>,
     pub web_url: Option<String>,
     pub title: String,
+    /// The stage reached, from evidence.
     pub stage: Option<String>,
+    /// The stage the calendar expects.
+    pub expected_stage: Option<String>,
+    pub pace: Option<Pace>,
     pub checked: usize,
     pub total: usize,
     pub labels: Vec<String>,
@@ -116,15 +127,15 @@ pub struct Action {
     pub due_date: Option<NaiveDate>,
     pub create: Option<NewIssue>,
     pub edit: Option<Edit>,
-    pub note: Option<String>,
+    /// A comment owed: posted before the edit, which records it as said.
+    pub note: Option<Comment>,
     pub reason: Option<String>,
     pub changes: Vec<ItemChange>,
 }
 
 impl Action {
-    fn for_desired(kind: Kind, d: &DesiredIssue) -> Action {
-        let mut labels = d.labels.clone();
-        labels.extend(d.stage_label.clone());
+    fn for_desired(kind: Kind, d: &DesiredIssue, s: &Settings) -> Action {
+        let a = &d.assessment;
         Action {
             kind,
             key: d.key.clone(),
@@ -134,10 +145,12 @@ impl Action {
             iid: None,
             web_url: None,
             title: d.title.clone(),
-            stage: d.stage.as_ref().map(|s| s.id.clone()),
+            stage: d.stage_ids.get(a.reached).cloned(),
+            expected_stage: a.expected.and_then(|e| d.stage_ids.get(e).cloned()),
+            pace: Some(a.pace),
             checked: d.checked,
             total: d.total,
-            labels,
+            labels: wanted_labels(d, a, s),
             assignees: d.assignees.clone(),
             due_date: d.due_date,
             create: None,
@@ -160,6 +173,8 @@ impl Action {
             web_url: Some(o.web_url.clone()),
             title: o.title.clone(),
             stage: None,
+            expected_stage: None,
+            pace: None,
             checked: marks.iter().filter(|i| i.mark == Mark::Done).count(),
             total: marks.len(),
             labels: o.labels.clone(),
@@ -190,49 +205,135 @@ impl Action {
     }
 }
 
-fn state_for(d: &DesiredIssue, asserted: &BTreeMap<String, Mark>, closed: bool) -> State {
+/// The labels an issue of `d` should carry: the marker, the template's, the stage and the pace.
+fn wanted_labels(d: &DesiredIssue, a: &Assessment, s: &Settings) -> Vec<String> {
+    let mut labels = d.labels.clone();
+    labels.extend(d.stage_ids.get(a.reached).map(|id| format!("{}::{id}", s.stage_label_prefix)));
+    labels.push(format!("{}::{}", s.pace_label_prefix, a.pace.id()));
+    labels
+}
+
+/// What the state block records besides the marks.
+struct Record {
+    said: BTreeMap<String, String>,
+    paused_since: Option<NaiveDate>,
+    paused_days: u32,
+}
+
+fn state_for(d: &DesiredIssue, asserted: &BTreeMap<String, Mark>, closed: bool, a: &Assessment, r: Record) -> State {
     State {
         v: 1,
         key: d.key.clone(),
-        stage: d.stage.as_ref().map(|s| s.id.clone()),
+        stage: d.stage_ids.get(a.reached).cloned(),
         title: Some(d.title.clone()),
-        due: d.due_date.map(|d| d.to_string()),
+        due: a.due.map(|d| d.to_string()),
         assignees: d.assignees.iter().map(|a| a.to_lowercase()).collect(),
         items: asserted.iter().map(|(k, m)| (k.clone(), m.as_char())).collect(),
         closed,
+        uid: d.user_id,
+        manager: d.manager.as_ref().map(|m| m.to_lowercase()),
+        said: r.said,
+        paused_since: r.paused_since.map(|p| p.to_string()),
+        paused_days: r.paused_days,
     }
 }
 
+fn subject<'a>(d: &'a DesiredIssue, a: Assessment, old: Option<&'a State>, today: NaiveDate) -> Subject<'a> {
+    Subject {
+        person: &d.username,
+        buddy: d.notify.get(1).map(String::as_str),
+        manager: d.manager.as_deref(),
+        previous_manager: old.and_then(|o| o.manager.as_deref()),
+        stage_ids: &d.stage_ids,
+        stage_titles: &d.stage_titles,
+        assessment: a,
+        today,
+        closing: false,
+    }
+}
+
+/// Everything the situation calls for now, recorded as said: a new issue, or one whose record was
+/// lost, owes no comment for what was already so.
+fn already_so(d: &DesiredIssue, a: Assessment, today: NaiveDate) -> BTreeMap<String, String> {
+    comments::due_keys(&subject(d, a, None, today)).into_iter().map(|k| (k, today.to_string())).collect()
+}
+
 /// The description a brand-new issue gets.
-pub fn initial_description(d: &DesiredIssue, body: &Body) -> String {
-    description::region(&d.key, &body.lines, &body.marks, &[], &state_for(d, &body.marks, false))
+pub fn initial_description(d: &DesiredIssue, body: &Body, today: NaiveDate) -> String {
+    let a = d.assessment;
+    let record = Record {
+        said: already_so(d, a, today),
+        paused_since: d.paused.then_some(today),
+        paused_days: 0,
+    };
+    description::region(&d.key, &body.lines, &body.marks, &[], &state_for(d, &body.marks, false, &a, record))
 }
 
 /// The action for a person's issue that does not exist yet.
-pub fn create(d: &DesiredIssue) -> Action {
-    let mut a = Action::for_desired(Kind::Create, d);
+pub fn create(d: &DesiredIssue, s: &Settings) -> Action {
+    let mut a = Action::for_desired(Kind::Create, d, s);
     a.create = Some(NewIssue {
         title: d.title.clone(),
         labels: a.labels.clone(),
         assignees: d.assignees.clone(),
-        due_date: d.due_date,
+        due_date: d.assessment.due,
     });
     a
 }
 
-/// Bring one existing issue in line with its desired state (three-way merge of the checklist).
-pub fn reconcile(d: &DesiredIssue, body: &Body, o: &Observed, s: &Settings) -> Action {
+/// The pause record after today: an open-ended pause starts its clock the first day a run sees
+/// it, and when it ends its days are added up (they move the due date).
+fn pause_record(paused: bool, old: Option<&State>, today: NaiveDate) -> (Option<NaiveDate>, u32) {
+    let since = old.and_then(|o| o.paused_since.as_deref()).and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+    let days = old.map_or(0, |o| o.paused_days);
+    match (paused, since) {
+        (true, Some(since)) => (Some(since), days),
+        (true, None) => (Some(today), days),
+        (false, Some(since)) => (None, days.saturating_add(u32::try_from((today - since).num_days().max(0)).unwrap_or(0))),
+        (false, None) => (None, days),
+    }
+}
+
+/// Renders a desired issue's body showing a given due date, when a decision needs it.
+pub type Render<'a> = &'a dyn Fn(&DesiredIssue, Option<NaiveDate>) -> Result<Body, InputError>;
+
+/// The items of a body with their marks, as (stage index, mark), for progress.
+fn staged(body: &Body, marks: &BTreeMap<String, Mark>) -> Vec<(usize, Mark)> {
+    body.lines
+        .iter()
+        .filter_map(|l| match l {
+            crate::template::BodyLine::Item(i) => Some((i.stage, marks.get(&i.id).copied().unwrap_or(Mark::Open))),
+            crate::template::BodyLine::Text(_) => None,
+        })
+        .collect()
+}
+
+/// Did a person change the assignees since onboarder set `recorded`? GitLab Free keeping only
+/// the first one is not a person's change; someone new, or nobody at all, is.
+fn assignees_changed_by_person(recorded: &[String], now: &[String]) -> bool {
+    let recorded: BTreeSet<String> = recorded.iter().map(|a| a.to_lowercase()).collect();
+    (now.is_empty() && !recorded.is_empty()) || now.iter().any(|a| !recorded.contains(&a.to_lowercase()))
+}
+
+/// Bring one existing issue in line with its desired state: the three-way merge of the checklist,
+/// the stage reached from the marks, the pace from the calendar, and the comments owed.
+pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -> Result<Action, InputError> {
     let live = description::parse(&o.description);
-    let base = Action::for_desired(Kind::Unchanged, d).observed(o);
+    let base = Action::for_desired(Kind::Unchanged, d, s).observed(o);
     if !o.open {
         let by_us = live.state.as_ref().is_some_and(|st| st.closed);
-        return if by_us {
+        return Ok(if by_us {
             base
         } else {
             Action { kind: Kind::Skip, ..base }.because("closed by a person; left closed")
-        };
+        });
     }
-    let asserted = live.state.as_ref().map(State::asserted_marks);
+    let old = live.state.clone();
+    let (paused_since, paused_days) = pause_record(d.paused, old.as_ref(), s.today);
+    let calendar = Calendar { paused_since, paused_days, ..d.calendar.clone() };
+    let due = progress::assess(&d.path, &calendar, &[], d.paused, s.today, s.grace_days).due;
+    let body = render(d, due)?;
+    let asserted = old.as_ref().map(State::asserted_marks);
     let current: Vec<(String, Mark)> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
     let merged = merge(&body.marks, asserted.as_ref(), &current);
     let kept: Vec<LiveItem> = merged
@@ -240,14 +341,28 @@ pub fn reconcile(d: &DesiredIssue, body: &Body, o: &Observed, s: &Settings) -> A
         .iter()
         .filter_map(|(id, m)| live.items.iter().find(|i| &i.id == id).map(|i| LiveItem { mark: *m, ..i.clone() }))
         .collect();
-    let old = live.state.clone();
+    let items = staged(&body, &merged.marks);
+    let a = progress::assess(&d.path, &calendar, &items, d.paused, s.today, s.grace_days);
     let reopened_by_person = old.as_ref().is_some_and(|st| st.closed);
-    let complete = s.close_completed
-        && !merged.marks.is_empty()
-        && merged.marks.values().all(|m| *m != Mark::Open)
-        && kept.iter().all(|i| i.mark != Mark::Open);
-    let close = complete && !reopened_by_person;
-    let state = state_for(d, &merged.asserted, reopened_by_person || close);
+    let close = s.close_completed && a.complete && kept.iter().all(|i| i.mark != Mark::Open) && !reopened_by_person;
+
+    let mut said = old.as_ref().map(|o| o.said.clone()).unwrap_or_default();
+    let subject = Subject { closing: close, ..subject(d, a, old.as_ref(), s.today) };
+    let note = match &old {
+        Some(_) => comments::owed(&subject, &said),
+        // No record of what was said (a lost state block): owe nothing for what was already so.
+        None => {
+            said.extend(already_so(d, a, s.today));
+            None
+        }
+    };
+    if let Some(c) = &note {
+        for k in comments::settled_keys(&subject, c) {
+            said.entry(k).or_insert_with(|| s.today.to_string());
+        }
+    }
+    let record = Record { said, paused_since, paused_days };
+    let state = state_for(d, &merged.asserted, reopened_by_person || close, &a, record);
     let region = description::region(&d.key, &body.lines, &merged.marks, &kept, &state);
     let new_description = description::compose(live.before, &region, live.after);
 
@@ -265,57 +380,42 @@ pub fn reconcile(d: &DesiredIssue, body: &Body, o: &Observed, s: &Settings) -> A
         if old.title.as_deref().is_some_and(|t| t != d.title) && o.title != d.title {
             edit.title = Some(d.title.clone());
         }
-        let due = d.due_date.map(|x| x.to_string());
-        if old.due != due && o.due_date != d.due_date {
-            edit.due_date = Some(d.due_date);
+        if old.due != state.due && o.due_date != a.due {
+            edit.due_date = Some(a.due);
         }
-        if old.assignees != state.assignees {
+        if old.assignees != state.assignees && !assignees_changed_by_person(&old.assignees, &o.assignees) {
             edit.assignees = Some(d.assignees.clone());
         }
     }
-    let mut wanted: Vec<String> = d.labels.clone();
-    wanted.extend(d.stage_label.clone());
+    let wanted = wanted_labels(d, &a, s);
     edit.add_labels = wanted.iter().filter(|l| !o.labels.contains(l)).cloned().collect();
-    let scope = format!("{}::", s.stage_label_prefix);
-    edit.remove_labels =
-        o.labels.iter().filter(|l| l.starts_with(&scope) && Some(*l) != d.stage_label.as_ref()).cloned().collect();
+    let scopes = [format!("{}::", s.stage_label_prefix), format!("{}::", s.pace_label_prefix)];
+    edit.remove_labels = o
+        .labels
+        .iter()
+        .filter(|l| scopes.iter().any(|sc| l.starts_with(sc.as_str())) && !wanted.contains(l))
+        .cloned()
+        .collect();
     edit.close = close;
 
     let mut action = base;
-    action.changes = item_changes(body, &live, &merged.marks, &kept);
+    action.stage = d.stage_ids.get(a.reached).cloned();
+    action.expected_stage = a.expected.and_then(|e| d.stage_ids.get(e).cloned());
+    action.pace = Some(a.pace);
+    action.labels = wanted;
+    action.due_date = a.due;
+    action.changes = item_changes(&body, &live, &merged.marks, &kept);
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
     if edit.is_empty() {
-        return action;
+        return Ok(action);
     }
     action.kind = if close { Kind::Close } else { Kind::Update };
-    action.note = if close {
-        Some("Every item on this checklist is checked, so onboarder is closing this issue. Reopen it if there is more to do; onboarder will leave it open.".into())
-    } else {
-        stage_note(d, old.as_ref())
-    };
+    action.note = note;
     if close {
         action.reason = Some("path complete".into());
     }
     action.edit = Some(edit);
-    action
-}
-
-/// One note when the person's stage moves forward; none on creation or when it stays or goes back.
-fn stage_note(d: &DesiredIssue, old: Option<&State>) -> Option<String> {
-    let new = d.stage.as_ref()?;
-    let old = old?;
-    let was = old.stage.as_ref().and_then(|id| d.stage_ids.iter().position(|s| s == id));
-    if was.is_some_and(|w| w >= new.index) {
-        return None;
-    }
-    let mentions: Vec<String> = d.notify.iter().map(|u| format!("@{u}")).collect();
-    Some(format!(
-        "{} New stage reached: **{}** (stage {} of {}). The items of the earlier stages are checked; tick the rest as you go.",
-        mentions.join(" "),
-        new.title,
-        new.index + 1,
-        d.stage_ids.len()
-    ))
+    Ok(action)
 }
 
 fn item_changes(body: &Body, live: &Live, marks: &BTreeMap<String, Mark>, kept: &[LiveItem]) -> Vec<ItemChange> {
@@ -349,7 +449,7 @@ fn item_changes(body: &Body, live: &Live, marks: &BTreeMap<String, Mark>, kept: 
 }
 
 /// Close the issue of someone who left (or whose program ended), once; a person's reopen stands.
-pub fn retire(key: &str, o: &Observed, reason: &str) -> Action {
+pub fn retire(key: &str, o: &Observed, reason: &str, today: NaiveDate) -> Action {
     let live = description::parse(&o.description);
     let base = Action::for_observed(Kind::Unchanged, key, o);
     let closed_before = live.state.as_ref().is_some_and(|s| s.closed);
@@ -360,23 +460,54 @@ pub fn retire(key: &str, o: &Observed, reason: &str) -> Action {
         return Action { kind: Kind::Skip, ..base }.because("reopened by a person; left open");
     }
     let mut edit = Edit { close: true, ..Edit::default() };
+    let mut note = Comment::join(vec![(
+        "closed".into(),
+        format!("Closing this issue: {reason}. onboarder will not reopen it; reopen it yourself if it is still needed."),
+    )]);
     if let Some(mut state) = live.state.clone() {
         state.closed = true;
+        if state.said.contains_key("closed") {
+            // Said on an earlier run whose close did not land: close without saying it again.
+            note = None;
+        }
+        state.said.entry("closed".into()).or_insert_with(|| today.to_string());
         edit.description = Some(description::with_state(&o.description, &state));
     }
-    Action {
-        kind: Kind::Close,
-        edit: Some(edit),
-        note: Some(format!(
-            "Closing this issue: {reason}. onboarder will not reopen it; reopen it yourself if it is still needed."
-        )),
-        ..base
-    }
-    .because(reason)
+    Action { kind: Kind::Close, edit: Some(edit), note, ..base }.because(reason)
 }
 
-/// Renders a desired issue's body when a decision needs it.
-pub type Render<'a> = &'a dyn Fn(&DesiredIssue) -> Result<Body, InputError>;
+/// The description with `keys` taken out of its record of comments said (their comment could not
+/// be posted, so it stays owed).
+pub fn unsay(description: &str, keys: &[String]) -> String {
+    match description::parse(description).state {
+        Some(mut state) => {
+            state.said.retain(|k, _| !keys.contains(k));
+            description::with_state(description, &state)
+        }
+        None => description.to_string(),
+    }
+}
+
+/// The issue of a path that is no longer the person's (their role or paths changed): left to
+/// the people, with one comment linking the issue of their new path once it exists.
+pub fn supersede(key: &str, o: &Observed, new: Option<&Observed>, today: NaiveDate) -> Action {
+    let base = Action::for_observed(Kind::Skip, key, o).because("not one of this person's paths any more; left alone");
+    let Some(mut state) = description::parse(&o.description).state else { return base };
+    let (Some(new), true) = (new, o.open) else { return base };
+    if state.said.contains_key("superseded") {
+        return base;
+    }
+    state.said.insert("superseded".into(), today.to_string());
+    let note = Comment::join(vec![(
+        "superseded".into(),
+        format!(
+            "This path is no longer on this person's roster entry (their role or paths changed). Their new path is {}; onboarder leaves this issue as it is, for you to close when it suits.",
+            new.web_url
+        ),
+    )]);
+    let edit = Edit { description: Some(description::with_state(&o.description, &state)), ..Edit::default() };
+    Action { kind: Kind::Update, edit: Some(edit), note, ..base }
+}
 
 /// Observed issues sorted out: those of each selected desired issue, and the rest by key.
 struct Matches<'o> {
@@ -397,16 +528,32 @@ fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Mat
             None => {}
         }
     }
-    let mut found = Vec::new();
-    for (i, d) in desired.issues.iter().enumerate() {
-        if !(s.selected)(&d.username) {
-            continue;
+    let mut found: Vec<(usize, Vec<&Observed>)> = desired
+        .issues
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| (s.selected)(&d.username))
+        .map(|(i, d)| (i, by_key.remove(&d.key).unwrap_or_default()))
+        .collect();
+    // A renamed GitLab username: the issue is the one recorded for the same user id.
+    if found.iter().any(|(i, list)| list.is_empty() && desired.issues[*i].user_id.is_some()) {
+        let mut by_uid: BTreeMap<(String, u64), String> = BTreeMap::new();
+        for (key, list) in &by_key {
+            let template = key.rsplit_once(':').map_or("", |(t, _)| t);
+            if let Some(uid) = list.first().and_then(|o| description::parse(&o.description).state).and_then(|st| st.uid) {
+                by_uid.insert((template.to_string(), uid), key.clone());
+            }
         }
-        let list = match by_key.remove(&d.key) {
-            Some(list) => list,
-            None => unkeyed.iter().filter(|o| o.project == d.project && o.title == d.title).copied().collect(),
-        };
-        found.push((i, list));
+        for (i, list) in found.iter_mut().filter(|(_, list)| list.is_empty()) {
+            let d = &desired.issues[*i];
+            if let Some(key) = d.user_id.and_then(|uid| by_uid.get(&(d.template.clone(), uid))) {
+                *list = by_key.remove(key).unwrap_or_default();
+            }
+        }
+    }
+    for (i, list) in found.iter_mut().filter(|(_, list)| list.is_empty()) {
+        let d = &desired.issues[*i];
+        *list = unkeyed.iter().filter(|o| o.project == d.project && o.title == d.title).copied().collect();
     }
     Matches { found, others: by_key }
 }
@@ -428,18 +575,22 @@ fn is_paused(desired: &Desired, d: &DesiredIssue) -> bool {
 /// The whole plan: an action per desired issue and per managed issue nobody should have.
 pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Render) -> Vec<Action> {
     let Matches { found, others } = matched(desired, observed, s);
+    // Each person's open issues of their current paths, for a comment on a path they left.
+    let mut current: BTreeMap<String, &Observed> = BTreeMap::new();
     let mut actions = Vec::new();
     for (i, found) in found {
         let d = &desired.issues[i];
         let paused = is_paused(desired, d);
         let action = match found.as_slice() {
-            [] if paused => Action::for_desired(Kind::Skip, d).because("paused; no issue created"),
-            [] => create(d),
-            [o] if paused => Action::for_desired(Kind::Skip, d).observed(o).because("paused; left as it is"),
-            [o] => match render(d) {
-                Ok(body) => reconcile(d, &body, o, s),
-                Err(e) => Action::for_desired(Kind::Skip, d).observed(o).because(format!("cannot render: {e}")),
-            },
+            [] if paused => Action::for_desired(Kind::Skip, d, s).because("paused; no issue created"),
+            [] => create(d, s),
+            [o] => {
+                current.entry(d.username.to_lowercase()).or_insert(o);
+                match reconcile(d, o, s, render) {
+                    Ok(a) => a,
+                    Err(e) => Action::for_desired(Kind::Skip, d, s).observed(o).because(format!("cannot render: {e}")),
+                }
+            }
             many => conflict(&d.key, many),
         };
         actions.push(action);
@@ -453,14 +604,12 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
         let standing = desired.standing.get(username);
         let action = match (standing, list.as_slice()) {
             (_, [_, _, ..]) => conflict(key, list),
-            (None, [o]) => retire(key, o, "this person is no longer in the roster"),
-            (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason),
+            (None, [o]) => retire(key, o, "this person is no longer in the roster", s.today),
+            (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason, s.today),
             (Some(Standing::Paused), [o]) => Action::for_observed(Kind::Skip, key, o).because("paused; left as it is"),
             (Some(Standing::OutOfScope), [o]) => Action::for_observed(Kind::Skip, key, o)
                 .because("person is out of scope (started before started_after)"),
-            (Some(Standing::Active), [o]) => {
-                Action::for_observed(Kind::Skip, key, o).because("not one of this person's paths any more; left alone")
-            }
+            (Some(Standing::Active), [o]) => supersede(key, o, current.get(username).copied(), s.today),
             (_, []) => continue,
         };
         actions.push(action);

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::plan::{Action, Kind};
+use crate::progress::Pace;
 
 /// What happened when an action was carried out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,6 +91,8 @@ struct JsonAction<'a> {
     project: &'a str,
     title: &'a str,
     stage: Option<&'a str>,
+    expected_stage: Option<&'a str>,
+    pace: Option<Pace>,
     checked: usize,
     total: usize,
     labels: &'a [String],
@@ -120,6 +123,8 @@ pub fn json(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String 
             project: &a.project,
             title: &a.title,
             stage: a.stage.as_deref(),
+            expected_stage: a.expected_stage.as_deref(),
+            pace: a.pace,
             checked: a.checked,
             total: a.total,
             labels: &a.labels,
@@ -128,7 +133,7 @@ pub fn json(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String 
             iid: a.iid,
             url: a.web_url.as_deref(),
             reason: a.reason.as_deref(),
-            note: a.note.as_deref(),
+            note: a.note.as_ref().map(|n| n.body.as_str()),
             changes: &a.changes,
             outcome: o.as_ref(),
         })
@@ -159,6 +164,12 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
         let _ = writeln!(out, "          title      {}", a.title);
         if let Some(stage) = &a.stage {
             let _ = writeln!(out, "          stage      {stage}");
+        }
+        let expected = a.expected_stage.as_deref().unwrap_or("- (not started)");
+        let pace = a.pace.map_or("", Pace::id);
+        if a.pace.is_some() {
+            let _ = writeln!(out, "          expected   {expected}");
+            let _ = writeln!(out, "          pace       {pace}");
         }
         let _ = writeln!(out, "          checked    {} of {}", a.checked, a.total);
         let _ = writeln!(out, "          labels     {}", a.labels.join(", "));
@@ -242,7 +253,9 @@ pub fn junit(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow
 /// A Markdown summary: the counts, then a row per issue that was written or failed.
 pub fn markdown(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String {
     let mut out = format!("# onboarder, {}\n\n{}\n\n", summary.today, summary.line());
-    out.push_str("| action | person | template | issue | stage | checked | outcome |\n|---|---|---|---|---|---|---|\n");
+    out.push_str(
+        "| action | person | template | issue | stage | pace | checked | outcome |\n|---|---|---|---|---|---|---|---|\n",
+    );
     for (a, o) in actions.iter().filter(|(a, o)| a.writes() || o.is_some() || a.kind == Kind::Conflict) {
         let issue = match (&a.web_url, a.iid) {
             (Some(url), Some(iid)) if !url.is_empty() => format!("[#{iid}]({url})"),
@@ -253,11 +266,12 @@ pub fn markdown(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> Str
             o.as_ref().map_or("planned".to_string(), |o| o.error.clone().unwrap_or_else(|| o.status.to_string()));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {issue} | {} | {}/{} | {} |",
+            "| {} | {} | {} | {issue} | {} | {} | {}/{} | {} |",
             a.kind.name(),
             crate::escape::inert(&a.username),
             a.template,
             a.stage.as_deref().unwrap_or("-"),
+            a.pace.map_or("-", Pace::id),
             a.checked,
             a.total,
             crate::escape::inert(&outcome)

@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 
 use crate::error::{InputError, InputErrors, Located, Location};
 use crate::input::{parse_date, read_text};
+use crate::progress::Away;
 
 /// A person's job, which decides the learning path they get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -66,6 +67,49 @@ impl Role {
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
+    }
+}
+
+/// A specialty of the Support Engineer job family: it adds its own items to the learning path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Specialty {
+    /// US Government Support Engineer: the US Government Support portal and its workflow.
+    UsGovernment,
+    /// Support Engineer (Shift): hours and on-call shifts outside the region's usual hours.
+    Shift,
+    /// Assigned Support Engineer: the relationship with a few assigned accounts.
+    Ase,
+}
+
+impl Specialty {
+    pub const ALL: [Specialty; 3] = [Specialty::UsGovernment, Specialty::Shift, Specialty::Ase];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Specialty::UsGovernment => "us-government",
+            Specialty::Shift => "shift",
+            Specialty::Ase => "ase",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Specialty> {
+        Specialty::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    /// The specialties a job title names (the job-family page's titles).
+    pub fn from_title(title: &str) -> Vec<Specialty> {
+        let t = title.to_lowercase();
+        let mut out = Vec::new();
+        if t.contains("us government") || t.contains("u.s. government") {
+            out.push(Specialty::UsGovernment);
+        }
+        if t.contains("(shift)") {
+            out.push(Specialty::Shift);
+        }
+        if t.contains("assigned support engineer") || t.contains("(ase)") {
+            out.push(Specialty::Ase);
+        }
+        out
     }
 }
 
@@ -153,6 +197,10 @@ pub struct Person {
     pub manager: Option<Contact>,
     pub buddy: Option<String>,
     pub modules: BTreeSet<String>,
+    /// From the title, plus `onboarding.specialties`.
+    pub specialties: BTreeSet<Specialty>,
+    /// Leave periods (`onboarding.leave`): the pace clock stops and the due date moves.
+    pub leave: Vec<Away>,
     pub paths: Option<Vec<Located<String>>>,
     pub stage: Option<Located<String>>,
     pub status: Status,
@@ -193,6 +241,15 @@ struct RawOnboarding {
     stage: Option<Spanned<String>>,
     status: Option<Spanned<String>>,
     since: Option<Spanned<String>>,
+    specialties: Option<Vec<Spanned<String>>>,
+    leave: Option<Vec<RawLeave>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLeave {
+    from: Spanned<String>,
+    to: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -330,6 +387,31 @@ impl Reader<'_> {
             Some(s) => self.date(s),
             None => start_date,
         };
+        let mut specialties: BTreeSet<Specialty> =
+            raw.title.as_ref().map(|t| Specialty::from_title(&t.value)).unwrap_or_default().into_iter().collect();
+        for s in onboarding.as_ref().and_then(|o| o.specialties.as_ref()).into_iter().flatten() {
+            match Specialty::from_id(&s.value) {
+                Some(sp) => {
+                    specialties.insert(sp);
+                }
+                None => {
+                    let at = self.at(s);
+                    let known: Vec<_> = Specialty::ALL.iter().map(|s| s.id()).collect();
+                    self.error(at, format!("unknown specialty {:?} (expected one of {})", s.value, known.join(", ")));
+                }
+            }
+        }
+        let mut leave = Vec::new();
+        for l in onboarding.as_ref().and_then(|o| o.leave.as_ref()).into_iter().flatten() {
+            if let (Some(from), Some(to)) = (self.date(&l.from), self.date(&l.to)) {
+                if to < from {
+                    let at = self.at(&l.to);
+                    self.error(at, format!("leave ends on {to}, before it starts on {from}"));
+                } else {
+                    leave.push(Away { from, to });
+                }
+            }
+        }
         let title_at = raw.title.as_ref().map_or_else(|| self.at(&raw.name), |t| self.at(t));
         let at = self.at(&raw.name);
         let located = |s: &Spanned<String>, r: &Reader| Located { value: s.value.clone(), at: r.at(s) };
@@ -358,6 +440,8 @@ impl Reader<'_> {
             }),
             buddy,
             modules: raw.modules.into_iter().collect(),
+            specialties,
+            leave,
             paths,
             stage,
             status,
@@ -403,6 +487,8 @@ impl Reader<'_> {
             manager,
             buddy: None,
             modules: BTreeSet::new(),
+            specialties: BTreeSet::new(),
+            leave: Vec::new(),
             paths: None,
             stage: None,
             status,
@@ -564,6 +650,20 @@ mod tests {
         ];
         for (title, role) in table {
             assert_eq!(Role::from_title(title), role, "{title}");
+        }
+    }
+
+    #[test]
+    fn specialties_from_titles() {
+        let table = [
+            ("US Government Support Engineer", vec![Specialty::UsGovernment]),
+            ("Support Engineer (Shift)", vec![Specialty::Shift]),
+            ("Senior Support Engineer (ASE)", vec![Specialty::Ase]),
+            ("Assigned Support Engineer", vec![Specialty::Ase]),
+            ("Senior Support Engineer", vec![]),
+        ];
+        for (title, want) in table {
+            assert_eq!(Specialty::from_title(title), want, "{title}");
         }
     }
 

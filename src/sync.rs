@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::description;
 use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
 use crate::gitlab::{ApiError, Gitlab, Listing};
+use crate::comments::Comment;
 use crate::plan::{self, Action, Kind, Observed, Settings};
 use crate::report::Outcome;
 
@@ -205,7 +206,7 @@ impl Writer<'_> {
         let d = self.desired(&a.key)?;
         let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
         let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
-        let description = plan::initial_description(d, &body);
+        let description = plan::initial_description(d, &body, self.settings.today);
         let ids = self.users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
         let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
             Ok(o) => o,
@@ -230,17 +231,18 @@ impl Writer<'_> {
             other => Failure::Api(other),
         })?;
         let desired = self.by_key.get(a.key.as_str()).copied();
+        let today = self.settings.today;
         let again = match desired {
             Some(d) => {
-                let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
-                plan::reconcile(d, &body, &fresh, self.settings)
+                let render = |d: &DesiredIssue, due| self.render.body_with_due(d, due);
+                plan::reconcile(d, &fresh, self.settings, &render).map_err(|e| Failure::Other(e.to_string()))?
             }
             None => {
                 let reason = match self.desired.standing.get(key_username(&a.key)) {
                     Some(Standing::Closing(r)) => r.clone(),
                     _ => "this person is no longer in the roster".into(),
                 };
-                plan::retire(&a.key, &fresh, &reason)
+                plan::retire(&a.key, &fresh, &reason, today)
             }
         };
         let Some(edit) = again.edit.as_ref().filter(|_| again.writes()) else {
@@ -250,11 +252,33 @@ impl Writer<'_> {
             (Some(names), Some(d)) => Some(self.users.ids(d, names).await.map_err(Failure::Other)?),
             _ => None,
         };
-        self.gl.edit_issue(&a.project, iid, edit, ids.as_deref()).await?;
+        let mut edit = edit.clone();
         if let Some(note) = &again.note {
-            self.gl.create_note(&a.project, iid, note).await?;
+            if !self.say(&a.project, iid, note).await? {
+                // Not posted: the comment stays owed, so the write must not record it as said.
+                edit.description = edit.description.map(|d| plan::unsay(&d, &note.keys));
+            }
         }
+        self.gl.edit_issue(&a.project, iid, &edit, ids.as_deref()).await?;
         Ok(again)
+    }
+
+    /// Post a comment owed on an issue, unless an earlier run already did (its answer lost, or its
+    /// write failed): the issue's notes are read first for the comment's hidden keys. True when
+    /// the comment is on the issue now; false when posting failed and it stays owed.
+    async fn say(&self, project: &str, iid: u64, note: &Comment) -> Result<bool, Failure> {
+        let bodies = self.gl.note_bodies(project, iid).await?;
+        if note.posted_in(&bodies) {
+            return Ok(true);
+        }
+        match self.gl.create_note(project, iid, &note.body).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.is_fatal() => Err(e.into()),
+            Err(e) => {
+                tracing::warn!("could not post a comment on {project}#{iid} ({e}); the next run posts it");
+                Ok(false)
+            }
+        }
     }
 }
 

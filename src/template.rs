@@ -15,7 +15,7 @@ use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark, Ta
 use crate::error::{InputError, InputErrors, Location};
 use crate::escape::inert;
 use crate::input::read_text;
-use crate::roster::{is_valid_username, parse_yaml, Role};
+use crate::roster::{is_valid_username, parse_yaml, Role, Specialty};
 
 /// GitLab's limits on what an issue may hold.
 pub const MAX_TITLE_CHARS: usize = 255;
@@ -144,6 +144,27 @@ pub struct PersonContext {
     pub start_date: String,
     pub end_date: Option<String>,
     pub department: String,
+    /// `{{#if person.specialty.us_government}}`: every specialty is always present, true or false.
+    pub specialty: SpecialtyContext,
+}
+
+/// The job family's specialties, as flags a template can test.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SpecialtyContext {
+    pub us_government: bool,
+    pub shift: bool,
+    pub ase: bool,
+}
+
+impl SpecialtyContext {
+    /// The flags for whoever has the specialties `has` says.
+    pub fn of(has: impl Fn(Specialty) -> bool) -> SpecialtyContext {
+        SpecialtyContext {
+            us_government: has(Specialty::UsGovernment),
+            shift: has(Specialty::Shift),
+            ase: has(Specialty::Ase),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,11 +1,14 @@
 //! The imperative shell: load inputs, decide, talk to GitLab, print. `main` only calls `run`.
 //! `inputs` loads and selects, `online` talks to GitLab, `output` writes reports.
 
+mod bar;
 mod inputs;
 mod online;
 mod output;
 
 use std::process::ExitCode;
+
+use chrono::NaiveDate;
 
 pub use inputs::{load, Inputs, Prepared};
 pub use output::{print_report, write_previews};
@@ -64,11 +67,14 @@ fn check(inputs: &Inputs) -> ExitCode {
 }
 
 /// Settings for the planner, borrowed from the config.
-pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool) -> Settings<'a> {
+pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool, today: NaiveDate) -> Settings<'a> {
     Settings {
         marker_label: &config.marker_label,
         stage_label_prefix: &config.stage_label_prefix,
+        pace_label_prefix: &config.progress.pace_label_prefix,
         close_completed: config.sync.close_completed,
+        today,
+        grace_days: config.progress.grace_days,
         selected,
     }
 }
@@ -79,15 +85,15 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let selected = |u: &str| prepared.selection.contains(u);
-    let settings = settings(&inputs.config, &selected);
+    let settings = settings(&inputs.config, &selected, prepared.today);
     let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
     if !offline {
         return online::online(inputs, args, &prepared, online::Mode::Plan);
     }
     eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
     let renderer = renderer(inputs, prepared.today);
-    let actions = plan::plan(&prepared.desired, &[], &settings, &|d| renderer.body(d));
-    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer) {
+    let actions = plan::plan(&prepared.desired, &[], &settings, &|d, due| renderer.body_with_due(d, due));
+    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer, prepared.today) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }

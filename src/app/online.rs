@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::gitlab::{Gitlab, Token};
 use crate::plan;
 use crate::report::Summary;
-use crate::{ci, progress, sync};
+use super::bar;
+use crate::{ci, sync};
 
 /// How far a run against GitLab goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +62,7 @@ async fn online_async(
 ) -> ExitCode {
     let config = &inputs.config;
     let selected = |u: &str| prepared.selection.contains(u);
-    let settings = settings(config, &selected);
+    let settings = settings(config, &selected, prepared.today);
     let section = ci::Section::start("read", "Reading the managed issues from GitLab");
     let gl = match Gitlab::connect(url, token, config.gitlab.accept_invalid_certs, &config.sync).await {
         Ok(gl) => gl,
@@ -79,8 +80,8 @@ async fn online_async(
     };
     drop(section);
     let renderer = renderer(inputs, prepared.today);
-    let actions = plan::plan(&prepared.desired, &observed, &settings, &|d| renderer.body(d));
-    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer) {
+    let actions = plan::plan(&prepared.desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
+    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer, prepared.today) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
@@ -88,7 +89,7 @@ async fn online_async(
     let (rows, fatal) = if mode == Mode::Sync {
         let section = ci::Section::start("write", "Writing to GitLab");
         let writes = actions.iter().filter(|a| a.writes()).count() as u64;
-        let bar = progress::Bar::new(writes);
+        let bar = bar::Bar::new(writes);
         let done = sync::execute(&gl, &prepared.desired, &renderer, actions, &settings, &|a, o| bar.step(a, o)).await;
         bar.finish();
         drop(section);

@@ -1,6 +1,7 @@
 //! What a run leaves behind besides GitLab: the report on stdout, previews, JUnit and Markdown files.
 
 use anyhow::Context as _;
+use chrono::NaiveDate;
 
 use crate::cli::{Format, RunArgs};
 use crate::desired::{Desired, Renderer};
@@ -16,14 +17,20 @@ pub fn print_report(format: Format, rows: &[(Action, Option<Outcome>)], summary:
 }
 
 /// Write each issue as it would be after this run, for a manager to read.
-pub fn write_previews(args: &RunArgs, actions: &[Action], desired: &Desired, render: &Renderer) -> anyhow::Result<()> {
+pub fn write_previews(
+    args: &RunArgs,
+    actions: &[Action],
+    desired: &Desired,
+    render: &Renderer,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
     let Some(dir) = &args.preview_dir else { return Ok(()) };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
     for a in actions {
         let text = match &a.edit {
             Some(edit) if edit.description.is_some() => edit.description.clone().unwrap_or_default(),
             _ => match desired.issues.iter().find(|d| d.key == a.key) {
-                Some(d) => plan::initial_description(d, &render.body(d)?),
+                Some(d) => plan::initial_description(d, &render.body(d)?, today),
                 None => continue,
             },
         };
