@@ -62,9 +62,7 @@ impl Comment {
 
 /// The keys a posted note carries.
 pub fn note_keys(note: &str) -> impl Iterator<Item = &str> {
-    note.lines()
-        .filter_map(|l| l.trim().strip_prefix(NOTE_MARKER)?.strip_suffix("-->"))
-        .flat_map(str::split_whitespace)
+    note.lines().filter_map(|l| l.trim().strip_prefix(NOTE_MARKER)?.strip_suffix("-->")).flat_map(str::split_whitespace)
 }
 
 fn mention(u: &str) -> String {
@@ -124,7 +122,8 @@ fn owed_parts(s: &Subject, said: &BTreeMap<String, String>, all: bool) -> Vec<(S
     if let Some(id) = s.stage_ids.get(a.reached).filter(|_| a.pace == Pace::Behind) {
         let first = format!("behind:{id}");
         let second = format!("behind-manager:{id}");
-        let expected = a.expected.map_or(String::new(), |e| format!(" (the calendar expects **{}** by now)", stage_title(e)));
+        let expected =
+            a.expected.map_or(String::new(), |e| format!(" (the calendar expects **{}** by now)", stage_title(e)));
         if unsaid(&first) {
             parts.push((
                 first,

@@ -230,7 +230,10 @@ impl Config {
             progress.calendar_ticks = p.calendar_ticks;
             if let Some(g) = &p.grace_days {
                 if g.value > 365 {
-                    err(Location::from_yaml(&file, 0, &g.referenced), format!("grace_days {} must be at most 365", g.value));
+                    err(
+                        Location::from_yaml(&file, 0, &g.referenced),
+                        format!("grace_days {} must be at most 365", g.value),
+                    );
                 } else {
                     progress.grace_days = g.value;
                 }

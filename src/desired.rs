@@ -66,11 +66,7 @@ pub struct DesiredIssue {
 impl DesiredIssue {
     /// The stage at `index`, as the report and labels show it.
     pub fn stage(&self, index: usize) -> Option<StageRef> {
-        Some(StageRef {
-            index,
-            id: self.stage_ids.get(index)?.clone(),
-            title: self.stage_titles.get(index)?.clone(),
-        })
+        Some(StageRef { index, id: self.stage_ids.get(index)?.clone(), title: self.stage_titles.get(index)?.clone() })
     }
 }
 
@@ -315,8 +311,11 @@ fn desired_issue(
             ),
         ));
     }
-    let by_calendar =
-        if config.progress.calendar_ticks { progress::expected_stage(&path.weeks, calendar.working_days(today)) } else { None };
+    let by_calendar = if config.progress.calendar_ticks {
+        progress::expected_stage(&path.weeks, calendar.working_days(today))
+    } else {
+        None
+    };
     let floor = stated.max(by_calendar);
     let marks: Vec<(usize, Mark)> =
         items.iter().map(|i| (i.stage, if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open })).collect();
@@ -373,6 +372,19 @@ fn desired_issue(
     })
 }
 
+/// Item ids must be unique in what a template renders, partials included (a person's tick is
+/// kept by id).
+fn unique_ids(t: &Template, r: &crate::template::Rendered) -> Result<(), InputError> {
+    let mut seen = BTreeSet::new();
+    match r.items(t).into_iter().find(|i| !seen.insert(i.id)) {
+        Some(dup) => Err(InputError::new(
+            crate::error::Location::file_start(&t.file),
+            format!("item id {:?} appears twice in what {:?} renders (check its partials)", dup.id, t.key),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Render every template for sample people of each role, region and with or without a buddy
 /// and manager, so `check` finds an undefined variable in a branch no one in today's roster
 /// reaches (a promotion path nobody has yet, an APAC-only section in an EMEA team).
@@ -386,9 +398,11 @@ pub fn rehearse(templates: &TemplateSet) -> InputErrors {
         };
         for role in roles {
             for (region, group) in [("AMER-W", "AMER"), ("APAC", "APAC"), ("EMEA", "EMEA")] {
-                for (with_contacts, specialty) in
-                    [(true, SpecialtyContext::default()), (false, SpecialtyContext::default()), (true, SpecialtyContext::of(|_| true))]
-                {
+                for (with_contacts, specialty) in [
+                    (true, SpecialtyContext::default()),
+                    (false, SpecialtyContext::default()),
+                    (true, SpecialtyContext::of(|_| true)),
+                ] {
                     let shadow = t.audience == Audience::Shadow;
                     let ctx = TemplateContext {
                         person: PersonContext {
@@ -411,7 +425,8 @@ pub fn rehearse(templates: &TemplateSet) -> InputErrors {
                         template: TemplateInfo { key: t.key.clone(), title: String::new() },
                         due_date: t.due_days.map(|_| "2026-04-05".to_string()),
                     };
-                    if let Err(e) = templates.render(t, &ctx) {
+                    let result = templates.render(t, &ctx).and_then(|r| unique_ids(t, &r));
+                    if let Err(e) = result {
                         if !errors.0.iter().any(|x| x.at == e.at && x.message == e.message) {
                             errors.push(e);
                         }

@@ -6,8 +6,8 @@
 pub mod app;
 pub mod checklist;
 pub mod ci;
-pub mod comments;
 pub mod cli;
+pub mod comments;
 pub mod config;
 pub mod description;
 pub mod desired;

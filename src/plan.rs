@@ -130,6 +130,8 @@ pub struct Action {
     /// A comment owed: posted before the edit, which records it as said.
     pub note: Option<Comment>,
     pub reason: Option<String>,
+    /// The issue a comment on this one links to (a person's new path).
+    pub link: Option<String>,
     pub changes: Vec<ItemChange>,
 }
 
@@ -157,6 +159,7 @@ impl Action {
             edit: None,
             note: None,
             reason: None,
+            link: None,
             changes: Vec::new(),
         }
     }
@@ -184,6 +187,7 @@ impl Action {
             edit: None,
             note: None,
             reason: None,
+            link: None,
             changes: Vec::new(),
         }
     }
@@ -261,11 +265,7 @@ fn already_so(d: &DesiredIssue, a: Assessment, today: NaiveDate) -> BTreeMap<Str
 /// The description a brand-new issue gets.
 pub fn initial_description(d: &DesiredIssue, body: &Body, today: NaiveDate) -> String {
     let a = d.assessment;
-    let record = Record {
-        said: already_so(d, a, today),
-        paused_since: d.paused.then_some(today),
-        paused_days: 0,
-    };
+    let record = Record { said: already_so(d, a, today), paused_since: d.paused.then_some(today), paused_days: 0 };
     description::region(&d.key, &body.lines, &body.marks, &[], &state_for(d, &body.marks, false, &a, record))
 }
 
@@ -289,7 +289,9 @@ fn pause_record(paused: bool, old: Option<&State>, today: NaiveDate) -> (Option<
     match (paused, since) {
         (true, Some(since)) => (Some(since), days),
         (true, None) => (Some(today), days),
-        (false, Some(since)) => (None, days.saturating_add(u32::try_from((today - since).num_days().max(0)).unwrap_or(0))),
+        (false, Some(since)) => {
+            (None, days.saturating_add(u32::try_from((today - since).num_days().max(0)).unwrap_or(0)))
+        }
         (false, None) => (None, days),
     }
 }
@@ -462,7 +464,9 @@ pub fn retire(key: &str, o: &Observed, reason: &str, today: NaiveDate) -> Action
     let mut edit = Edit { close: true, ..Edit::default() };
     let mut note = Comment::join(vec![(
         "closed".into(),
-        format!("Closing this issue: {reason}. onboarder will not reopen it; reopen it yourself if it is still needed."),
+        format!(
+            "Closing this issue: {reason}. onboarder will not reopen it; reopen it yourself if it is still needed."
+        ),
     )]);
     if let Some(mut state) = live.state.clone() {
         state.closed = true;
@@ -490,10 +494,10 @@ pub fn unsay(description: &str, keys: &[String]) -> String {
 
 /// The issue of a path that is no longer the person's (their role or paths changed): left to
 /// the people, with one comment linking the issue of their new path once it exists.
-pub fn supersede(key: &str, o: &Observed, new: Option<&Observed>, today: NaiveDate) -> Action {
+pub fn supersede(key: &str, o: &Observed, new_url: Option<&str>, today: NaiveDate) -> Action {
     let base = Action::for_observed(Kind::Skip, key, o).because("not one of this person's paths any more; left alone");
     let Some(mut state) = description::parse(&o.description).state else { return base };
-    let (Some(new), true) = (new, o.open) else { return base };
+    let (Some(new_url), true) = (new_url, o.open) else { return base };
     if state.said.contains_key("superseded") {
         return base;
     }
@@ -501,12 +505,11 @@ pub fn supersede(key: &str, o: &Observed, new: Option<&Observed>, today: NaiveDa
     let note = Comment::join(vec![(
         "superseded".into(),
         format!(
-            "This path is no longer on this person's roster entry (their role or paths changed). Their new path is {}; onboarder leaves this issue as it is, for you to close when it suits.",
-            new.web_url
+            "This path is no longer on this person's roster entry (their role or paths changed). Their new path is {new_url}; onboarder leaves this issue as it is, for you to close when it suits."
         ),
     )]);
     let edit = Edit { description: Some(description::with_state(&o.description, &state)), ..Edit::default() };
-    Action { kind: Kind::Update, edit: Some(edit), note, ..base }
+    Action { kind: Kind::Update, edit: Some(edit), note, link: Some(new_url.to_string()), ..base }
 }
 
 /// Observed issues sorted out: those of each selected desired issue, and the rest by key.
@@ -540,7 +543,8 @@ fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Mat
         let mut by_uid: BTreeMap<(String, u64), String> = BTreeMap::new();
         for (key, list) in &by_key {
             let template = key.rsplit_once(':').map_or("", |(t, _)| t);
-            if let Some(uid) = list.first().and_then(|o| description::parse(&o.description).state).and_then(|st| st.uid) {
+            if let Some(uid) = list.first().and_then(|o| description::parse(&o.description).state).and_then(|st| st.uid)
+            {
                 by_uid.insert((template.to_string(), uid), key.clone());
             }
         }
@@ -609,7 +613,9 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
             (Some(Standing::Paused), [o]) => Action::for_observed(Kind::Skip, key, o).because("paused; left as it is"),
             (Some(Standing::OutOfScope), [o]) => Action::for_observed(Kind::Skip, key, o)
                 .because("person is out of scope (started before started_after)"),
-            (Some(Standing::Active), [o]) => supersede(key, o, current.get(username).copied(), s.today),
+            (Some(Standing::Active), [o]) => {
+                supersede(key, o, current.get(username).map(|n| n.web_url.as_str()), s.today)
+            }
             (_, []) => continue,
         };
         actions.push(action);

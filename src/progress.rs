@@ -161,7 +161,14 @@ pub struct Assessment {
 }
 
 /// Assess a path from its items' marks, the calendar and the day. `paused`: on open-ended leave.
-pub fn assess(path: &Path, cal: &Calendar, items: &[(usize, Mark)], paused: bool, today: NaiveDate, grace: u32) -> Assessment {
+pub fn assess(
+    path: &Path,
+    cal: &Calendar,
+    items: &[(usize, Mark)],
+    paused: bool,
+    today: NaiveDate,
+    grace: u32,
+) -> Assessment {
     let reached = stage_reached(path.weeks.len(), items, path.stated);
     let complete = complete(items);
     let days = cal.working_days(today);
@@ -240,12 +247,24 @@ mod tests {
         };
         let table = [
             ("at the expected stage", base, Pace::OnTrack),
-            ("behind the stage expected a grace ago", PaceInput { expected_before_grace: Some(2), ..base }, Pace::Behind),
+            (
+                "behind the stage expected a grace ago",
+                PaceInput { expected_before_grace: Some(2), ..base },
+                Pace::Behind,
+            ),
             ("nothing expected yet", PaceInput { expected_before_grace: None, ..base }, Pace::OnTrack),
             ("past the due date", PaceInput { today: d("2026-04-06"), ..base }, Pace::Overdue),
             ("on the due date", PaceInput { today: d("2026-04-05"), ..base }, Pace::OnTrack),
-            ("paused wins over behind", PaceInput { paused: true, expected_before_grace: Some(5), ..base }, Pace::Paused),
-            ("complete wins over overdue", PaceInput { complete: true, today: d("2027-01-01"), ..base }, Pace::Complete),
+            (
+                "paused wins over behind",
+                PaceInput { paused: true, expected_before_grace: Some(5), ..base },
+                Pace::Paused,
+            ),
+            (
+                "complete wins over overdue",
+                PaceInput { complete: true, today: d("2027-01-01"), ..base },
+                Pace::Complete,
+            ),
         ];
         for (name, input, want) in table {
             assert_eq!(pace(input), want, "{name}");

@@ -7,11 +7,11 @@ use std::sync::Mutex;
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
 
+use crate::comments::Comment;
 use crate::config::Config;
 use crate::description;
 use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
 use crate::gitlab::{ApiError, Gitlab, Listing};
-use crate::comments::Comment;
 use crate::plan::{self, Action, Kind, Observed, Settings};
 use crate::report::Outcome;
 
@@ -237,13 +237,11 @@ impl Writer<'_> {
                 let render = |d: &DesiredIssue, due| self.render.body_with_due(d, due);
                 plan::reconcile(d, &fresh, self.settings, &render).map_err(|e| Failure::Other(e.to_string()))?
             }
-            None => {
-                let reason = match self.desired.standing.get(key_username(&a.key)) {
-                    Some(Standing::Closing(r)) => r.clone(),
-                    _ => "this person is no longer in the roster".into(),
-                };
-                plan::retire(&a.key, &fresh, &reason, today)
-            }
+            None => match self.desired.standing.get(key_username(&a.key)) {
+                Some(Standing::Active) => plan::supersede(&a.key, &fresh, a.link.as_deref(), today),
+                Some(Standing::Closing(r)) => plan::retire(&a.key, &fresh, r, today),
+                _ => plan::retire(&a.key, &fresh, "this person is no longer in the roster", today),
+            },
         };
         let Some(edit) = again.edit.as_ref().filter(|_| again.writes()) else {
             return Ok(Action { kind: Kind::Unchanged, ..again });
@@ -275,7 +273,7 @@ impl Writer<'_> {
             Ok(()) => Ok(true),
             Err(e) if e.is_fatal() => Err(e.into()),
             Err(e) => {
-                tracing::warn!("could not post a comment on {project}#{iid} ({e}); the next run posts it");
+                eprintln!("warning: could not post a comment on {project}#{iid} ({e}); the next run posts it");
                 Ok(false)
             }
         }

@@ -213,6 +213,11 @@ struct RawFront {
     assign: Vec<Spanned<String>>,
     due_days: Option<u32>,
     stages: Vec<RawStage>,
+    /// What the template states that the handbook does not (week numbers, wording): the team's
+    /// choices, listed so a reader can tell them from the handbook's.
+    #[serde(default)]
+    #[allow(dead_code)]
+    team_choices: Vec<String>,
 }
 
 /// `{{mention username}}`: the one way a template may notify someone, for a valid username only.
@@ -259,7 +264,9 @@ impl TemplateSet {
         files.sort();
         for path in files {
             let file: Arc<Path> = Arc::from(path.into_boxed_path());
+            let partial = file.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.starts_with('_'));
             match read_text(&file) {
+                Ok(source) if partial => set.add_partial(&file, &source, errors),
                 Ok(source) => {
                     if let Some(t) = set.add(&file, &source, errors) {
                         set.templates.push(t);
@@ -272,6 +279,48 @@ impl TemplateSet {
             errors.push(InputError::new(Location::file_start(dir), "no templates (*.md) in the templates directory"));
         }
         set
+    }
+
+    /// A shared part (`_name.md`, used as `{{> name}}`): Markdown and handlebars without front
+    /// matter or stage headings, its items placed in the stage of the template that includes it.
+    /// Every item needs an explicit id, so a part reads the same in every path.
+    fn add_partial(&mut self, file: &Arc<Path>, source: &str, errors: &mut InputErrors) {
+        let name = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim_start_matches('_').to_string();
+        let err = |errors: &mut InputErrors, line: usize, col: usize, m: String| {
+            errors.push(InputError::new(Location::new(file, line, col), m).with_source(source));
+        };
+        if !is_valid_id(&name) {
+            err(
+                errors,
+                1,
+                1,
+                format!("partial name {name:?} (from the file name) must be lowercase words joined by dashes"),
+            );
+        }
+        let mut fences = Fences::default();
+        for (i, line) in source.lines().enumerate() {
+            if fences.in_code(line) {
+                continue;
+            }
+            if line.starts_with("## ") || line.starts_with("# ") || line.starts_with("---") && i == 0 {
+                err(
+                    errors,
+                    i + 1,
+                    1,
+                    "a partial holds items and text for a stage, not front matter or stage headings".into(),
+                );
+            }
+            if let Some(task) = parse_task_line(line) {
+                match task.id {
+                    Some(id) if is_valid_id(id) => {}
+                    _ => err(errors, i + 1, 1, "every item of a partial needs an explicit <!-- id: ... -->".into()),
+                }
+            }
+        }
+        if let Err(e) = self.registry.register_partial(&name, source) {
+            let (line, col) = e.pos().unwrap_or((1, 1));
+            err(errors, line, col, format!("partial syntax error: {}", e.reason()));
+        }
     }
 
     /// Parse, check and compile one template file.

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use super::bar;
 use super::inputs::{renderer, Inputs, Prepared};
 use super::output::{print_report, write_previews, write_reports};
 use super::{settings, EXIT_FAILURES, EXIT_INPUT};
@@ -10,7 +11,6 @@ use crate::config::Config;
 use crate::gitlab::{Gitlab, Token};
 use crate::plan;
 use crate::report::Summary;
-use super::bar;
 use crate::{ci, sync};
 
 /// How far a run against GitLab goes.

@@ -55,10 +55,16 @@ fn plan_shows_every_field_and_the_team_member_and_shadow_participant() {
     assert_eq!(jdoe["action"], "create");
     assert_eq!(jdoe["project"], "support/training");
     assert_eq!(jdoe["title"], "Learning path: Jane Doe");
-    assert_eq!(jdoe["stage"], "second");
-    // Stage 1 passed: its 4 items (EMEA call included) are checked; stage 2's one is open.
-    assert_eq!((jdoe["checked"].as_u64(), jdoe["total"].as_u64()), (Some(4), Some(5)));
-    assert_eq!(jdoe["labels"], serde_json::json!(["onboarder", "support-onboarding", "onboarding-stage::second"]));
+    // Three weeks in, with only the module's item ticked: still at the first stage, while the
+    // calendar expects the second (and did two weeks ago, so Jane is behind).
+    assert_eq!(jdoe["stage"], "first");
+    assert_eq!(jdoe["expected_stage"], "second");
+    assert_eq!(jdoe["pace"], "behind");
+    assert_eq!((jdoe["checked"].as_u64(), jdoe["total"].as_u64()), (Some(1), Some(5)));
+    assert_eq!(
+        jdoe["labels"],
+        serde_json::json!(["onboarder", "support-onboarding", "onboarding-stage::first", "onboarding-pace::behind"])
+    );
     assert_eq!(jdoe["assignees"], serde_json::json!(["jdoe", "mmanager"]));
     assert_eq!(jdoe["due_date"], "2026-12-02");
     let sam = action(&plan, "sseller");
@@ -94,18 +100,39 @@ fn a_single_roster_file_reads_like_a_directory() {
 }
 
 #[test]
-fn stage_by_date_by_override_and_before_the_start() {
+fn the_calendar_sets_the_expected_stage_and_only_evidence_moves_the_stage_reached() {
+    // Regression: version 1 ticked every item of a stage once its week had passed, whatever the
+    // person did; the stage reached came from the calendar.
     let dir = small();
-    let stage = |today: &str| action(&plan_json(dir.path(), today), "jdoe")["stage"].clone();
-    assert_eq!(stage("2026-11-01"), serde_json::Value::Null, "before the start date there is no stage");
-    assert_eq!(stage("2026-11-02"), "first");
-    assert_eq!(stage("2026-11-08"), "first");
-    assert_eq!(stage("2026-11-09"), "second");
+    let at = |today: &str| {
+        let a = action(&plan_json(dir.path(), today), "jdoe").clone();
+        (a["stage"].clone(), a["expected_stage"].clone(), a["checked"].clone())
+    };
+    let v = |s: &str| serde_json::Value::String(s.into());
+    assert_eq!(
+        at("2026-11-01"),
+        (v("first"), serde_json::Value::Null, 1.into()),
+        "before the start nothing is expected"
+    );
+    assert_eq!(at("2026-11-02"), (v("first"), v("first"), 1.into()));
+    assert_eq!(at("2026-11-09"), (v("first"), v("second"), 1.into()));
+    assert_eq!(at("2026-12-30"), (v("first"), v("second"), 1.into()), "weeks passing tick nothing");
+    // The manager's word moves the stage and ticks the items before it.
     let path = dir.path().join("roster/jdoe.yaml");
     let text =
-        std::fs::read_to_string(&path).unwrap().replace("  buddy: mmanager", "  buddy: mmanager\n  stage: first");
+        std::fs::read_to_string(&path).unwrap().replace("  buddy: mmanager", "  buddy: mmanager\n  stage: second");
     std::fs::write(&path, text).unwrap();
-    assert_eq!(stage("2026-12-30"), "first", "the override wins over the date");
+    assert_eq!(at("2026-11-03"), (v("second"), v("first"), 4.into()));
+}
+
+#[test]
+fn calendar_ticking_is_one_config_switch_away() {
+    let dir = small();
+    let config = dir.path().join("onboarder.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}progress:\n  calendar_ticks: true\n")).unwrap();
+    let jdoe = action(&plan_json(dir.path(), "2026-11-09"), "jdoe").clone();
+    assert_eq!((jdoe["stage"].as_str(), jdoe["checked"].as_u64()), (Some("second"), Some(4)));
 }
 
 #[test]
