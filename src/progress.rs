@@ -188,9 +188,12 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
+    /// (case, items as (stage, mark), the manager's stage, the stage reached)
+    type Row<'a> = (&'a str, &'a [(usize, Mark)], Option<usize>, usize);
+
     #[test]
     fn stage_reached_from_evidence() {
-        let table: &[(&str, &[(usize, Mark)], Option<usize>, usize)] = &[
+        let table: &[Row] = &[
             ("nothing ticked: the first stage", &[(0, Open), (1, Open), (2, Open)], None, 0),
             ("the first stage done moves to the second", &[(0, Done), (0, Skipped), (1, Open)], None, 1),
             ("a tick ahead does not skip an open item", &[(0, Open), (1, Done), (2, Done)], None, 0),
