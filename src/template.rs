@@ -14,6 +14,7 @@ use serde_saphyr::Spanned;
 use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark, TaskLine};
 use crate::error::{InputError, InputErrors, Location};
 use crate::escape::inert;
+use crate::guard::{self, Origin};
 use crate::input::read_text;
 use crate::roster::{is_valid_username, parse_yaml, Role};
 
@@ -167,6 +168,8 @@ pub struct TemplateInfo {
 pub struct TemplateSet {
     pub templates: Vec<Template>,
     registry: Handlebars<'static>,
+    /// Where each registered template and partial came from, for the guard's messages.
+    origins: BTreeMap<String, Origin>,
 }
 
 #[derive(Deserialize)]
@@ -223,7 +226,7 @@ fn new_registry() -> Handlebars<'static> {
 impl TemplateSet {
     /// Load every `*.md` template in `dir`; problems are collected into `errors`.
     pub fn load(dir: &Arc<Path>, errors: &mut InputErrors) -> TemplateSet {
-        let mut set = TemplateSet { templates: Vec::new(), registry: new_registry() };
+        let mut set = TemplateSet { templates: Vec::new(), registry: new_registry(), origins: BTreeMap::new() };
         let mut files: Vec<_> = match std::fs::read_dir(dir) {
             Ok(entries) => entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -250,7 +253,27 @@ impl TemplateSet {
         if set.templates.is_empty() && errors.is_empty() {
             errors.push(InputError::new(Location::file_start(dir), "no templates (*.md) in the templates directory"));
         }
+        // Last: every template and partial must be registered (`register`) before the guard walks them.
+        errors.0.extend(guard::check(&set.registry, &set.origins, &Location::file_start(dir)).0);
         set
+    }
+
+    /// Register a template or partial under `name` and remember where its text came from, so the
+    /// guard can place its findings. `line_offset` is the number of file lines before `text`.
+    pub fn register(&mut self, name: &str, origin: Origin) -> Result<(), InputError> {
+        match self.registry.register_template_string(name, &origin.text) {
+            Ok(()) => {
+                self.origins.insert(name.to_string(), origin);
+                Ok(())
+            }
+            Err(e) => {
+                let (line, col) = e.pos().unwrap_or((1, 1));
+                let at =
+                    origin.fixed.clone().unwrap_or_else(|| Location::new(&origin.file, origin.line_offset + line, col));
+                let what = if origin.fixed.is_some() { "title template" } else { "template" };
+                Err(InputError::new(at, format!("{what} syntax error: {}", e.reason())))
+            }
+        }
     }
 
     /// Parse, check and compile one template file.
@@ -377,29 +400,20 @@ impl TemplateSet {
 
         let body_source = check_body(file, source, body, body_line_offset, &stages, errors);
         let title_at = loc(&raw.title.referenced);
-        if body.contains("{{{")
-            || body.contains("{{&")
-            || raw.title.value.contains("{{{")
-            || raw.title.value.contains("{{&")
-        {
-            let (line, col) = find_line_col(body, if body.contains("{{{") { "{{{" } else { "{{&" }).unwrap_or((1, 1));
-            err(
-                errors,
-                Location::new(file, body_line_offset + line, col),
-                "unescaped output ({{{ }}} or {{& }}) is not allowed: roster values must stay inert".into(),
-            );
-        }
         let key = raw.key.value.clone();
-        if let Err(e) = self.registry.register_template_string(&key, &body_source) {
-            let (line, col) = e.pos().unwrap_or((1, 1));
-            err(
-                errors,
-                Location::new(file, body_line_offset + line, col),
-                format!("template syntax error: {}", e.reason()),
-            );
+        let body_origin =
+            Origin { file: Arc::clone(file), line_offset: body_line_offset, text: body_source, fixed: None };
+        if let Err(e) = self.register(&key, body_origin) {
+            errors.push(e.with_source(source));
         }
-        if let Err(e) = self.registry.register_template_string(&title_name(&key), &raw.title.value) {
-            err(errors, title_at.clone(), format!("title template syntax error: {}", e.reason()));
+        let title_origin = Origin {
+            file: Arc::clone(file),
+            line_offset: 0,
+            text: raw.title.value.clone(),
+            fixed: Some(title_at.clone()),
+        };
+        if let Err(e) = self.register(&title_name(&key), title_origin) {
+            errors.push(e.with_source(source));
         }
         if errors.0.len() > before {
             return None;
@@ -477,10 +491,6 @@ fn split_front_matter(source: &str) -> Option<(&str, &str, usize)> {
         offset += line.len();
     }
     None
-}
-
-fn find_line_col(text: &str, needle: &str) -> Option<(usize, usize)> {
-    text.lines().enumerate().find_map(|(i, l)| l.find(needle).map(|c| (i + 1, l[..c].chars().count() + 1)))
 }
 
 /// Check the body's stage headings and item ids, and return it with every item's id written out.
