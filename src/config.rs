@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::{InputError, InputErrors, Location};
-use crate::input::{parse_date, read_text};
+use crate::input::{parse_date, read_text, resolve_inside};
 use crate::roster::parse_yaml;
 
 /// Where and how onboarder writes in GitLab.
@@ -129,12 +129,17 @@ impl Config {
         let mut err = |l: Location, m: String| errors.push(InputError::new(l, m).with_source(&contents));
 
         let existing = |s: &Spanned<String>, what: &str, dir: bool, err: &mut dyn FnMut(Location, String)| {
-            let p = resolve(&base, &s.value);
+            let p: Arc<Path> = Arc::from(resolve(&base, &s.value).into_boxed_path());
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let ok = if dir { p.is_dir() } else { p.exists() };
-            if !ok {
+            if !ok && std::fs::symlink_metadata(&p).is_err() {
                 err(loc(s), format!("{what} {:?} does not exist (looked for {})", s.value, p.display()));
+            } else if let Err(e) = resolve_inside(&p, parent) {
+                err(loc(s), format!("{what} {:?}: {}", s.value, e.message));
+            } else if !ok {
+                err(loc(s), format!("{what} {:?} is not a directory", s.value));
             }
-            Arc::from(p.into_boxed_path())
+            p
         };
 
         let roster = existing(&raw.roster, "roster", false, &mut err);

@@ -15,7 +15,7 @@ use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark, Ta
 use crate::error::{InputError, InputErrors, Location};
 use crate::escape::inert;
 use crate::guard::{self, Origin};
-use crate::input::read_text;
+use crate::input::{files_in, read_text};
 use crate::roster::{is_valid_username, parse_yaml, Role};
 
 /// GitLab's limits on what an issue may hold.
@@ -227,20 +227,8 @@ impl TemplateSet {
     /// Load every `*.md` template in `dir`; problems are collected into `errors`.
     pub fn load(dir: &Arc<Path>, errors: &mut InputErrors) -> TemplateSet {
         let mut set = TemplateSet { templates: Vec::new(), registry: new_registry(), origins: BTreeMap::new() };
-        let mut files: Vec<_> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("md"))
-                .collect(),
-            Err(e) => {
-                errors
-                    .push(InputError::new(Location::file_start(dir), format!("cannot read templates directory: {e}")));
-                return set;
-            }
-        };
-        files.sort();
-        for path in files {
-            let file: Arc<Path> = Arc::from(path.into_boxed_path());
+        let files = files_in(dir, &["md"], errors);
+        for file in files {
             match read_text(&file) {
                 Ok(source) => {
                     if let Some(t) = set.add(&file, &source, errors) {
