@@ -172,8 +172,17 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     if !shaped {
         return Err(format!("date {t:?} is not written as YYYY-MM-DD"));
     }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| format!("date {t:?} does not exist"))
+    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| format!("date {t:?} does not exist"))?;
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err(format!("date {t:?} is out of range: dates run from {FIRST_DATE} to {LAST_DATE}"));
+    }
+    Ok(date)
 }
+
+/// Dates outside these are typos (year 0000 or 9999) and would send GitLab a due date it
+/// cannot store.
+pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a real date");
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a real date");
 
 #[cfg(test)]
 mod tests {
@@ -186,6 +195,11 @@ mod tests {
         assert!(parse_date("03/04/2026").unwrap_err().contains("YYYY-MM-DD"));
         assert!(parse_date("2026-3-4").unwrap_err().contains("YYYY-MM-DD"));
         assert!(parse_date("20260304").unwrap_err().contains("YYYY-MM-DD"));
+        // Bug pinned: years 0000 and 9999 were accepted and a due date +10000-03-30 was sent.
+        for out_of_range in ["0000-01-01", "9999-12-31", "1999-12-31", "2101-01-01"] {
+            assert!(parse_date(out_of_range).unwrap_err().contains("out of range"), "{out_of_range}");
+        }
+        assert!(parse_date("2000-01-01").is_ok() && parse_date("2100-12-31").is_ok());
     }
 
     #[test]

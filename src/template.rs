@@ -22,6 +22,10 @@ use crate::roster::{is_valid_username, parse_yaml, Role};
 pub const MAX_TITLE_CHARS: usize = 255;
 pub const MAX_DESCRIPTION_BYTES: usize = 1_000_000;
 
+/// A learning path longer than ten years is a typo.
+const MAX_WEEKS: u32 = 520;
+const MAX_DUE_DAYS: u32 = 3650;
+
 /// One stage of a learning path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stage {
@@ -193,7 +197,7 @@ struct RawFront {
     shadow_program: bool,
     #[serde(default)]
     assign: Vec<Spanned<String>>,
-    due_days: Option<u32>,
+    due_days: Option<Spanned<u32>>,
     stages: Vec<RawStage>,
 }
 
@@ -357,6 +361,9 @@ impl TemplateSet {
         if raw.stages.is_empty() {
             err(errors, loc(&raw.key.referenced), "a template needs at least one stage".into());
         }
+        if let Some(d) = raw.due_days.as_ref().filter(|d| d.value == 0 || d.value > MAX_DUE_DAYS) {
+            err(errors, loc(&d.referenced), format!("due_days {} is out of range: 1 to {MAX_DUE_DAYS}", d.value));
+        }
         let mut stages: Vec<Stage> = Vec::new();
         for s in &raw.stages {
             if !is_valid_id(&s.id.value) {
@@ -380,8 +387,12 @@ impl TemplateSet {
                     );
                 }
             }
-            if s.week.value == 0 {
-                err(errors, loc(&s.week.referenced), "weeks count from 1".into());
+            if s.week.value == 0 || s.week.value > MAX_WEEKS {
+                err(
+                    errors,
+                    loc(&s.week.referenced),
+                    format!("week {} is out of range: weeks count from 1 to {MAX_WEEKS}", s.week.value),
+                );
             }
             stages.push(Stage { id: s.id.value.clone(), title: s.title.value.clone(), week: s.week.value });
         }
@@ -413,7 +424,7 @@ impl TemplateSet {
             labels: raw.labels.into_iter().map(|l| l.value).collect(),
             audience,
             assign,
-            due_days: raw.due_days,
+            due_days: raw.due_days.map(|d| d.value),
             stages,
             title_at,
             body_line_offset,

@@ -119,3 +119,14 @@ fn a_symlink_that_stays_inside_its_directory_is_read() {
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok: 3 people"), "{}", printed(&out));
 }
+
+// Bug pinned: `--today 9999-...` was accepted, and with it due dates GitLab cannot store.
+#[test]
+fn a_today_out_of_range_is_refused() {
+    let dir = small();
+    for today in ["0000-01-01", "9999-12-31", "2101-01-01"] {
+        let out = run(dir.path(), &["plan", "--today", today]);
+        assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+        assert!(stderr(&out).contains(&format!("--today: date \"{today}\" is out of range")), "{}", stderr(&out));
+    }
+}
