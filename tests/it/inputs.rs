@@ -8,20 +8,25 @@ use std::time::{Duration, Instant};
 use crate::check_and_plan::small;
 use crate::support::TOKEN;
 
-/// Run the binary in `dir` with a canary token in its environment; a run that has not ended
-/// after a minute is killed and fails the test (a hang, not a slow run).
+/// Run the binary in `dir`, offline; a run that has not ended after a minute is killed and
+/// fails the test (a hang, not a slow run).
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onboarder"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("GITLAB_URL")
-        .env_remove("CI_SERVER_URL")
-        .env("GITLAB_TOKEN", TOKEN)
-        .env("ONBOARDER_TEST_CANARY", "canary-in-the-environment-5d1e")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    run_env(dir, args, &[])
+}
+
+/// `check` with a canary token and a canary variable in its environment, to see they never show.
+fn check_with_canaries(dir: &Path, args: &[&str]) -> Output {
+    run_env(dir, args, &[("GITLAB_TOKEN", TOKEN), ("ONBOARDER_TEST_CANARY", "canary-in-the-environment-5d1e")])
+}
+
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onboarder"));
+    cmd.current_dir(dir).args(args);
+    for v in ["GITLAB_URL", "GITLAB_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI"] {
+        cmd.env_remove(v);
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > Duration::from_secs(60) {
@@ -47,7 +52,7 @@ fn printed(out: &Output) -> String {
 fn a_symlink_out_of_the_roster_is_refused_by_name_and_never_printed() {
     let dir = small();
     std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("roster/env.yaml")).unwrap();
-    let out = run(dir.path(), &["check"]);
+    let out = check_with_canaries(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
     assert!(stderr(&out).contains("roster/env.yaml:1:1: is a symlink to /proc/"), "{}", stderr(&out));
     let all = printed(&out);
@@ -59,7 +64,7 @@ fn a_symlink_out_of_the_roster_is_refused_by_name_and_never_printed() {
 fn a_config_or_shadow_file_that_is_a_symlink_out_of_its_directory_is_refused() {
     let dir = small();
     std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("env.yaml")).unwrap();
-    let out = run(dir.path(), &["--config", "env.yaml", "check"]);
+    let out = check_with_canaries(dir.path(), &["--config", "env.yaml", "check"]);
     assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
     assert!(stderr(&out).contains("env.yaml:1:1: is a symlink to /proc/"), "{}", stderr(&out));
     assert!(!printed(&out).contains("canary-in-the-environment"));
@@ -129,4 +134,23 @@ fn a_today_out_of_range_is_refused() {
         assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
         assert!(stderr(&out).contains(&format!("--today: date \"{today}\" is out of range")), "{}", stderr(&out));
     }
+}
+
+// Bug pinned: `&#x40;all` in a name was written as is, and GitLab renders it as `@all`.
+#[test]
+fn entities_in_roster_text_cannot_form_a_mention_or_reference() {
+    let dir = small();
+    let path = dir.path().join("roster/jdoe.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let hostile = "name: \"Jane &#x40;all &commat;all &#64;all &#x23;1 &num;1\"";
+    std::fs::write(&path, text.replace("name: Jane Doe", hostile)).unwrap();
+    let preview = dir.path().join("preview");
+    let out = run(dir.path(), &["plan", "--today", "2026-11-23", "--preview-dir", preview.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let issue = std::fs::read_to_string(preview.join("jdoe--path.md")).unwrap();
+    let welcome = issue.lines().find(|l| l.starts_with("Welcome")).unwrap();
+    assert!(
+        welcome.contains(r"Jane \&#x40;all \&commat;all `&#64;all` \&#x23;1 \&num;1 ("),
+        "an entity left unescaped: {welcome}"
+    );
 }
