@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::{InputError, InputErrors, Location};
-use crate::input::{parse_date, read_text};
+use crate::input::{parse_date, read_text, resolve_inside};
 use crate::roster::parse_yaml;
 
 /// Where and how onboarder writes in GitLab.
@@ -47,6 +47,9 @@ pub struct SyncSettings {
     pub limits: RateLimits,
     /// Close an issue once every item in it is checked.
     pub close_completed: bool,
+    /// The most issues of people missing from the roster one run may close, as a share of the
+    /// managed open issues (never fewer than `MIN_CLOSE_CAP`), unless `--allow-mass-close`.
+    pub max_close_share: f64,
 }
 
 /// How progress is judged (see `progress`).
@@ -65,6 +68,9 @@ impl Default for ProgressSettings {
         Self { calendar_ticks: false, grace_days: 14, pace_label_prefix: "onboarding-pace".into() }
     }
 }
+
+/// `max_close_share` when the config gives none.
+pub const DEFAULT_MAX_CLOSE_SHARE: f64 = 0.1;
 
 /// The shadow program: its participants file and its project.
 #[derive(Debug, Clone)]
@@ -108,10 +114,10 @@ struct RawShadow {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLimits {
-    window_seconds: Option<f64>,
-    requests: Option<u32>,
-    issue_creates: Option<u32>,
-    notes: Option<u32>,
+    window_seconds: Option<Spanned<f64>>,
+    requests: Option<Spanned<u32>>,
+    issue_creates: Option<Spanned<u32>>,
+    notes: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -135,11 +141,13 @@ struct RawConfig {
     shadow_program: Option<RawShadow>,
     #[serde(default)]
     close_completed: bool,
-    concurrency: Option<Spanned<usize>>,
-    request_timeout_seconds: Option<f64>,
-    max_retries: Option<u32>,
+    concurrency: Option<Spanned<u32>>,
+    request_timeout_seconds: Option<Spanned<f64>>,
+    max_retries: Option<Spanned<u32>>,
     rate_limits: Option<RawLimits>,
     progress: Option<RawProgress>,
+
+    max_close_share: Option<Spanned<f64>>,
 }
 
 /// The shadow program's project when the config names none.
@@ -157,12 +165,17 @@ impl Config {
         let mut err = |l: Location, m: String| errors.push(InputError::new(l, m).with_source(&contents));
 
         let existing = |s: &Spanned<String>, what: &str, dir: bool, err: &mut dyn FnMut(Location, String)| {
-            let p = resolve(&base, &s.value);
+            let p: Arc<Path> = Arc::from(resolve(&base, &s.value).into_boxed_path());
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let ok = if dir { p.is_dir() } else { p.exists() };
-            if !ok {
+            if !ok && std::fs::symlink_metadata(&p).is_err() {
                 err(loc(s), format!("{what} {:?} does not exist (looked for {})", s.value, p.display()));
+            } else if let Err(e) = resolve_inside(&p, parent) {
+                err(loc(s), format!("{what} {:?}: {}", s.value, e.message));
+            } else if !ok {
+                err(loc(s), format!("{what} {:?} is not a directory", s.value));
             }
-            Arc::from(p.into_boxed_path())
+            p
         };
 
         let roster = existing(&raw.roster, "roster", false, &mut err);
@@ -205,25 +218,36 @@ impl Config {
             };
         let marker_label = label(&raw.marker_label, "onboarder", "marker_label", &mut err);
         let stage_label_prefix = label(&raw.stage_label_prefix, "onboarding-stage", "stage_label_prefix", &mut err);
-        let concurrency = match &raw.concurrency {
-            Some(c) if c.value == 0 || c.value > 64 => {
+        // Every number has a range a sane setup stays in: a typo or `.inf` is an error here, not a
+        // panic or a run that waits forever later.
+        let mut ranged = |v: &Option<Spanned<f64>>, what: &str, (lo, hi): (f64, f64), default: f64| match v {
+            Some(v) if !(lo..=hi).contains(&v.value) => {
                 err(
-                    Location::from_yaml(&file, 0, &c.referenced),
-                    format!("concurrency {} must be between 1 and 64", c.value),
+                    Location::from_yaml(&file, 0, &v.referenced),
+                    format!("{what} {} must be a number from {lo} to {hi}", number(v.value)),
                 );
-                4
+                default
             }
-            Some(c) => c.value,
-            None => 4,
+            Some(v) => v.value,
+            None => default,
         };
+        let whole = |v: &Option<Spanned<u32>>| {
+            v.as_ref().map(|v| Spanned { value: f64::from(v.value), referenced: v.referenced, defined: v.defined })
+        };
+        let concurrency = ranged(&whole(&raw.concurrency), "concurrency", (1.0, 64.0), 4.0) as usize;
+        let request_timeout = ranged(&raw.request_timeout_seconds, "request_timeout_seconds", (0.1, 600.0), 30.0);
+        let max_retries = ranged(&whole(&raw.max_retries), "max_retries", (0.0, 10.0), 4.0) as u32;
+        let max_close_share = ranged(&raw.max_close_share, "max_close_share", (0.0, 1.0), DEFAULT_MAX_CLOSE_SHARE);
         let mut limits = RateLimits::default();
         if let Some(l) = &raw.rate_limits {
-            if let Some(w) = l.window_seconds.filter(|w| *w > 0.0) {
-                limits.window = Duration::from_secs_f64(w);
-            }
-            limits.requests = l.requests.unwrap_or(limits.requests).max(1);
-            limits.issue_creates = l.issue_creates.unwrap_or(limits.issue_creates).max(1);
-            limits.notes = l.notes.unwrap_or(limits.notes).max(1);
+            let w = ranged(&l.window_seconds, "rate_limits.window_seconds", (1.0, 3600.0), 60.0);
+            limits.window = Duration::from_secs_f64(w);
+            let d = RateLimits::default();
+            limits.requests = ranged(&whole(&l.requests), "rate_limits.requests", (1.0, 1e6), d.requests.into()) as u32;
+            limits.issue_creates =
+                ranged(&whole(&l.issue_creates), "rate_limits.issue_creates", (1.0, 1e6), d.issue_creates.into())
+                    as u32;
+            limits.notes = ranged(&whole(&l.notes), "rate_limits.notes", (1.0, 1e6), d.notes.into()) as u32;
         }
         let mut progress = ProgressSettings::default();
         if let Some(p) = &raw.progress {
@@ -255,17 +279,25 @@ impl Config {
             shadow,
             sync: SyncSettings {
                 concurrency,
-                request_timeout: Duration::from_secs_f64(
-                    raw.request_timeout_seconds.filter(|t| *t > 0.0).unwrap_or(30.0),
-                ),
-                max_retries: raw.max_retries.unwrap_or(4),
+                request_timeout: Duration::from_secs_f64(request_timeout),
+                max_retries,
                 limits,
+                max_close_share,
                 close_completed: raw.close_completed,
             },
             progress,
             file,
         };
         errors.into_result(config)
+    }
+}
+
+/// A number as the config wrote it, near enough: `5`, `-5`, `1e300`, `inf`, `NaN`.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:?}")
     }
 }
 

@@ -38,7 +38,8 @@ fn escape_word(word: &str, out: &mut String) {
     let mut prev = '\0';
     for c in word.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '{' | '}' => {
+            // `&` too: `&#x40;all`, `&#64;all` or `&commat;all` would render as `@all`.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '{' | '}' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -117,7 +118,19 @@ mod tests {
             ("a\u{202E}evil\u{200B}x", "aevilx"),
             ("back`tick@x", "``back`tick@x``"),
             ("~label and %milestone", "`~label` and `%milestone`"),
-            ("R&D team", "R&D team"),
+            ("R&D team", "R\\&D team"),
+            // Bug pinned: an entity or character reference rendered as `@all`, `#123`, `<!--`.
+            ("&#x40;all", "\\&#x40;all"),
+            ("&#64;all", "`&#64;all`"),
+            ("&commat;all", "\\&commat;all"),
+            ("&#X40;all", "\\&#X40;all"),
+            ("&#x23;123", "\\&#x23;123"),
+            ("&num;123", "\\&num;123"),
+            ("&sol;close", "\\&sol;close"),
+            ("&#47;close", "`&#47;close`"),
+            ("&lt;!-- x", "\\&lt;!-\\- x"),
+            ("&amp;#x40;all", "\\&amp;#x40;all"),
+            ("&tilde;label", "\\&tilde;label"),
             ("  spaced\tout  ", "spaced out"),
         ];
         for (input, want) in table {

@@ -14,6 +14,7 @@ pub mod desired;
 pub mod error;
 pub mod escape;
 pub mod gitlab;
+pub mod guard;
 pub mod input;
 pub mod merge;
 pub mod plan;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::{InputError, InputErrors, Located, Location};
-use crate::input::{parse_date, read_text};
+use crate::input::{files_in, parse_date, read_text};
 use crate::progress::Away;
 
 /// A person's job, which decides the learning path they get.
@@ -513,18 +513,8 @@ pub fn is_valid_username(u: &str) -> bool {
 /// Read the team roster: a directory of one YAML file per person, or one file with `people:`.
 pub fn load_team(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
     let mut people = Vec::new();
-    let files: Vec<Arc<Path>> = if path.is_dir() {
-        match yaml_files_in(path) {
-            Ok(files) => files,
-            Err(e) => {
-                errors.push(e);
-                return people;
-            }
-        }
-    } else {
-        vec![Arc::clone(path)]
-    };
     let single_file = !path.is_dir();
+    let files: Vec<Arc<Path>> = if single_file { vec![Arc::clone(path)] } else { yaml_files_in(path, errors) };
     for file in files {
         let contents = match read_text(&file) {
             Ok(c) => c,
@@ -570,17 +560,9 @@ pub fn load_shadow(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
     }
 }
 
-fn yaml_files_in(dir: &Arc<Path>) -> Result<Vec<Arc<Path>>, InputError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| InputError::new(Location::file_start(dir), format!("cannot read roster directory: {e}")))?;
-    let mut files: Vec<Arc<Path>> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-        .map(|p| Arc::from(p.into_boxed_path()))
-        .collect();
-    // Directory order differs between machines; sorted input keeps output deterministic.
-    files.sort();
-    Ok(files)
+/// The roster directory's person files; a `.YAML` or a `.Yml` is an error, not skipped.
+fn yaml_files_in(dir: &Arc<Path>, errors: &mut InputErrors) -> Vec<Arc<Path>> {
+    files_in(dir, &["yaml", "yml"], errors)
 }
 
 /// Put the team and the shadow participants together: unique usernames, managers resolved.

@@ -14,12 +14,17 @@ use serde_saphyr::Spanned;
 use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark, TaskLine};
 use crate::error::{InputError, InputErrors, Location};
 use crate::escape::inert;
-use crate::input::read_text;
+use crate::guard::{self, Origin};
+use crate::input::{files_in, read_text};
 use crate::roster::{is_valid_username, parse_yaml, Role, Specialty};
 
 /// GitLab's limits on what an issue may hold.
 pub const MAX_TITLE_CHARS: usize = 255;
 pub const MAX_DESCRIPTION_BYTES: usize = 1_000_000;
+
+/// A learning path longer than ten years is a typo.
+const MAX_WEEKS: u32 = 520;
+const MAX_DUE_DAYS: u32 = 3650;
 
 /// One stage of a learning path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +193,8 @@ pub struct TemplateInfo {
 pub struct TemplateSet {
     pub templates: Vec<Template>,
     registry: Handlebars<'static>,
+    /// Where each registered template and partial came from, for the guard's messages.
+    origins: BTreeMap<String, Origin>,
 }
 
 #[derive(Deserialize)]
@@ -211,7 +218,7 @@ struct RawFront {
     shadow_program: bool,
     #[serde(default)]
     assign: Vec<Spanned<String>>,
-    due_days: Option<u32>,
+    due_days: Option<Spanned<u32>>,
     stages: Vec<RawStage>,
     /// What the template states that the handbook does not (week numbers, wording): the team's
     /// choices, listed so a reader can tell them from the handbook's.
@@ -249,21 +256,9 @@ fn new_registry() -> Handlebars<'static> {
 impl TemplateSet {
     /// Load every `*.md` template in `dir`; problems are collected into `errors`.
     pub fn load(dir: &Arc<Path>, errors: &mut InputErrors) -> TemplateSet {
-        let mut set = TemplateSet { templates: Vec::new(), registry: new_registry() };
-        let mut files: Vec<_> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("md"))
-                .collect(),
-            Err(e) => {
-                errors
-                    .push(InputError::new(Location::file_start(dir), format!("cannot read templates directory: {e}")));
-                return set;
-            }
-        };
-        files.sort();
-        for path in files {
-            let file: Arc<Path> = Arc::from(path.into_boxed_path());
+        let mut set = TemplateSet { templates: Vec::new(), registry: new_registry(), origins: BTreeMap::new() };
+        let files = files_in(dir, &["md"], errors);
+        for file in files {
             let partial = file.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.starts_with('_'));
             match read_text(&file) {
                 Ok(source) if partial => set.add_partial(&file, &source, errors),
@@ -278,6 +273,8 @@ impl TemplateSet {
         if set.templates.is_empty() && errors.is_empty() {
             errors.push(InputError::new(Location::file_start(dir), "no templates (*.md) in the templates directory"));
         }
+        // Last: every template and partial must be registered (`register`) before the guard walks them.
+        errors.0.extend(guard::check(&set.registry, &set.origins, &Location::file_start(dir)).0);
         set
     }
 
@@ -317,9 +314,27 @@ impl TemplateSet {
                 }
             }
         }
-        if let Err(e) = self.registry.register_partial(&name, source) {
-            let (line, col) = e.pos().unwrap_or((1, 1));
-            err(errors, line, col, format!("partial syntax error: {}", e.reason()));
+        let origin = Origin { file: Arc::clone(file), line_offset: 0, text: source.to_string(), fixed: None };
+        if let Err(e) = self.register(&name, origin) {
+            errors.push(e.with_source(source));
+        }
+    }
+
+    /// Register a template or partial under `name` and remember where its text came from, so the
+    /// guard can place its findings. `line_offset` is the number of file lines before `text`.
+    pub fn register(&mut self, name: &str, origin: Origin) -> Result<(), InputError> {
+        match self.registry.register_template_string(name, &origin.text) {
+            Ok(()) => {
+                self.origins.insert(name.to_string(), origin);
+                Ok(())
+            }
+            Err(e) => {
+                let (line, col) = e.pos().unwrap_or((1, 1));
+                let at =
+                    origin.fixed.clone().unwrap_or_else(|| Location::new(&origin.file, origin.line_offset + line, col));
+                let what = if origin.fixed.is_some() { "title template" } else { "template" };
+                Err(InputError::new(at, format!("{what} syntax error: {}", e.reason())))
+            }
         }
     }
 
@@ -416,6 +431,9 @@ impl TemplateSet {
         if raw.stages.is_empty() {
             err(errors, loc(&raw.key.referenced), "a template needs at least one stage".into());
         }
+        if let Some(d) = raw.due_days.as_ref().filter(|d| d.value == 0 || d.value > MAX_DUE_DAYS) {
+            err(errors, loc(&d.referenced), format!("due_days {} is out of range: 1 to {MAX_DUE_DAYS}", d.value));
+        }
         let mut stages: Vec<Stage> = Vec::new();
         for s in &raw.stages {
             if !is_valid_id(&s.id.value) {
@@ -439,37 +457,32 @@ impl TemplateSet {
                     );
                 }
             }
-            if s.week.value == 0 {
-                err(errors, loc(&s.week.referenced), "weeks count from 1".into());
+            if s.week.value == 0 || s.week.value > MAX_WEEKS {
+                err(
+                    errors,
+                    loc(&s.week.referenced),
+                    format!("week {} is out of range: weeks count from 1 to {MAX_WEEKS}", s.week.value),
+                );
             }
             stages.push(Stage { id: s.id.value.clone(), title: s.title.value.clone(), week: s.week.value });
         }
 
         let body_source = check_body(file, source, body, body_line_offset, &stages, errors);
         let title_at = loc(&raw.title.referenced);
-        if body.contains("{{{")
-            || body.contains("{{&")
-            || raw.title.value.contains("{{{")
-            || raw.title.value.contains("{{&")
-        {
-            let (line, col) = find_line_col(body, if body.contains("{{{") { "{{{" } else { "{{&" }).unwrap_or((1, 1));
-            err(
-                errors,
-                Location::new(file, body_line_offset + line, col),
-                "unescaped output ({{{ }}} or {{& }}) is not allowed: roster values must stay inert".into(),
-            );
-        }
         let key = raw.key.value.clone();
-        if let Err(e) = self.registry.register_template_string(&key, &body_source) {
-            let (line, col) = e.pos().unwrap_or((1, 1));
-            err(
-                errors,
-                Location::new(file, body_line_offset + line, col),
-                format!("template syntax error: {}", e.reason()),
-            );
+        let body_origin =
+            Origin { file: Arc::clone(file), line_offset: body_line_offset, text: body_source, fixed: None };
+        if let Err(e) = self.register(&key, body_origin) {
+            errors.push(e.with_source(source));
         }
-        if let Err(e) = self.registry.register_template_string(&title_name(&key), &raw.title.value) {
-            err(errors, title_at.clone(), format!("title template syntax error: {}", e.reason()));
+        let title_origin = Origin {
+            file: Arc::clone(file),
+            line_offset: 0,
+            text: raw.title.value.clone(),
+            fixed: Some(title_at.clone()),
+        };
+        if let Err(e) = self.register(&title_name(&key), title_origin) {
+            errors.push(e.with_source(source));
         }
         if errors.0.len() > before {
             return None;
@@ -481,7 +494,7 @@ impl TemplateSet {
             labels: raw.labels.into_iter().map(|l| l.value).collect(),
             audience,
             assign,
-            due_days: raw.due_days,
+            due_days: raw.due_days.map(|d| d.value),
             stages,
             title_at,
             body_line_offset,
@@ -547,10 +560,6 @@ fn split_front_matter(source: &str) -> Option<(&str, &str, usize)> {
         offset += line.len();
     }
     None
-}
-
-fn find_line_col(text: &str, needle: &str) -> Option<(usize, usize)> {
-    text.lines().enumerate().find_map(|(i, l)| l.find(needle).map(|c| (i + 1, l[..c].chars().count() + 1)))
 }
 
 /// Check the body's stage headings and item ids, and return it with every item's id written out.

@@ -53,8 +53,33 @@ fn generate(spec: &str, dir: &Path) {
             let t = t.replacen("## First steps\n", &format!("{}## First steps\n", filler.repeat(1000)), 1);
             std::fs::write(dir.join("issue-templates/path.md"), t).unwrap();
         }
+        "symlink-to-environ" => symlink("/proc/self/environ", &dir.join("roster/env.yaml")),
+        "symlink-to-dev-zero" => symlink("/dev/zero", &dir.join("roster/zero.yaml")),
+        "template-symlink-outside" => symlink("/dev/zero", &dir.join("issue-templates/zero.md")),
+        "shadow-symlink-outside" => {
+            std::fs::remove_file(dir.join("shadow.yaml")).unwrap();
+            symlink("/proc/self/environ", &dir.join("shadow.yaml"));
+        }
+        "broken-symlink" => symlink("gone.yaml", &dir.join("roster/broken.yaml")),
+        "symlink-loop" => {
+            symlink("loop-b.yaml", &dir.join("roster/loop-a.yaml"));
+            symlink("loop-a.yaml", &dir.join("roster/loop-b.yaml"));
+        }
+        "fifo" => {
+            let path = std::ffi::CString::new(dir.join("roster/pipe.yaml").to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+            assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+        }
+        "directory-named-yaml" => std::fs::create_dir(dir.join("roster/folder.yaml")).unwrap(),
+        "uppercase-extension" => {
+            std::fs::rename(dir.join("roster/jdoe.yaml"), dir.join("roster/jdoe.YAML")).unwrap();
+        }
         other => panic!("unknown generator {other}"),
     }
+}
+
+fn symlink(target: &str, link: &Path) {
+    std::os::unix::fs::symlink(target, link).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

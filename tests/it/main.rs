@@ -5,5 +5,6 @@ mod support;
 mod bad_input;
 mod check_and_plan;
 mod faults;
+mod inputs;
 mod progress;
 mod sync;

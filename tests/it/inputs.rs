@@ -1,0 +1,156 @@
+//! Input files as they are found on disk: special files, symlinks, odd names, limits, ranges.
+//! Each test runs the binary as a user would and looks at what it printed and wrote.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::check_and_plan::small;
+use crate::support::TOKEN;
+
+/// Run the binary in `dir`, offline; a run that has not ended after a minute is killed and
+/// fails the test (a hang, not a slow run).
+fn run(dir: &Path, args: &[&str]) -> Output {
+    run_env(dir, args, &[])
+}
+
+/// `check` with a canary token and a canary variable in its environment, to see they never show.
+fn check_with_canaries(dir: &Path, args: &[&str]) -> Output {
+    run_env(dir, args, &[("GITLAB_TOKEN", TOKEN), ("ONBOARDER_TEST_CANARY", "canary-in-the-environment-5d1e")])
+}
+
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onboarder"));
+    cmd.current_dir(dir).args(args);
+    for v in ["GITLAB_URL", "GITLAB_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI"] {
+        cmd.env_remove(v);
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("onboarder {args:?} hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn printed(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out))
+}
+
+// Bug pinned: a roster symlink to /proc/self/environ made `check` print the environment,
+// token included.
+#[test]
+fn a_symlink_out_of_the_roster_is_refused_by_name_and_never_printed() {
+    let dir = small();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("roster/env.yaml")).unwrap();
+    let out = check_with_canaries(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+    assert!(stderr(&out).contains("roster/env.yaml:1:1: is a symlink to /proc/"), "{}", stderr(&out));
+    let all = printed(&out);
+    assert!(!all.contains(TOKEN) && !all.contains("canary-in-the-environment"), "{all}");
+}
+
+// Bug pinned: the config file itself was read from wherever a symlink pointed.
+#[test]
+fn a_config_or_shadow_file_that_is_a_symlink_out_of_its_directory_is_refused() {
+    let dir = small();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("env.yaml")).unwrap();
+    let out = check_with_canaries(dir.path(), &["--config", "env.yaml", "check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+    assert!(stderr(&out).contains("env.yaml:1:1: is a symlink to /proc/"), "{}", stderr(&out));
+    assert!(!printed(&out).contains("canary-in-the-environment"));
+}
+
+// Bug pinned: a /dev/zero symlink was read without limit, and a FIFO hung the run forever.
+#[test]
+fn devices_and_fifos_are_refused_without_being_read() {
+    let dir = small();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("roster/zero.yaml")).unwrap();
+    // A FIFO inside the directory: only its file type stops it, before it is opened.
+    let fifo = std::ffi::CString::new(dir.path().join("roster/pipe.yml").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let out = run(dir.path(), &["check"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("roster/zero.yaml:1:1: is a symlink to /dev/zero, outside"), "{err}");
+    assert!(err.contains("roster/pipe.yml:1:1: is a FIFO (named pipe), not a regular file; not read"), "{err}");
+}
+
+// Bug pinned: a symlink loop, a directory named x.yaml and a .YAML file were skipped while
+// `check` said ok.
+#[test]
+fn every_odd_entry_is_named_in_one_check_run() {
+    let dir = small();
+    let roster = dir.path().join("roster");
+    std::os::unix::fs::symlink("b.yaml", roster.join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink("a.yaml", roster.join("b.yaml")).unwrap();
+    std::os::unix::fs::symlink("gone.yaml", roster.join("broken.yaml")).unwrap();
+    std::fs::create_dir(roster.join("folder.yaml")).unwrap();
+    std::fs::copy(roster.join("jdoe.yaml"), roster.join("copy.YAML")).unwrap();
+    std::fs::copy(roster.join("jdoe.yaml"), dir.path().join("issue-templates/notes.MD")).unwrap();
+    let out = run(dir.path(), &["check"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for expected in [
+        "roster/a.yaml:1:1: is a symlink loop",
+        "roster/b.yaml:1:1: is a symlink loop",
+        "roster/broken.yaml:1:1: is a broken symlink",
+        "roster/folder.yaml:1:1: is a directory, not a regular file",
+        "roster/copy.YAML:1:1: extension .YAML is not read",
+        "issue-templates/notes.MD:1:1: extension .MD is not read",
+    ] {
+        assert!(err.contains(expected), "{expected:?} missing in:\n{err}");
+    }
+}
+
+#[test]
+fn a_symlink_that_stays_inside_its_directory_is_read() {
+    let dir = small();
+    let roster = dir.path().join("roster");
+    std::fs::create_dir(roster.join("people")).unwrap();
+    std::fs::rename(roster.join("jdoe.yaml"), roster.join("people/jdoe.txt")).unwrap();
+    std::os::unix::fs::symlink("people/jdoe.txt", roster.join("jdoe.yaml")).unwrap();
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok: 3 people"), "{}", printed(&out));
+}
+
+// Bug pinned: `--today 9999-...` was accepted, and with it due dates GitLab cannot store.
+#[test]
+fn a_today_out_of_range_is_refused() {
+    let dir = small();
+    for today in ["0000-01-01", "9999-12-31", "2101-01-01"] {
+        let out = run(dir.path(), &["plan", "--today", today]);
+        assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+        assert!(stderr(&out).contains(&format!("--today: date \"{today}\" is out of range")), "{}", stderr(&out));
+    }
+}
+
+// Bug pinned: `&#x40;all` in a name was written as is, and GitLab renders it as `@all`.
+#[test]
+fn entities_in_roster_text_cannot_form_a_mention_or_reference() {
+    let dir = small();
+    let path = dir.path().join("roster/jdoe.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let hostile = "name: \"Jane &#x40;all &commat;all &#64;all &#x23;1 &num;1\"";
+    std::fs::write(&path, text.replace("name: Jane Doe", hostile)).unwrap();
+    let preview = dir.path().join("preview");
+    let out = run(dir.path(), &["plan", "--today", "2026-11-23", "--preview-dir", preview.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let issue = std::fs::read_to_string(preview.join("jdoe--path.md")).unwrap();
+    let welcome = issue.lines().find(|l| l.starts_with("Welcome")).unwrap();
+    assert!(
+        welcome.contains(r"Jane \&#x40;all \&commat;all `&#64;all` \&#x23;1 \&num;1 ("),
+        "an entity left unescaped: {welcome}"
+    );
+}
