@@ -1,0 +1,187 @@
+//! Writing one issue: create it, or re-read it and write the merge of the fresh copy. Every
+//! answer is compared with what was asked, because GitLab drops fields silently.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use super::assignees::Users;
+use super::Failure;
+use crate::config::Config;
+use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
+use crate::gitlab::{ApiError, Asked, Gitlab, REPORTER};
+use crate::plan::{self, Action, Edit, Kind, Observed, Settings};
+
+/// Everything a write needs, shared by the writes of one run.
+pub(super) struct Writer<'a> {
+    pub gl: &'a Gitlab,
+    pub config: &'a Config,
+    pub desired: &'a Desired,
+    pub render: &'a Renderer<'a>,
+    pub by_key: BTreeMap<&'a str, &'a DesiredIssue>,
+    pub users: Users<'a>,
+    pub settings: &'a Settings<'a>,
+    /// Projects where GitLab drops labels, assignees and due dates for this token: known from
+    /// the token's role, or learnt from an answer. Edits there leave those fields out.
+    pub dropping: Mutex<BTreeSet<String>>,
+}
+
+/// Why GitLab dropped fields, and the fix.
+fn dropped_cause(project: &str) -> String {
+    format!(
+        "the token's role in {project} is below Reporter (or its user is not a member), and GitLab then ignores \
+         labels, assignees and due dates without an error; give the token's user the Reporter role or higher there"
+    )
+}
+
+impl Writer<'_> {
+    /// Projects whose resolved role is below Reporter are known to drop fields before any write.
+    pub(super) fn note_low_roles(&self) {
+        let projects: BTreeSet<&str> = self.by_key.values().map(|d| d.project.as_str()).collect();
+        for p in projects {
+            if let Some(level) = self.gl.project(p).and_then(|p| p.access_level).filter(|l| *l < REPORTER) {
+                tracing::warn!("access level {level} in {p}: {}", dropped_cause(p));
+                self.dropping.lock().expect("dropping lock").insert(p.to_string());
+            }
+        }
+    }
+
+    fn is_dropping(&self, project: &str) -> bool {
+        self.dropping.lock().expect("dropping lock").contains(project)
+    }
+
+    /// Compare an answer with what was asked; the first drop in a project is logged with its cause.
+    fn check(&self, project: &str, asked: &Asked, answer: &Observed) -> Result<(), Failure> {
+        let dropped = asked.dropped(answer);
+        if dropped.is_empty() {
+            return Ok(());
+        }
+        let first = self.dropping.lock().expect("dropping lock").insert(project.to_string());
+        if first {
+            tracing::warn!("GitLab dropped {} in {project}: {}", dropped.join(", "), dropped_cause(project));
+        }
+        Err(Failure::Other(format!(
+            "GitLab accepted the write to {project}#{} but did not set its {}: {}",
+            answer.iid,
+            dropped.join(", "),
+            dropped_cause(project)
+        )))
+    }
+
+    fn desired_issue(&self, key: &str) -> Result<&DesiredIssue, Failure> {
+        self.by_key.get(key).copied().ok_or_else(|| Failure::Other(format!("no desired issue for {key}")))
+    }
+
+    pub(super) async fn carry_out(&self, a: &Action) -> Result<Action, Failure> {
+        match (a.kind, a.iid) {
+            (Kind::Create, _) => self.create(a).await,
+            (Kind::Update | Kind::Close, Some(iid)) => self.update(a, iid).await,
+            _ => Ok(a.clone()),
+        }
+    }
+
+    /// Create the issue once. A lost answer is `Failure::Unknown`: the batch settles it.
+    pub(super) async fn create(&self, a: &Action) -> Result<Action, Failure> {
+        let d = self.desired_issue(&a.key)?;
+        let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
+        let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
+        let description = plan::initial_description(d, &body);
+        let ids = self.users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
+        let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
+            Ok(o) => o,
+            Err(e) if e.outcome_unknown() => return Err(Failure::Unknown(e)),
+            Err(e) => return Err(e.into()),
+        };
+        self.check(&a.project, &Asked::create(new, &ids), &created)?;
+        Ok(Action { iid: Some(created.iid), web_url: Some(created.web_url), ..a.clone() })
+    }
+
+    /// What the fresh copy calls for: the same decision `plan` made, on newer facts.
+    fn decide(&self, a: &Action, fresh: &Observed) -> Result<Action, Failure> {
+        match self.by_key.get(a.key.as_str()).copied() {
+            Some(d) => {
+                let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
+                Ok(plan::reconcile(d, &body, fresh, self.settings))
+            }
+            None => {
+                let reason = match self.desired.standing.get(key_username(&a.key)) {
+                    Some(Standing::Closing(r)) => r.clone(),
+                    _ => "this person is no longer in the roster".into(),
+                };
+                Ok(plan::retire(&a.key, fresh, &reason))
+            }
+        }
+    }
+
+    /// Re-read, re-merge, write; a write that failed in a way worth retrying is retried only
+    /// after another fresh read, never by sending the old body again.
+    async fn update(&self, a: &Action, iid: u64) -> Result<Action, Failure> {
+        let mut attempt = 0u32;
+        // What an earlier attempt that may have landed was doing (its note is still owed).
+        let mut earlier: Option<Action> = None;
+        loop {
+            // Fresh copy right before writing: a tick made since the listing is merged, not lost.
+            let fresh = self.gl.issue(&a.project, iid).await.map_err(|e| match e {
+                ApiError::NotFound(_) => {
+                    Failure::Other(format!("issue {}#{iid} was deleted or moved since it was listed", a.project))
+                }
+                other => Failure::Api(other),
+            })?;
+            let again = self.decide(a, &fresh)?;
+            let Some(mut edit) = again.edit.clone().filter(|_| again.writes()) else {
+                return match earlier {
+                    // The earlier write landed although its answer was an error.
+                    Some(before) => self.post_note(before).await,
+                    None => Ok(Action { kind: Kind::Unchanged, ..again }),
+                };
+            };
+            let dropping = self.is_dropping(&a.project);
+            if dropping {
+                leave_out_dropped_fields(&mut edit);
+                if edit.is_empty() {
+                    return Err(Failure::Other(format!(
+                        "labels, assignees or due date of {}#{iid} cannot be set: {}",
+                        a.project,
+                        dropped_cause(&a.project)
+                    )));
+                }
+            }
+            let ids = match (&edit.assignees, self.by_key.get(a.key.as_str())) {
+                (Some(names), Some(d)) => Some(self.users.ids(d, names).await.map_err(Failure::Other)?),
+                _ => None,
+            };
+            match self.gl.edit_issue(&a.project, iid, &edit, ids.as_deref()).await {
+                Ok(answer) => {
+                    let note_owed = Action { note: again.note.clone().or(earlier.and_then(|e| e.note)), ..again };
+                    let checked = self.check(&a.project, &Asked::edit(&edit, ids.as_deref()), &answer);
+                    let done = self.post_note(note_owed).await?;
+                    checked?;
+                    return Ok(done);
+                }
+                Err(e) if e.transient() && attempt < self.config.sync.max_retries => {
+                    attempt += 1;
+                    if e.outcome_unknown() {
+                        earlier = Some(again);
+                    }
+                    self.gl.pause_before_retry(&e, attempt).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The comment an update owes, posted once after its write.
+    async fn post_note(&self, a: Action) -> Result<Action, Failure> {
+        if let (Some(note), Some(iid)) = (&a.note, a.iid) {
+            self.gl.create_note(&a.project, iid, note).await?;
+        }
+        Ok(a)
+    }
+}
+
+/// The fields GitLab ignores for a token below Reporter.
+fn leave_out_dropped_fields(edit: &mut Edit) {
+    edit.add_labels.clear();
+    edit.remove_labels.clear();
+    edit.assignees = None;
+    edit.due_date = None;
+}
