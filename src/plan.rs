@@ -182,6 +182,8 @@ impl Action {
     }
 
     fn observed(mut self, o: &Observed) -> Action {
+        // Where the issue is (it may have moved to another managed project), not where it would be made.
+        self.project = o.project.clone();
         self.iid = Some(o.iid);
         self.web_url = Some(o.web_url.clone());
         self

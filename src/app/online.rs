@@ -112,7 +112,7 @@ async fn online_async(
         };
         match sync::Lock::acquire(&gl, config, &at, creates, read_at).await {
             Ok((held, reread)) => {
-                lock = Some(held);
+                lock = held;
                 if reread {
                     // Another run created issues since the read: read again so nothing is created twice.
                     observed = match read(" again").await {

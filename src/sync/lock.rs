@@ -38,14 +38,15 @@ fn expiry(o: &Observed) -> Option<DateTime<Utc>> {
 
 impl Lock {
     /// Take a ticket in `project` and wait for the runs ahead. The flag says whether another
-    /// run may have created issues since `read_at` (the caller must read them again).
+    /// run may have created issues since `read_at` (the caller must read them again). No lock
+    /// where GitLab drops the ticket's label (it could not be seen by another run).
     pub async fn acquire(
         gl: &Gitlab,
         config: &Config,
         project: &str,
         creates: usize,
         read_at: DateTime<Utc>,
-    ) -> Result<(Lock, bool), ApiError> {
+    ) -> Result<(Option<Lock>, bool), ApiError> {
         let limits = &config.sync.limits;
         let create_time = limits.window.mul_f64(creates as f64 / f64::from(limits.issue_creates.max(1)));
         let ttl = Duration::from_secs(600) + create_time * 2;
@@ -61,9 +62,13 @@ impl Lock {
         let lock_label = label(config);
         let open = Listing { label: Some(&lock_label), state: Some("opened"), ..Listing::default() };
         let mut attempt = 0;
+        let mut mine_labeled = true;
         let lock = loop {
             match gl.create_issue(project, &new, &description, &[]).await {
-                Ok(mine) => break Lock { project: mine.project.clone(), iid: mine.iid },
+                Ok(mine) => {
+                    mine_labeled = mine.labels.contains(&lock_label);
+                    break Lock { project: mine.project.clone(), iid: mine.iid };
+                }
                 Err(e) if e.outcome_unknown() && attempt < config.sync.max_retries => {
                     // It may have landed: this run's ticket is the one naming this run.
                     let tickets = gl.list_issues(project, &open).await?;
@@ -91,6 +96,12 @@ impl Lock {
             waited = true;
             tokio::time::sleep(Duration::from_millis(1000 + fastrand::u64(0..1000))).await;
         }
+        if !mine_labeled {
+            // GitLab dropped the ticket's label (a token below Reporter): no run can see it.
+            tracing::warn!("the run lock needs labels, which GitLab drops for this token: going ahead without it");
+            lock.release(gl).await;
+            return Ok((None, false));
+        }
         let closed = Listing {
             label: Some(&lock_label),
             state: Some("closed"),
@@ -98,7 +109,7 @@ impl Lock {
             ..Listing::default()
         };
         let recent = gl.list_issues(&lock.project, &closed).await?;
-        Ok((lock, waited || !recent.is_empty()))
+        Ok((Some(lock), waited || !recent.is_empty()))
     }
 
     /// Close the ticket (should this fail, it expires).

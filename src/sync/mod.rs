@@ -128,6 +128,7 @@ pub async fn execute(
         users: Users::new(gl),
         settings,
         dropping: Mutex::new(BTreeSet::new()),
+        first_writes: Mutex::new(BTreeMap::new()),
     };
     w.note_low_roles();
     let started = Utc::now() - chrono::Duration::minutes(5);

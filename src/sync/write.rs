@@ -2,7 +2,7 @@
 //! answer is compared with what was asked, because GitLab drops fields silently.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::assignees::Users;
 use super::Failure;
@@ -23,6 +23,9 @@ pub(super) struct Writer<'a> {
     /// Projects where GitLab drops labels, assignees and due dates for this token: known from
     /// the token's role, or learnt from an answer. Edits there leave those fields out.
     pub dropping: Mutex<BTreeSet<String>>,
+    /// The first write in each project goes alone, so its answer tells whether GitLab drops
+    /// fields there before other writes are sent.
+    pub first_writes: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<bool>>>>,
 }
 
 /// Why GitLab dropped fields, and the fix.
@@ -43,6 +46,13 @@ impl Writer<'_> {
                 self.dropping.lock().expect("dropping lock").insert(p.to_string());
             }
         }
+    }
+
+    /// Held while the first write to `project` is under way; `None` once one was answered.
+    async fn first_write(&self, project: &str) -> Option<tokio::sync::OwnedMutexGuard<bool>> {
+        let gate = self.first_writes.lock().expect("first writes lock").entry(project.to_string()).or_default().clone();
+        let answered = gate.lock_owned().await;
+        (!*answered).then_some(answered)
     }
 
     fn is_dropping(&self, project: &str) -> bool {
@@ -86,12 +96,18 @@ impl Writer<'_> {
         let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
         let description = plan::initial_description(d, &body);
         let ids = self.users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
+        let mut gate = self.first_write(&a.project).await;
         let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
             Ok(o) => o,
             Err(e) if e.outcome_unknown() => return Err(Failure::Unknown(e)),
             Err(e) => return Err(e.into()),
         };
-        self.check(&a.project, &Asked::create(new, &ids), &created)?;
+        let checked = self.check(&a.project, &Asked::create(new, &ids), &created);
+        if let Some(answered) = gate.as_mut() {
+            **answered = true;
+        }
+        drop(gate);
+        checked?;
         Ok(Action { iid: Some(created.iid), web_url: Some(created.web_url), ..a.clone() })
     }
 
@@ -134,8 +150,9 @@ impl Writer<'_> {
                     None => Ok(Action { kind: Kind::Unchanged, ..again }),
                 };
             };
-            let dropping = self.is_dropping(&a.project);
-            if dropping {
+            let mut gate = self.first_write(&a.project).await;
+            let wanted = edit.clone();
+            if self.is_dropping(&a.project) {
                 leave_out_dropped_fields(&mut edit);
                 if edit.is_empty() {
                     return Err(Failure::Other(format!(
@@ -153,8 +170,19 @@ impl Writer<'_> {
                 Ok(answer) => {
                     let note_owed = Action { note: again.note.clone().or(earlier.and_then(|e| e.note)), ..again };
                     let checked = self.check(&a.project, &Asked::edit(&edit, ids.as_deref()), &answer);
+                    if let Some(answered) = gate.as_mut() {
+                        **answered = true;
+                    }
+                    drop(gate);
                     let done = self.post_note(note_owed).await?;
                     checked?;
+                    if wanted != edit {
+                        return Err(Failure::Other(format!(
+                            "labels, assignees or due date of {}#{iid} were left out: {}",
+                            a.project,
+                            dropped_cause(&a.project)
+                        )));
+                    }
                     return Ok(done);
                 }
                 Err(e) if e.transient() && attempt < self.config.sync.max_retries => {

@@ -35,7 +35,6 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub struct Ctx {
     pub dir: tempfile::TempDir,
     pub fake: FakeGitlab,
-    #[allow(dead_code)]
     pub bot: u64,
 }
 
