@@ -371,3 +371,24 @@ async fn verbose_shows_the_log_on_stderr_and_warnings_always_show() {
     assert!(out.stderr().contains("request"), "{}", out.stderr());
     assert!(!out.stderr().contains(TOKEN));
 }
+
+// GitLab removes `/close`, `/reopen` and `/title` from a new issue's description without running
+// them (they need a saved issue); onboarder's prediction of the stored text must agree, or every
+// run would rewrite the description (and an edit would run them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_time_close_reopen_and_title_are_stripped_not_run_and_cause_no_rewrite() {
+    let ctx = Ctx::new().await;
+    ctx.edit(
+        "issue-templates/support-learning-path.md",
+        "**How to use this issue**",
+        "/close\n/reopen\n/title Hijacked\n\n**How to use this issue**",
+    );
+    ctx.run(&["check"]).await.ok();
+    ctx.sync(&[]).await.ok();
+    let issue = ctx.issue_of(TRAINING, "Priya Raman");
+    assert_eq!(issue.state, "opened");
+    assert!(!issue.description.contains("/close") && !issue.description.contains("/title"));
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+}
