@@ -17,7 +17,7 @@ use crate::merge::merge;
 use crate::progress::{self, Assessment, Calendar, Pace};
 
 /// An issue as GitLab has it, converted at the GitLab boundary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observed {
     pub project: String,
     pub iid: u64,
@@ -28,6 +28,14 @@ pub struct Observed {
     pub assignees: Vec<String>,
     pub due_date: Option<NaiveDate>,
     pub web_url: String,
+    /// In the order GitLab lists them, matching `assignees`.
+    pub assignee_ids: Vec<u64>,
+    /// Set on an issue moved to another project (it stays here, closed).
+    pub moved_to_id: Option<u64>,
+    /// Comments by people (system notes not counted).
+    pub user_notes_count: u64,
+    pub author_id: Option<u64>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Settings the planner needs from the config.
@@ -193,6 +201,8 @@ impl Action {
     }
 
     fn observed(mut self, o: &Observed) -> Action {
+        // Where the issue is (it may have moved to another managed project), not where it would be made.
+        self.project = o.project.clone();
         self.iid = Some(o.iid);
         self.web_url = Some(o.web_url.clone());
         self
@@ -517,6 +527,8 @@ struct Matches<'o> {
     /// Index into `desired.issues`, and the issues found for it.
     found: Vec<(usize, Vec<&'o Observed>)>,
     others: BTreeMap<String, Vec<&'o Observed>>,
+    /// Keys whose only issue was moved to a project onboarder does not read.
+    moved: BTreeMap<String, &'o Observed>,
 }
 
 /// The issue found for each desired issue, by key (or, when markers and state block are both
@@ -524,7 +536,15 @@ struct Matches<'o> {
 fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Matches<'o> {
     let mut by_key: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
     let mut unkeyed: Vec<&Observed> = Vec::new();
+    let mut moved: BTreeMap<String, &Observed> = BTreeMap::new();
     for o in observed {
+        // A moved issue stays behind, closed: its new home is found by key where it went.
+        if o.moved_to_id.is_some() {
+            if let Some(k) = description::key_of(&o.description) {
+                moved.insert(k, o);
+            }
+            continue;
+        }
         match description::key_of(&o.description) {
             Some(k) => by_key.entry(k).or_default().push(o),
             None if o.labels.iter().any(|l| l == s.marker_label) => unkeyed.push(o),
@@ -559,16 +579,25 @@ fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Mat
         let d = &desired.issues[*i];
         *list = unkeyed.iter().filter(|o| o.project == d.project && o.title == d.title).copied().collect();
     }
-    Matches { found, others: by_key }
+    for (i, list) in &found {
+        if !list.is_empty() {
+            moved.remove(&desired.issues[*i].key);
+        }
+    }
+    for k in by_key.keys() {
+        moved.remove(k);
+    }
+    Matches { found, others: by_key, moved }
 }
 
 /// The projects where an issue is about to be created (missing, and its person not paused).
 pub fn projects_missing_issues(desired: &Desired, observed: &[Observed], s: &Settings) -> BTreeSet<String> {
-    matched(desired, observed, s)
-        .found
-        .into_iter()
+    let m = matched(desired, observed, s);
+    m.found
+        .iter()
         .filter(|(i, list)| list.is_empty() && !is_paused(desired, &desired.issues[*i]))
-        .map(|(i, _)| desired.issues[i].project.clone())
+        .filter(|(i, _)| !m.moved.contains_key(&desired.issues[*i].key))
+        .map(|(i, _)| desired.issues[*i].project.clone())
         .collect()
 }
 
@@ -578,7 +607,7 @@ fn is_paused(desired: &Desired, d: &DesiredIssue) -> bool {
 
 /// The whole plan: an action per desired issue and per managed issue nobody should have.
 pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Render) -> Vec<Action> {
-    let Matches { found, others } = matched(desired, observed, s);
+    let Matches { found, others, moved } = matched(desired, observed, s);
     // Each person's open issues of their current paths, for a comment on a path they left.
     let mut current: BTreeMap<String, &Observed> = BTreeMap::new();
     let mut actions = Vec::new();
@@ -586,6 +615,11 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
         let d = &desired.issues[i];
         let paused = is_paused(desired, d);
         let action = match found.as_slice() {
+            [] if moved.contains_key(&d.key) => {
+                let o = moved[&d.key];
+                Action::for_observed(Kind::Skip, &d.key, o)
+                    .because("moved to a project onboarder does not manage; follow it there, never re-created")
+            }
             [] if paused => Action::for_desired(Kind::Skip, d, s).because("paused; no issue created"),
             [] => create(d, s),
             [o] => {

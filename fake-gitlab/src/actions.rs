@@ -65,6 +65,10 @@ fn parse_due(args: &str, today: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
+/// Commands that set what only Reporters and up may set.
+const METADATA_ACTIONS: &[&str] =
+    &["assign", "reassign", "unassign", "label", "unlabel", "relabel", "due", "remove_due_date", "milestone"];
+
 /// Runs `commands` on issue `iid` of `project_id` as `actor`; records each one with `source`.
 pub(crate) fn apply(
     st: &mut State,
@@ -76,7 +80,12 @@ pub(crate) fn apply(
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let project_path = st.project_path(project_id);
+    let may_set_metadata = st.may_set_metadata(project_id, actor);
     for cmd in commands {
+        // These commands' conditions require `admin_issue`: a Guest's are stripped, never run.
+        if !may_set_metadata && METADATA_ACTIONS.contains(&cmd.action) {
+            continue;
+        }
         st.quick_actions.push(QuickActionRecord {
             project: project_path.clone(),
             iid,

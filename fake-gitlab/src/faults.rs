@@ -65,6 +65,16 @@ pub enum FaultKind {
     HangBeforeHandling,
     /// Drop the connection without an answer; no side effect.
     CloseConnection,
+    /// Perform the request (the side effect happens), then answer this status with GitLab's
+    /// body for it instead of the real answer: a write that landed although it was answered
+    /// 5xx or 429.
+    LandThenStatus(u16),
+    /// Answer a redirect (301, 302, 307 or 308) to `location` before any side effect, as a proxy
+    /// or a moved route does.
+    Redirect { status: u16, location: String },
+    /// Handle the request normally, then remove the `X-Page`, `X-Per-Page`, `X-Next-Page`,
+    /// `X-Prev-Page`, `X-Total` and `X-Total-Pages` headers but keep `Link`, as some proxies do.
+    StripPaginationHeaders,
 }
 
 /// A fault that applies to the next `times` requests matching `matcher`.

@@ -5,6 +5,7 @@
 //! creating, moving issues behind the client's back), and injects faults. The server stops when
 //! the last handle is dropped or on `shutdown()`.
 
+mod access;
 mod actions;
 mod api;
 mod blocks;
@@ -13,8 +14,10 @@ mod markdown;
 mod mentions;
 mod model;
 mod options;
+mod other_hosts;
 mod pagination;
 mod params;
+mod projects;
 mod quick_actions;
 mod ratelimit;
 mod render;
@@ -32,11 +35,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use access::Role;
 pub use faults::{Fault, FaultKind, Matcher};
 pub use model::{Issue, MentionRecord, Note, QuickActionRecord, RecordedRequest};
 pub use options::{Limit, Options};
+pub use other_hosts::{unused_port, RecordedCall, Recorder};
 
-use state::{new_issue, normalize_labels, State, Token};
+use state::{new_issue, normalize_labels, State};
 
 /// State shared by the handles and the server task.
 pub(crate) struct Shared {
@@ -144,7 +149,9 @@ impl FakeGitlab {
 
     /// Lets `token` authenticate as `user_id`.
     pub fn add_token(&self, token: &str, user_id: u64) {
-        self.lock().tokens.insert(token.to_string(), Token { user_id, revoked: false });
+        let mut st = self.lock();
+        let t = st.new_token(user_id);
+        st.tokens.insert(token.to_string(), t);
     }
 
     /// From now on the token answers 401 `invalid_token` (revoked).
@@ -279,25 +286,6 @@ impl FakeGitlab {
         let p = st.project_mut_by_path(project);
         p.issues.remove(&iid);
         p.notes.remove(&iid);
-    }
-
-    /// Moves an issue: it disappears from `project` (404 there afterwards) and is created,
-    /// open or closed as it was, in `to_project`. Returns the new iid.
-    pub fn move_issue(&self, project: &str, iid: u64, to_project: &str) -> u64 {
-        let mut st = self.lock();
-        let source = st.project_mut_by_path(project);
-        let issue = source.issues.remove(&iid).unwrap_or_else(|| panic!("fake-gitlab: no issue {project}#{iid}"));
-        let notes = source.notes.remove(&iid).unwrap_or_default();
-        let target = st.project_mut_by_path(to_project).id;
-        let now = st.now();
-        let mut moved = issue;
-        moved.created_at = now;
-        moved.updated_at = now;
-        let new_iid = st.insert_issue(target, moved);
-        if !notes.is_empty() {
-            st.projects.get_mut(&target).expect("target exists").notes.insert(new_iid, notes);
-        }
-        new_iid
     }
 
     // ---- faults ------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ pub struct Issue {
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by_id: Option<u64>,
+    /// Global id of the issue this one was moved to (it stays here, closed).
+    pub moved_to_id: Option<u64>,
 }
 
 impl Issue {

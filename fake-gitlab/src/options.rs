@@ -37,7 +37,8 @@ pub struct Options {
     pub max_counted_total: usize,
     /// Used in `web_url` and `Link`; `None` means `http://127.0.0.1:PORT`.
     pub base_url_override: Option<String>,
-    /// Largest accepted issue description, in bytes.
+    /// Largest accepted issue description, in bytes (GitLab: `Issuable::DESCRIPTION_LENGTH_MAX`,
+    /// 1 MiB).
     pub max_description_bytes: usize,
 }
 
@@ -51,7 +52,7 @@ impl Default for Options {
             request_throttle: None,
             max_counted_total: 10_000,
             base_url_override: None,
-            max_description_bytes: 1_000_000,
+            max_description_bytes: 1_048_576,
         }
     }
 }

@@ -89,6 +89,12 @@ impl Params {
         )
     }
 
+    /// These parameters with every value of `names` removed.
+    pub fn without(&self, names: &[&str]) -> Params {
+        let pairs = self.pairs.iter().filter(|(k, _)| !names.iter().any(|n| Self::names(k, n))).cloned().collect();
+        Params { pairs }
+    }
+
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
     }

@@ -17,7 +17,7 @@ pub(crate) fn user(st: &State, id: u64) -> Value {
             "id": u.id,
             "username": u.username,
             "name": u.name,
-            "state": "active",
+            "state": u.state,
             "locked": false,
             "avatar_url": null,
             "web_url": format!("{}/{}", st.base_url, u.username),
@@ -104,7 +104,7 @@ pub(crate) fn issue(st: &State, p: &Project, i: &Issue) -> Value {
             "full": format!("{}#{}", p.path, i.iid),
         },
         "severity": "UNKNOWN",
-        "moved_to_id": null,
+        "moved_to_id": i.moved_to_id,
         "service_desk_reply_to": null,
     })
 }

@@ -88,6 +88,11 @@ impl Reply {
         )
     }
 
+    /// An expired token (lib/gitlab/auth/auth_finders.rb, ExpiredError).
+    pub fn expired() -> Self {
+        Reply::json(401, &json!({ "error": "invalid_token", "error_description": "Token has expired." }))
+    }
+
     pub fn insufficient_scope() -> Self {
         Reply::json(
             403,
@@ -131,6 +136,12 @@ impl Reply {
                 Reply::message(other, &format!("{other} {reason}"))
             }
         }
+    }
+
+    /// A redirect as nginx in front of GitLab sends it: an HTML page and `Location`.
+    pub fn redirect(status: u16, location: &str) -> Self {
+        let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Redirect");
+        Reply::text(status, "text/html; charset=utf-8", &proxy_page(status, reason)).with_header("Location", location)
     }
 
     pub fn into_response(self) -> Response<Body> {

@@ -11,6 +11,9 @@ pub(crate) enum Route {
     Issues { project: String },
     Issue { project: String, iid: String },
     Notes { project: String, iid: String },
+    TokenSelf,
+    Tree { project: String },
+    RawFile { project: String, file: String },
 }
 
 impl Route {
@@ -23,13 +26,21 @@ impl Route {
             Route::Issues { .. } => "/api/v4/projects/:id/issues",
             Route::Issue { .. } => "/api/v4/projects/:id/issues/:iid",
             Route::Notes { .. } => "/api/v4/projects/:id/issues/:iid/notes",
+            Route::TokenSelf => "/api/v4/personal_access_tokens/self",
+            Route::Tree { .. } => "/api/v4/projects/:id/repository/tree",
+            Route::RawFile { .. } => "/api/v4/projects/:id/repository/files/:file_path/raw",
         }
     }
 
     /// Methods the route answers; anything else gets 405.
     pub fn allows(&self, method: &str) -> bool {
         let allowed: &[&str] = match self {
-            Route::User | Route::Users | Route::Project { .. } => &["GET"],
+            Route::User
+            | Route::Users
+            | Route::Project { .. }
+            | Route::TokenSelf
+            | Route::Tree { .. }
+            | Route::RawFile { .. } => &["GET"],
             Route::Issues { .. } | Route::Notes { .. } => &["GET", "POST"],
             Route::Issue { .. } => &["GET", "PUT", "DELETE"],
         };
@@ -56,6 +67,11 @@ pub(crate) fn match_path(path: &str) -> Option<Route> {
         ["projects", id, "issues"] => Route::Issues { project: decode(id) },
         ["projects", id, "issues", iid] => Route::Issue { project: decode(id), iid: decode(iid) },
         ["projects", id, "issues", iid, "notes"] => Route::Notes { project: decode(id), iid: decode(iid) },
+        ["personal_access_tokens", "self"] => Route::TokenSelf,
+        ["projects", id, "repository", "tree"] => Route::Tree { project: decode(id) },
+        ["projects", id, "repository", "files", file, "raw"] => {
+            Route::RawFile { project: decode(id), file: decode(file) }
+        }
         _ => return None,
     };
     Some(route)

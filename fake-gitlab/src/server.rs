@@ -128,6 +128,13 @@ fn run_hooks(server: &Server, r: &RecordedRequest) {
     }
 }
 
+/// The offset-pagination headers a stripping proxy drops (`Link` is kept).
+fn is_pagination_header(name: &str) -> bool {
+    ["X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page", "X-Total", "X-Total-Pages"]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+}
+
 async fn dispatch(server: &Server, req: Request<Incoming>, kill: &Notify) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let body = to_bytes(Body::new(body), MAX_BODY).await.unwrap_or_default();
@@ -192,6 +199,23 @@ async fn dispatch(server: &Server, req: Request<Incoming>, kill: &Notify) -> Res
             let limit = server.shared.lock().options.request_throttle;
             let reply = ratelimit::injected_throttle(limit, retry_after_secs, ratelimit::now_ms());
             answered(request, reply)
+        }
+        Some(FaultKind::LandThenStatus(status)) => {
+            let (_, latency) = handle_normally(request);
+            let mut st = server.shared.lock();
+            if let Some(last) = st.requests.last_mut() {
+                last.status = status;
+            }
+            if status == 429 {
+                st.rate_limited += 1;
+            }
+            (Reply::for_status(status), latency)
+        }
+        Some(FaultKind::Redirect { status, location }) => answered(request, Reply::redirect(status, &location)),
+        Some(FaultKind::StripPaginationHeaders) => {
+            let (mut reply, latency) = handle_normally(request);
+            reply.headers.retain(|(name, _)| !is_pagination_header(name));
+            (reply, latency)
         }
         Some(FaultKind::LandThenHang) => {
             let (reply, _) = handle_normally(request);

@@ -1,9 +1,11 @@
 //! The in-memory model behind the server: users, tokens, projects, issues, notes, observation logs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 
-use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
 
+use crate::access::Role;
 use crate::faults::{Faults, Matcher};
 use crate::model::{Issue, MentionRecord, Note, QuickActionRecord, RecordedRequest};
 use crate::options::Options;
@@ -13,11 +15,24 @@ pub(crate) struct User {
     pub id: u64,
     pub username: String,
     pub name: String,
+    /// `active`, `blocked` or `banned`.
+    pub state: &'static str,
+}
+
+impl User {
+    pub fn is_active(&self) -> bool {
+        self.state == "active"
+    }
 }
 
 pub(crate) struct Token {
+    pub id: u64,
     pub user_id: u64,
     pub revoked: bool,
+    /// A project access token reaches only this project.
+    pub project: Option<u64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<NaiveDate>,
 }
 
 pub(crate) struct Project {
@@ -29,6 +44,10 @@ pub(crate) struct Project {
     pub labels: BTreeSet<String>,
     pub denied: HashSet<u64>,
     pub read_only: HashSet<u64>,
+    /// Members given a role below the default (which can set every field).
+    pub roles: HashMap<u64, Role>,
+    /// Git refs served from directories on disk.
+    pub repositories: HashMap<String, PathBuf>,
 }
 
 /// A callback run once before the first request its matcher selects.
@@ -40,10 +59,13 @@ pub(crate) struct State {
     pub users: BTreeMap<u64, User>,
     pub tokens: HashMap<String, Token>,
     pub projects: BTreeMap<u64, Project>,
+    /// Old full paths of renamed projects (GitLab's RedirectRoute), lower-cased.
+    pub redirect_routes: HashMap<String, u64>,
     next_user_id: u64,
     next_project_id: u64,
     next_issue_id: u64,
     next_note_id: u64,
+    next_token_id: u64,
     last_time: Option<DateTime<Utc>>,
     pub requests: Vec<RecordedRequest>,
     pub quick_actions: Vec<QuickActionRecord>,
@@ -62,11 +84,13 @@ impl State {
             users: BTreeMap::new(),
             tokens: HashMap::new(),
             projects: BTreeMap::new(),
+            redirect_routes: HashMap::new(),
             // Distinct ranges so that an id mistaken for an iid (or a user id) shows up.
             next_user_id: 1,
             next_project_id: 1001,
             next_issue_id: 100_001,
             next_note_id: 500_001,
+            next_token_id: 900_001,
             last_time: None,
             requests: Vec::new(),
             quick_actions: Vec::new(),
@@ -96,8 +120,15 @@ impl State {
         }
         let id = self.next_user_id;
         self.next_user_id += 1;
-        self.users.insert(id, User { id, username: username.to_string(), name: name.to_string() });
+        self.users.insert(id, User { id, username: username.to_string(), name: name.to_string(), state: "active" });
         id
+    }
+
+    /// A new, unrevoked token of `user_id` that reaches every project the user can see.
+    pub fn new_token(&mut self, user_id: u64) -> Token {
+        let id = self.next_token_id;
+        self.next_token_id += 1;
+        Token { id, user_id, revoked: false, project: None, created_at: self.now(), expires_at: None }
     }
 
     /// Adds a user with a given id (roster files carry real GitLab ids).
@@ -105,7 +136,7 @@ impl State {
         if let Some(u) = self.user_by_username(username) {
             return u.id;
         }
-        self.users.insert(id, User { id, username: username.to_string(), name: name.to_string() });
+        self.users.insert(id, User { id, username: username.to_string(), name: name.to_string(), state: "active" });
         self.next_user_id = self.next_user_id.max(id + 1);
         id
     }
@@ -116,9 +147,11 @@ impl State {
     }
 
     pub fn add_project(&mut self, path: &str) -> u64 {
-        if let Some(id) = self.project_by_path(path) {
-            return id;
+        if let Some(p) = self.projects.values().find(|p| p.path.eq_ignore_ascii_case(path)) {
+            return p.id;
         }
+        // A new project takes over an old path of a renamed one.
+        self.redirect_routes.remove(&path.to_lowercase());
         let id = self.next_project_id;
         self.next_project_id += 1;
         self.projects.insert(
@@ -132,13 +165,22 @@ impl State {
                 labels: BTreeSet::new(),
                 denied: HashSet::new(),
                 read_only: HashSet::new(),
+                roles: HashMap::new(),
+                repositories: HashMap::new(),
             },
         );
         id
     }
 
+    /// A project by full path, case-insensitively; an old path of a renamed project still finds
+    /// it while no project has taken that path (`find_by_full_path(id, follow_redirects: true)`
+    /// in lib/api/helpers.rb, app/models/concerns/routable.rb).
     pub fn project_by_path(&self, path: &str) -> Option<u64> {
-        self.projects.values().find(|p| p.path.eq_ignore_ascii_case(path)).map(|p| p.id)
+        self.projects
+            .values()
+            .find(|p| p.path.eq_ignore_ascii_case(path))
+            .map(|p| p.id)
+            .or_else(|| self.redirect_routes.get(&path.to_lowercase()).copied())
     }
 
     /// A project by numeric id or full path (as in `:id`).
@@ -198,8 +240,16 @@ impl State {
     }
 
     /// Whether `user` may be assigned to issues of `project_id` (exists and can see the project).
+    /// Blocked and banned users cannot read anything, so they are never assignable.
     pub fn assignable(&self, project_id: u64, user: u64) -> bool {
-        self.users.contains_key(&user) && self.projects.get(&project_id).is_some_and(|p| !p.denied.contains(&user))
+        self.users.get(&user).is_some_and(User::is_active)
+            && self.projects.get(&project_id).is_some_and(|p| !p.denied.contains(&user))
+    }
+
+    /// Whether `user` may set labels, assignees, due date and milestone on issues of the project
+    /// (`admin_issue`, Reporter and up; app/services/issuable_base_service.rb `filter_params`).
+    pub fn may_set_metadata(&self, project_id: u64, user: u64) -> bool {
+        self.projects.get(&project_id).and_then(|p| p.roles.get(&user)).is_none_or(|r| *r >= Role::Reporter)
     }
 }
 
@@ -232,5 +282,6 @@ pub(crate) fn new_issue(author_id: u64, title: &str, now: DateTime<Utc>) -> Issu
         updated_at: now,
         closed_at: None,
         closed_by_id: None,
+        moved_to_id: None,
     }
 }

@@ -122,8 +122,8 @@ async fn create_validation_errors() {
         (vec![("title", "   ".into())], json!({"message": {"title": ["can't be blank"]}})),
         (vec![("title", "t".repeat(256))], json!({"message": {"title": ["is too long (maximum is 255 characters)"]}})),
         (
-            // 500,001 characters but 1,000,002 bytes: the limit counts bytes.
-            vec![("title", "ok".into()), ("description", "é".repeat(500_001))],
+            // 524,289 characters but 1,048,578 bytes: the limit counts bytes.
+            vec![("title", "ok".into()), ("description", "é".repeat(524_289))],
             json!({"message": {"description": ["is too long (1 MB). The maximum size is 1 MB."]}}),
         ),
         (vec![("title", "ok".into()), ("due_date", "31/01/2030".into())], json!({"error": "due_date is invalid"})),
@@ -133,7 +133,7 @@ async fn create_validation_errors() {
         let (status, body) = json(env.post("/projects/{p}/issues", &form).await).await;
         assert_eq!((status, body), (400, expected));
     }
-    let big = "x".repeat(1_100_000);
+    let big = "x".repeat(1_153_434);
     let (_, body) = json(env.post("/projects/{p}/issues", &[("title", "t"), ("description", &big)]).await).await;
     assert_eq!(body, json!({"message": {"description": ["is too long (1.1 MB). The maximum size is 1 MB."]}}));
     assert!(env.fake.issues(PROJECT).is_empty());
@@ -401,18 +401,8 @@ async fn read_only_tokens_cannot_write() {
 }
 
 #[tokio::test]
-async fn moved_and_deleted_issues_disappear() {
+async fn deleted_issues_disappear() {
     let env = Env::default().await;
-    let other = "gitlab-com/support/support-team-meta";
-    env.fake.add_project(other);
-    let iid = env.create(&[("title", "t")]).await["iid"].as_u64().unwrap();
-    let note_path = format!("/projects/{{p}}/issues/{iid}/notes");
-    env.post(&note_path, &[("body", "hello")]).await;
-    let new_iid = env.fake.move_issue(PROJECT, iid, other);
-    assert_eq!(env.get(&format!("/projects/{{p}}/issues/{iid}")).await.status(), 404);
-    assert_eq!(env.fake.issue(other, new_iid).unwrap().title, "t");
-    assert_eq!(env.fake.notes(other, new_iid).len(), 1);
-
     let iid = env.create(&[("title", "gone")]).await["iid"].as_u64().unwrap();
     env.fake.delete_issue(PROJECT, iid);
     assert_eq!(env.get(&format!("/projects/{{p}}/issues/{iid}")).await.status(), 404);

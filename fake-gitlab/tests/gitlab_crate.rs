@@ -1,19 +1,33 @@
-//! The real `gitlab` crate (as onboarder uses it) against the fake: builder, create, page, edit, note.
+//! The real `gitlab` crate's own endpoints against the fake, for every endpoint onboarder uses:
+//! the standing check that the fake answers as GitLab does (shapes, paging, edits, notes, users,
+//! projects, token details, repository files, and GitLab Free's first-assignee rule).
 
 mod common;
 
+use std::borrow::Cow;
+
+use axum::http::Method;
 use common::{Env, PROJECT, TOKEN};
+use fake_gitlab::Options;
+use gitlab::api::personal_access_tokens::PersonalAccessTokenSelf;
 use gitlab::api::projects::issues::notes::CreateIssueNote;
-use gitlab::api::projects::issues::{CreateIssue, EditIssue, IssueState, IssueStateEvent, Issues};
-use gitlab::api::{self, AsyncQuery, Pagination};
-use gitlab::GitlabBuilder;
-use serde_json::Value;
+use gitlab::api::projects::issues::{CreateIssue, EditIssue, Issue, IssueState, IssueStateEvent, Issues};
+use gitlab::api::projects::repository::files::FileRaw;
+use gitlab::api::projects::repository::Tree;
+use gitlab::api::projects::Project;
+use gitlab::api::users::Users;
+use gitlab::api::{self, AsyncQuery, BodyError, Endpoint, FormParams, Pagination};
+use gitlab::{AsyncGitlab, GitlabBuilder};
+use serde_json::{json, Value};
+
+async fn client(env: &Env) -> AsyncGitlab {
+    GitlabBuilder::new(env.fake.host(), TOKEN).insecure().build_async().await.expect("client builds (GET /user)")
+}
 
 #[tokio::test]
 async fn the_gitlab_crate_drives_the_fake() {
     let env = Env::default().await;
-    let client =
-        GitlabBuilder::new(env.fake.host(), TOKEN).insecure().build_async().await.expect("client builds (GET /user)");
+    let client = client(&env).await;
 
     for n in 0..130 {
         env.fake.human_create_issue(PROJECT, env.bot, &format!("old {n}"), "", &["managed"]);
@@ -35,6 +49,7 @@ async fn the_gitlab_crate_drives_the_fake() {
     assert_eq!(created["description"], "Intro\n- [ ] step\n/close");
     assert_eq!(created["state"], "opened");
     assert_eq!(created["assignees"][0]["id"], env.bot);
+    assert_eq!(created["moved_to_id"], json!(null));
 
     let all: Vec<Value> = api::paged(
         Issues::builder().project(PROJECT).state(IssueState::Opened).label("managed").build().unwrap(),
@@ -45,6 +60,9 @@ async fn the_gitlab_crate_drives_the_fake() {
     .expect("paged list");
     assert_eq!(all.len(), 131);
     assert_eq!(env.fake.count("GET"), 1 + 2, "GET /user, then two pages of 100");
+
+    let one: Value = Issue::builder().project(PROJECT).issue(iid).build().unwrap().query_async(&client).await.unwrap();
+    assert_eq!((one["iid"].clone(), one["title"].clone()), (json!(iid), json!("From the crate")));
 
     let edited: Value = EditIssue::builder()
         .project(PROJECT)
@@ -59,8 +77,8 @@ async fn the_gitlab_crate_drives_the_fake() {
         .await
         .expect("edit");
     assert_eq!(edited["state"], "closed");
-    assert_eq!(edited["assignees"], serde_json::json!([]));
-    assert_eq!(edited["labels"], serde_json::json!(["done", "managed"]));
+    assert_eq!(edited["assignees"], json!([]));
+    assert_eq!(edited["labels"], json!(["done", "managed"]));
 
     let note: Value = CreateIssueNote::builder()
         .project(PROJECT)
@@ -72,4 +90,118 @@ async fn the_gitlab_crate_drives_the_fake() {
         .await
         .expect("note");
     assert_eq!(note["body"], "All done.");
+}
+
+#[tokio::test]
+async fn users_projects_and_token_details_through_the_crate() {
+    let env = Env::default().await;
+    let client = client(&env).await;
+    let jane = env.fake.add_user("Jane.Doe", "Jane Doe");
+    env.fake.add_user("gone", "Gone");
+    env.fake.block_user("gone");
+
+    let found: Vec<Value> = Users::builder().username("jane.doe").build().unwrap().query_async(&client).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0]["id"].clone(), found[0]["state"].clone()), (json!(jane), json!("active")));
+    let blocked: Vec<Value> = Users::builder().username("gone").build().unwrap().query_async(&client).await.unwrap();
+    assert!(blocked.is_empty(), "blocked users are left out for a non-admin token");
+
+    let project: Value =
+        Project::builder().project(PROJECT.to_uppercase()).build().unwrap().query_async(&client).await.unwrap();
+    assert_eq!(project["id"], env.project_id);
+    assert_eq!(project["path_with_namespace"], PROJECT);
+    assert_eq!(project["web_url"], format!("{}/{PROJECT}", env.fake.base_url()));
+    let missing: Result<Value, _> =
+        Project::builder().project("nobody/nothing").build().unwrap().query_async(&client).await;
+    assert!(missing.unwrap_err().to_string().contains("404 Project Not Found"));
+
+    let token: Value = PersonalAccessTokenSelf::builder().build().unwrap().query_async(&client).await.unwrap();
+    assert_eq!((token["user_id"].clone(), token["active"].clone()), (json!(env.bot), json!(true)));
+}
+
+#[tokio::test]
+async fn repository_tree_and_raw_files_through_the_crate() {
+    let env = Env::default().await;
+    let client = client(&env).await;
+    let dir = std::env::temp_dir().join(format!("fake-gitlab-crate-repo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("roster")).unwrap();
+    for n in 0..105 {
+        std::fs::write(dir.join(format!("roster/p{n:03}.yaml")), format!("n: {n}\n")).unwrap();
+    }
+    env.fake.add_repository_dir(PROJECT, "main", &dir);
+
+    let tree: Vec<Value> = api::paged(
+        Tree::builder().project(PROJECT).path("roster").ref_("main").recursive(true).build().unwrap(),
+        Pagination::All,
+    )
+    .query_async(&client)
+    .await
+    .unwrap();
+    assert_eq!(tree.len(), 105, "two pages");
+    assert_eq!(tree[104]["path"], "roster/p104.yaml");
+    let raw = api::raw(FileRaw::builder().project(PROJECT).file_path("roster/p007.yaml").ref_("main").build().unwrap())
+        .query_async(&client)
+        .await
+        .unwrap();
+    assert_eq!(raw, b"n: 7\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `POST /projects/:id/issues` with `assignee_ids[]` in the order given, which the crate's
+/// `CreateIssue` cannot do (it keeps the ids in a sorted set).
+struct CreateIssueInOrder {
+    project: String,
+    title: String,
+    assignee_ids: Vec<u64>,
+}
+
+impl Endpoint for CreateIssueInOrder {
+    fn method(&self) -> Method {
+        Method::POST
+    }
+
+    fn endpoint(&self) -> Cow<'static, str> {
+        format!("projects/{}/issues", self.project.replace('/', "%2F")).into()
+    }
+
+    fn body(&self) -> Result<Option<(&'static str, Vec<u8>)>, BodyError> {
+        let mut form = FormParams::default();
+        form.push("title", self.title.as_str());
+        for id in &self.assignee_ids {
+            form.push("assignee_ids[]", *id);
+        }
+        form.into_body()
+    }
+}
+
+#[tokio::test]
+async fn free_keeps_the_first_assignee_sent_and_the_crate_sends_the_lowest_first() {
+    let env = Env::start(Options { free_mode: true, ..Options::default() }).await;
+    let client = client(&env).await;
+    let manager = env.fake.add_user("manager", "Manager");
+    let hire = env.fake.add_user("hire", "New Hire");
+    assert!(manager < hire);
+
+    let sorted: Value = CreateIssue::builder()
+        .project(PROJECT)
+        .title("crate")
+        .assignee_ids([hire, manager].into_iter())
+        .build()
+        .unwrap()
+        .query_async(&client)
+        .await
+        .unwrap();
+    assert_eq!(sorted["assignees"][0]["id"], manager, "the crate sorts ids: the lowest one wins on Free");
+    assert_eq!(sorted["assignees"].as_array().unwrap().len(), 1);
+
+    let ordered: Value =
+        CreateIssueInOrder { project: PROJECT.into(), title: "raw".into(), assignee_ids: vec![hire, manager] }
+            .query_async(&client)
+            .await
+            .unwrap();
+    assert_eq!(ordered["assignees"][0]["id"], hire, "sent first, kept");
+    assert_eq!(ordered["assignees"].as_array().unwrap().len(), 1);
+    let posted = env.fake.requests().into_iter().rfind(|r| r.method == "POST").unwrap();
+    assert_eq!(posted.body, format!("title=raw&assignee_ids%5B%5D={hire}&assignee_ids%5B%5D={manager}"));
 }

@@ -80,7 +80,7 @@ pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool, toda
 }
 
 fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
-    let prepared = match prepare(inputs, args) {
+    let mut prepared = match prepare(inputs, args) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -88,7 +88,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let settings = settings(&inputs.config, &selected, prepared.today);
     let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
     if !offline {
-        return online::online(inputs, args, &prepared, online::Mode::Plan);
+        return online::online(inputs, args, &mut prepared, online::Mode::Plan);
     }
     eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
     let renderer = renderer(inputs, prepared.today);
@@ -108,9 +108,9 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
 }
 
 fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool) -> ExitCode {
-    let prepared = match prepare(inputs, args) {
+    let mut prepared = match prepare(inputs, args) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    online::online(inputs, args, &prepared, if dry_run { online::Mode::DryRun } else { online::Mode::Sync })
+    online::online(inputs, args, &mut prepared, if dry_run { online::Mode::DryRun } else { online::Mode::Sync })
 }

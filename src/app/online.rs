@@ -1,6 +1,9 @@
 //! The part of `plan` and `sync` that talks to GitLab: connect, read the managed issues, write.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
+
+use chrono::Utc;
 
 use super::bar;
 use super::inputs::{renderer, Inputs, Prepared};
@@ -8,9 +11,9 @@ use super::output::{print_report, write_previews, write_reports};
 use super::{settings, EXIT_FAILURES, EXIT_INPUT};
 use crate::cli::RunArgs;
 use crate::config::Config;
-use crate::gitlab::{Gitlab, Token};
-use crate::plan;
-use crate::report::Summary;
+use crate::gitlab::{self, ApiError, Gitlab, Token};
+use crate::plan::{self, Kind};
+use crate::report::{Outcome, Summary};
 use crate::{ci, sync};
 
 /// How far a run against GitLab goes.
@@ -30,7 +33,7 @@ fn gitlab_url(config: &Config) -> Option<String> {
         .or_else(|| config.gitlab.url.clone())
 }
 
-pub(super) fn online(inputs: &Inputs, args: &RunArgs, prepared: &Prepared, mode: Mode) -> ExitCode {
+pub(super) fn online(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, mode: Mode) -> ExitCode {
     let Some(url) = gitlab_url(&inputs.config) else {
         eprintln!("onboarder: no GitLab URL: set GITLAB_URL or gitlab.url in {}", inputs.config.file.display());
         return ExitCode::from(EXIT_INPUT);
@@ -55,14 +58,12 @@ pub(super) fn online(inputs: &Inputs, args: &RunArgs, prepared: &Prepared, mode:
 async fn online_async(
     inputs: &Inputs,
     args: &RunArgs,
-    prepared: &Prepared,
+    prepared: &mut Prepared,
     mode: Mode,
     url: &str,
     token: &Token,
 ) -> ExitCode {
     let config = &inputs.config;
-    let selected = |u: &str| prepared.selection.contains(u);
-    let settings = settings(config, &selected, prepared.today);
     let section = ci::Section::start("read", "Reading the managed issues from GitLab");
     let gl = match Gitlab::connect(url, token, config.gitlab.accept_invalid_certs, &config.sync).await {
         Ok(gl) => gl,
@@ -71,32 +72,92 @@ async fn online_async(
             return ExitCode::from(EXIT_INPUT);
         }
     };
-    let observed = match sync::observe(&gl, config, &prepared.desired, &settings).await {
-        Ok(o) => o,
+    let projects = match reach_projects(&gl, config, prepared).await {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("onboarder: cannot read the issues: {e}; nothing was written");
-            return ExitCode::from(if e.is_fatal() { EXIT_INPUT } else { EXIT_FAILURES });
+            eprintln!("onboarder: cannot read the projects: {e}; nothing was written");
+            return ExitCode::from(EXIT_INPUT);
         }
+    };
+    let selected = |u: &str| prepared.selection.contains(u);
+    let settings = settings(config, &selected, prepared.today);
+    let desired = &prepared.desired;
+    let read = |at: &'static str| {
+        let gl = &gl;
+        let settings = &settings;
+        let reachable = &projects.reachable;
+        async move {
+            sync::observe(gl, config, reachable, desired, settings).await.map_err(|e| {
+                eprintln!("onboarder: cannot read the issues{at}: {e}; nothing was written");
+                ExitCode::from(if e.is_fatal() { EXIT_INPUT } else { EXIT_FAILURES })
+            })
+        }
+    };
+    let read_at = Utc::now();
+    let mut observed = match read("").await {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     drop(section);
     let renderer = renderer(inputs, prepared.today);
-    let actions = plan::plan(&prepared.desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
-    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer, prepared.today) {
+    let mut actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
+    let mut lock = None;
+    let mut lock_error = None;
+    let creates = actions.iter().filter(|a| a.kind == Kind::Create && projects.reachable.contains(&a.project)).count();
+    if mode == Mode::Sync && creates > 0 {
+        let main = gl.canonical(&config.gitlab.project);
+        let at = if projects.reachable.contains(&main) {
+            main
+        } else {
+            actions.iter().find(|a| a.kind == Kind::Create).map(|a| a.project.clone()).unwrap_or(main)
+        };
+        match sync::Lock::acquire(&gl, config, &at, creates, read_at).await {
+            Ok((held, reread)) => {
+                lock = held;
+                if reread {
+                    // Another run created issues since the read: read again so nothing is created twice.
+                    observed = match read(" again").await {
+                        Ok(o) => o,
+                        Err(code) => return code,
+                    };
+                    actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
+                }
+            }
+            Err(e) => lock_error = Some(format!("could not take the run lock in {at}, so nothing is created: {e}")),
+        }
+    }
+    if let Err(e) = write_previews(args, &actions, desired, &renderer, prepared.today) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
+    // Issues in a project the token cannot see, and creates without the lock, fail here.
+    let mut held_back = Vec::new();
+    actions.retain(|a| {
+        let why = match (projects.unreachable.get(&a.project), &lock_error) {
+            (Some(why), _) => why.clone(),
+            (None, Some(why)) if a.kind == Kind::Create => why.clone(),
+            _ => return true,
+        };
+        held_back.push((a.clone(), Some(Outcome { status: "failed", error: Some(why) })));
+        false
+    });
     let mut summary = Summary { today: prepared.today.to_string(), dry_run: mode != Mode::Sync, ..Summary::default() };
-    let (rows, fatal) = if mode == Mode::Sync {
+    let (mut rows, fatal) = if mode == Mode::Sync {
         let section = ci::Section::start("write", "Writing to GitLab");
         let writes = actions.iter().filter(|a| a.writes()).count() as u64;
         let bar = bar::Bar::new(writes);
-        let done = sync::execute(&gl, &prepared.desired, &renderer, actions, &settings, &|a, o| bar.step(a, o)).await;
+        let done = sync::execute(&gl, desired, &renderer, actions, &observed, &settings, &|a, o| bar.step(a, o)).await;
         bar.finish();
+        if let Some(held) = lock {
+            held.release(&gl).await;
+        }
         drop(section);
         (done.rows, done.fatal)
     } else {
         (actions.into_iter().map(|a| (a, None)).collect(), None)
     };
+    rows.extend(held_back);
+    rows.sort_by(|(a, _), (b, _)| (&a.username, &a.template, a.iid).cmp(&(&b.username, &b.template, b.iid)));
     summary.requests = Some(gl.counts());
     summary.count(&rows);
     print_report(args.format, &rows, &summary, mode == Mode::DryRun);
@@ -112,4 +173,42 @@ async fn online_async(
         return ExitCode::from(EXIT_FAILURES);
     }
     ExitCode::SUCCESS
+}
+
+/// The projects of this run, resolved to ids.
+struct Reach {
+    /// GitLab's own path of each project the token sees (one per project, however spelt).
+    reachable: BTreeSet<String>,
+    /// Why each project the token cannot see is out of reach, by its spelling.
+    unreachable: BTreeMap<String, String>,
+}
+
+/// Resolve every project once (`GET /projects/:path`); desired issues then name projects by
+/// GitLab's own path, so two spellings of one project are one. A project the token cannot see
+/// fails only the issues in it; a token or address problem stops the run.
+async fn reach_projects(gl: &Gitlab, config: &Config, prepared: &mut Prepared) -> Result<Reach, ApiError> {
+    let spellings = sync::projects(config, &prepared.desired);
+    let mut reach = Reach { reachable: BTreeSet::new(), unreachable: BTreeMap::new() };
+    for (spelling, found) in gl.resolve_projects(&spellings).await {
+        match found {
+            Ok(p) => {
+                reach.reachable.insert(p.path);
+            }
+            Err(ApiError::NotFound(_)) => {
+                let why = gitlab::reach_advice(&spelling);
+                eprintln!("onboarder: {why}");
+                reach.unreachable.insert(spelling, why);
+            }
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => {
+                let why = format!("cannot read project {spelling}: {e}");
+                eprintln!("onboarder: {why}");
+                reach.unreachable.insert(spelling, why);
+            }
+        }
+    }
+    for d in &mut prepared.desired.issues {
+        d.project = gl.canonical(&d.project);
+    }
+    Ok(reach)
 }

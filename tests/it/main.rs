@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod check_and_plan;
 mod faults;
+mod gitlab_behaviours;
 mod inputs;
 mod progress;
 mod sync;

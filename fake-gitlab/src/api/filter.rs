@@ -131,10 +131,7 @@ impl Filter {
             && before(&i.updated_at, &self.updated_before)
             && self.issue_type.is_none_or(|t| i.issue_type == t)
             && self.confidential.is_none_or(|c| i.confidential == c)
-            && self
-                .search
-                .as_deref()
-                .is_none_or(|s| i.title.to_lowercase().contains(s) || i.description.to_lowercase().contains(s))
+            && self.search.as_deref().is_none_or(|s| search_matches(s, &i.title, &i.description))
     }
 
     pub(super) fn compare(&self, a: &Issue, b: &Issue) -> Ordering {
@@ -156,5 +153,46 @@ impl Filter {
         } else {
             ordering
         }
+    }
+}
+
+/// Words of at least this many characters take part in a search (Gitlab::SQL::Pattern
+/// `MIN_CHARS_FOR_PARTIAL_MATCHING`, lib/gitlab/sql/pattern.rb).
+const MIN_SEARCH_WORD: usize = 3;
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// GitLab's issue search, roughly: full text on words (app/models/concerns/pg_full_text_searchable.rb
+/// builds `word:*` prefix terms, all required), so `key-12` finds `key-12` and `key-123` alike and
+/// a substring inside a word finds nothing; words under three characters are ignored, and a query
+/// made only of such words matches a whole title or description (lib/gitlab/sql/pattern.rb).
+/// `query` is lower-cased.
+fn search_matches(query: &str, title: &str, description: &str) -> bool {
+    let terms: Vec<&str> = words(query).filter(|w| w.chars().count() >= MIN_SEARCH_WORD).collect();
+    if terms.is_empty() {
+        return title.to_lowercase() == query || description.to_lowercase() == query;
+    }
+    let text = format!("{title}\n{description}").to_lowercase();
+    let have: Vec<&str> = words(&text).collect();
+    terms.iter().all(|t| have.iter().any(|w| w.starts_with(t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_is_on_words_and_prefixes() {
+        assert!(search_matches("onboard", "Onboarding: Alice", ""));
+        assert!(search_matches("alice onboarding", "Onboarding: Alice", ""));
+        assert!(!search_matches("boarding", "Onboarding: Alice", ""));
+        assert!(!search_matches("bob", "Onboarding: Alice", ""));
+        // Short words are left out of the query: `ab` does not have to appear.
+        assert!(search_matches("ab alice", "Onboarding: Alice", ""));
+        assert!(search_matches("key", "t", "<!-- key:42 -->"));
+        assert!(!search_matches("ab", "Onboarding: ab", ""));
+        assert!(search_matches("ab", "AB", ""));
     }
 }

@@ -39,7 +39,7 @@ const EDITABLE: &[&str] = &[
 
 pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
     let filter = Filter::parse(cx.params)?;
-    let pid = visible_project(st, cx.user_id, project)?;
+    let pid = visible_project(st, cx, project)?;
     let st: &State = st;
     let p = &st.projects[&pid];
     let mut found: Vec<&Issue> = p.issues.values().filter(|i| filter.matches(st, i)).collect();
@@ -52,7 +52,7 @@ pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
 
 pub(super) fn show(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
     let iid = parse_iid(iid)?;
-    let pid = visible_project(st, cx.user_id, project)?;
+    let pid = visible_project(st, cx, project)?;
     let issue = st.issue(pid, iid).ok_or_else(Reply::not_found)?;
     Ok(Reply::json(200, &render::issue(st, &st.projects[&pid], issue)))
 }
@@ -60,17 +60,26 @@ pub(super) fn show(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
 /// Only project owners may delete issues; the token's user never is one here.
 pub(super) fn delete(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
     let iid = parse_iid(iid)?;
-    let pid = visible_project(st, cx.user_id, project)?;
+    let pid = visible_project(st, cx, project)?;
     st.issue(pid, iid).ok_or_else(Reply::not_found)?;
     Err(Reply::forbidden())
 }
 
-/// Assignee ids as GitLab keeps them: `0` means none; Free keeps the first id given;
-/// unknown users and users who cannot see the project are dropped silently.
-fn assignees(st: &State, project_id: u64, ids: Vec<u64>) -> Vec<u64> {
-    let mut ids: Vec<u64> = ids.into_iter().filter(|&id| id != 0).collect();
+/// The assignees GitLab sets for `requested`, or `None` when it leaves them as they were
+/// (`filter_assignees_using_checks` in app/services/issuable_base_service.rb): an empty list
+/// unassigns; Free keeps only the first id as sent; `[0]` unassigns; ids of users who cannot
+/// read the issue (unknown, blocked, no access) are dropped; when none is left the parameter is
+/// dropped and the assignees stay.
+fn assignees(st: &State, project_id: u64, requested: Vec<u64>) -> Option<Vec<u64>> {
+    if requested.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut ids = requested;
     if st.options.free_mode {
         ids.truncate(1);
+    }
+    if ids == [0] {
+        return Some(Vec::new());
     }
     let mut out = Vec::new();
     for id in ids {
@@ -78,7 +87,7 @@ fn assignees(st: &State, project_id: u64, ids: Vec<u64>) -> Vec<u64> {
             out.push(id);
         }
     }
-    out
+    (!out.is_empty()).then_some(out)
 }
 
 /// The assignee list the parameters ask for, if they ask for one.
@@ -93,30 +102,52 @@ fn requested_assignees(p: &Params) -> Result<Option<Vec<u64>>, Reply> {
     }
 }
 
+/// Parameters GitLab deletes, without an error, for a caller below Reporter
+/// (`filter_params` in app/services/issuable_base_service.rb).
+const METADATA: &[&str] =
+    &["labels", "add_labels", "remove_labels", "assignee_ids", "assignee_id", "due_date", "milestone_id"];
+
+/// The parameters the service acts on: metadata is dropped when the caller may not set it.
+fn effective_params(st: &State, pid: u64, user: u64, p: &Params) -> Params {
+    if st.may_set_metadata(pid, user) {
+        p.clone()
+    } else {
+        p.without(METADATA)
+    }
+}
+
+/// Quick actions that need a saved issue (their `condition` checks `persisted?`): on create they
+/// are stripped from the text but not run (lib/gitlab/quick_actions/issue_and_merge_request_actions.rb).
+const NEED_SAVED_ISSUE: &[&str] = &["close", "reopen", "title"];
+
 pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
     let p = cx.params;
     let Some(raw_title) = p.get("title") else {
         return Err(Reply::error(400, "title is missing"));
     };
-    let due_date = validate::opt_date(p, "due_date")?.flatten();
+    validate::opt_date(p, "due_date")?;
+    requested_assignees(p)?;
     let confidential = validate::opt_bool(p, "confidential")?.unwrap_or(false);
-    let wanted_assignees = requested_assignees(p)?.unwrap_or_default();
     let issue_type = validate::one_of(p, "issue_type", ISSUE_TYPES)?.unwrap_or("issue");
-    let pid = visible_project(st, cx.user_id, project)?;
+    let pid = visible_project(st, cx, project)?;
     application_limit(st, Bucket::IssueCreate, cx.user_id)?;
+    let p = &effective_params(st, pid, cx.user_id, p);
+    let due_date = validate::opt_date(p, "due_date")?.flatten();
+    let wanted_assignees = requested_assignees(p)?;
 
     let title = raw_title.trim().to_string();
     let description = p.get("description").unwrap_or("");
     validate::issue_fields(st, Some(&title), Some(description))?;
 
-    let extracted = quick_actions::extract(description, None);
+    let mut extracted = quick_actions::extract(description, None);
+    extracted.commands.retain(|c| !NEED_SAVED_ISSUE.contains(&c.action));
     let mut labels = p.list("labels").unwrap_or_default();
     labels.extend(p.list("add_labels").unwrap_or_default());
     let now = st.now();
     let mut issue = new_issue(cx.user_id, &title, now);
     issue.description = extracted.text.clone();
     issue.labels = labels;
-    issue.assignee_ids = assignees(st, pid, wanted_assignees);
+    issue.assignee_ids = wanted_assignees.and_then(|ids| assignees(st, pid, ids)).unwrap_or_default();
     issue.due_date = due_date;
     issue.confidential = confidential;
     issue.issue_type = issue_type.to_string();
@@ -139,11 +170,14 @@ pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
         ));
     }
     let state_event = validate::one_of(p, "state_event", &["close", "reopen"])?;
-    let due_date = validate::opt_date(p, "due_date")?;
+    validate::opt_date(p, "due_date")?;
+    requested_assignees(p)?;
     let confidential = validate::opt_bool(p, "confidential")?;
-    let wanted_assignees = requested_assignees(p)?;
     let issue_type = validate::one_of(p, "issue_type", ISSUE_TYPES)?;
-    let pid = visible_project(st, cx.user_id, project)?;
+    let pid = visible_project(st, cx, project)?;
+    let p = &effective_params(st, pid, cx.user_id, p);
+    let due_date = validate::opt_date(p, "due_date")?;
+    let wanted_assignees = requested_assignees(p)?;
     let before = st.issue(pid, iid).cloned().ok_or_else(Reply::not_found)?;
 
     let title = p.get("title").map(|t| t.trim().to_string());
@@ -151,7 +185,7 @@ pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
     validate::issue_fields(st, title.as_deref(), description)?;
 
     let extracted = description.map(|d| quick_actions::extract(d, Some(&before.description)));
-    let new_assignees = wanted_assignees.map(|ids| assignees(st, pid, ids));
+    let new_assignees = wanted_assignees.and_then(|ids| assignees(st, pid, ids));
     let replace_labels = p.list("labels");
     let add_labels = p.list("add_labels").unwrap_or_default();
     let remove_labels = p.list("remove_labels").unwrap_or_default();

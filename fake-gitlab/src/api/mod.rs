@@ -3,6 +3,7 @@
 mod filter;
 mod issues;
 mod notes;
+mod repository;
 mod users;
 mod validate;
 
@@ -29,6 +30,9 @@ pub(crate) struct Request<'a> {
 /// What a handler knows about the caller and the parameters.
 pub(crate) struct Cx<'a> {
     pub user_id: u64,
+    /// The token's name, and the one project it reaches if it is a project access token.
+    pub token: &'a str,
+    pub token_project: Option<u64>,
     pub path: &'a str,
     /// Query-string parameters only (for `Link` headers).
     pub query: &'a Params,
@@ -51,10 +55,13 @@ pub(crate) fn handle(st: &mut State, req: &Request<'_>) -> Reply {
     let Some(token) = req.token else {
         return Reply::unauthorized();
     };
-    let user_id = match st.tokens.get(token) {
+    let today = st.now().date_naive();
+    let (user_id, token_project) = match st.tokens.get(token) {
         None => return Reply::unauthorized(),
         Some(t) if t.revoked => return Reply::revoked(),
-        Some(t) => t.user_id,
+        // Valid through its expiry date (PersonalAccessToken.active: `expires_at >= CURRENT_DATE`).
+        Some(t) if t.expires_at.is_some_and(|d| d < today) => return Reply::expired(),
+        Some(t) => (t.user_id, t.project),
     };
     if !st.users.contains_key(&user_id) {
         return Reply::unauthorized();
@@ -68,7 +75,7 @@ pub(crate) fn handle(st: &mut State, req: &Request<'_>) -> Reply {
         }
         rate_headers = ratelimit::headers(&limit, &hit);
     }
-    let reply = endpoint(st, req, user_id).unwrap_or_else(|e| e);
+    let reply = endpoint(st, req, user_id, token, token_project).unwrap_or_else(|e| e);
     reply.with_headers(rate_headers)
 }
 
@@ -78,11 +85,12 @@ fn project_key(route: &Route) -> Option<&str> {
         | Route::Issues { project }
         | Route::Issue { project, .. }
         | Route::Notes { project, .. } => Some(project),
-        Route::User | Route::Users => None,
+        Route::Tree { project } | Route::RawFile { project, .. } => Some(project),
+        Route::User | Route::Users | Route::TokenSelf => None,
     }
 }
 
-fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64) -> Answer {
+fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_project: Option<u64>) -> Answer {
     let query = Params::from_query(req.query);
     let mut params = query.clone();
     if !req.body.is_empty() {
@@ -100,10 +108,13 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64) -> Answer {
             return Err(Reply::insufficient_scope());
         }
     }
-    let cx = Cx { user_id, path: req.path, query: &query, params: &params };
+    let cx = Cx { user_id, token, token_project, path: req.path, query: &query, params: &params };
     match (req.method, req.route) {
         ("GET", Route::User) => users::current(st, &cx),
         ("GET", Route::Users) => users::list(st, &cx),
+        ("GET", Route::TokenSelf) => users::token_self(st, &cx),
+        ("GET", Route::Tree { project }) => repository::tree(st, &cx, project),
+        ("GET", Route::RawFile { project, file }) => repository::raw(st, &cx, project, file),
         ("GET", Route::Project { project }) => users::project(st, &cx, project),
         ("GET", Route::Issues { project }) => issues::list(st, &cx, project),
         ("POST", Route::Issues { project }) => issues::create(st, &cx, project),
@@ -116,9 +127,13 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64) -> Answer {
     }
 }
 
-/// The project behind `:id`, or 404 Project Not Found when it is missing or hidden from `user`.
-pub(crate) fn visible_project(st: &State, user: u64, key: &str) -> Result<u64, Reply> {
-    st.project_by_key(key).filter(|pid| !st.projects[pid].denied.contains(&user)).ok_or_else(Reply::project_not_found)
+/// The project behind `:id`, or 404 Project Not Found when it is missing or hidden from the
+/// caller: the user cannot see it, or the token is a project access token of another project.
+pub(crate) fn visible_project(st: &State, cx: &Cx<'_>, key: &str) -> Result<u64, Reply> {
+    st.project_by_key(key)
+        .filter(|pid| !st.projects[pid].denied.contains(&cx.user_id))
+        .filter(|pid| cx.token_project.is_none_or(|only| only == *pid))
+        .ok_or_else(Reply::project_not_found)
 }
 
 /// `:iid` must be an integer (Grape answers 400 otherwise).

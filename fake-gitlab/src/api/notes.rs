@@ -21,7 +21,7 @@ pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
     let descending = validate::one_of(cx.params, "sort", &["asc", "desc"])? != Some("asc");
     // Notes are never edited here, so ordering by updated_at equals ordering by created_at.
     validate::one_of(cx.params, "order_by", &["created_at", "updated_at"])?;
-    let pid = visible_project(st, cx.user_id, project)?;
+    let pid = visible_project(st, cx, project)?;
     let st: &State = st;
     let p = &st.projects[&pid];
     let issue = p.issues.get(&iid).ok_or_else(Reply::not_found)?;
@@ -41,7 +41,7 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> A
     let Some(body) = cx.params.get("body") else {
         return Err(Reply::error(400, "body is missing"));
     };
-    let pid = visible_project(st, cx.user_id, project)?;
+    let pid = visible_project(st, cx, project)?;
     if st.issue(pid, iid).is_none() {
         return Err(Reply::not_found());
     }

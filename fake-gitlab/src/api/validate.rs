@@ -83,17 +83,25 @@ pub(crate) fn one_of(p: &Params, name: &str, allowed: &[&'static str]) -> Result
 
 pub(crate) const ISSUE_TYPES: &[&str] = &["issue", "incident", "test_case", "task"];
 
-/// Sizes the way the error message shows them (decimal units).
+/// Sizes as Rails' `number_to_human_size` writes them in GitLab's BytesizeValidator message
+/// (app/validators/bytesize_validator.rb): 1024-based units, three significant digits,
+/// insignificant zeros stripped.
 fn human_size(bytes: usize) -> String {
-    let (value, unit) = if bytes >= 1_000_000 {
-        (bytes as f64 / 1_000_000.0, "MB")
-    } else if bytes >= 1_000 {
-        (bytes as f64 / 1_000.0, "KB")
-    } else {
-        return format!("{bytes} Bytes");
-    };
-    let s = format!("{value:.1}");
-    format!("{} {unit}", s.strip_suffix(".0").unwrap_or(&s))
+    if bytes < 1024 {
+        return if bytes == 1 { "1 Byte".to_string() } else { format!("{bytes} Bytes") };
+    }
+    let units = ["KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let digits_before = value.log10().floor() as i32 + 1;
+    let decimals = (3 - digits_before).max(0) as usize;
+    let s = format!("{value:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+    format!("{s} {}", units[unit])
 }
 
 /// Issue model validations on a (stripped) title and a description.
@@ -126,9 +134,12 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(human_size(1_100_000), "1.1 MB");
-        assert_eq!(human_size(1_000_000), "1 MB");
-        assert_eq!(human_size(2_500), "2.5 KB");
+        assert_eq!(human_size(1_048_576), "1 MB");
+        assert_eq!(human_size(1_048_577), "1 MB");
+        assert_eq!(human_size(1_153_434), "1.1 MB");
+        assert_eq!(human_size(1_000_000), "977 KB");
+        assert_eq!(human_size(2_500), "2.44 KB");
+        assert_eq!(human_size(12), "12 Bytes");
     }
 
     #[test]

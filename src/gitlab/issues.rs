@@ -1,0 +1,368 @@
+//! Issues and notes: listing (every page, whatever headers a proxy leaves), reading, creating,
+//! editing and commenting. Wire types become `plan::Observed` here and nowhere else.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use gitlab::api;
+use gitlab::api::projects::issues::notes::{CreateIssueNote, IssueNotes};
+use gitlab::api::projects::issues::{CreateIssue, EditIssue, Issue, IssueStateEvent, Issues};
+use http::HeaderMap;
+use serde::Deserialize;
+
+use super::transport::{header_u64, Class};
+use super::users::User;
+use super::{ApiError, Gitlab};
+use crate::plan::{Edit, NewIssue, Observed};
+
+#[derive(Deserialize)]
+struct Author {
+    id: u64,
+}
+
+#[derive(Deserialize)]
+struct WireIssue {
+    iid: u64,
+    title: String,
+    description: Option<String>,
+    state: String,
+    #[serde(default)]
+    labels: Vec<String>,
+    #[serde(default)]
+    assignees: Vec<User>,
+    due_date: Option<String>,
+    #[serde(default)]
+    web_url: String,
+    #[serde(default)]
+    moved_to_id: Option<u64>,
+    #[serde(default)]
+    user_notes_count: u64,
+    author: Option<Author>,
+    created_at: Option<DateTime<Utc>>,
+}
+
+impl WireIssue {
+    fn into_observed(self, project: &str) -> Observed {
+        Observed {
+            project: project.to_string(),
+            iid: self.iid,
+            title: self.title,
+            description: self.description.unwrap_or_default(),
+            open: self.state == "opened",
+            labels: self.labels,
+            assignee_ids: self.assignees.iter().map(|u| u.id).collect(),
+            assignees: self.assignees.into_iter().map(|u| u.username).collect(),
+            due_date: self.due_date.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            web_url: self.web_url,
+            moved_to_id: self.moved_to_id,
+            user_notes_count: self.user_notes_count,
+            author_id: self.author.map(|a| a.id),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// Filters for listing issues.
+#[derive(Debug, Clone, Default)]
+pub struct Listing<'a> {
+    pub label: Option<&'a str>,
+    pub not_label: Option<&'a str>,
+    pub author_id: Option<u64>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    /// `opened`, `closed` or (the default) `all`.
+    pub state: Option<&'a str>,
+}
+
+/// What a write asked GitLab to set, to compare with GitLab's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asked {
+    pub labels: Vec<String>,
+    pub unlabels: Vec<String>,
+    pub assignee_ids: Option<Vec<u64>>,
+    pub due_date: Option<Option<NaiveDate>>,
+}
+
+impl Asked {
+    pub fn create(new: &NewIssue, ids: &[u64]) -> Asked {
+        Asked {
+            labels: new.labels.clone(),
+            unlabels: Vec::new(),
+            assignee_ids: (!ids.is_empty()).then(|| ids.to_vec()),
+            due_date: new.due_date.map(Some),
+        }
+    }
+
+    pub fn edit(edit: &Edit, ids: Option<&[u64]>) -> Asked {
+        Asked {
+            labels: edit.add_labels.clone(),
+            unlabels: edit.remove_labels.clone(),
+            assignee_ids: ids.map(<[u64]>::to_vec),
+            due_date: edit.due_date,
+        }
+    }
+
+    /// The fields GitLab's answer shows were silently dropped (a token below Reporter gets
+    /// 200/201 with labels, assignees and due date ignored). A single-assignee tier keeping
+    /// only the first id is not a drop.
+    pub fn dropped(&self, answer: &Observed) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let has = |l: &String| answer.labels.iter().any(|x| x.eq_ignore_ascii_case(l));
+        if !self.labels.iter().all(has) || self.unlabels.iter().any(has) {
+            out.push("labels");
+        }
+        if let Some(ids) = &self.assignee_ids {
+            let got = &answer.assignee_ids;
+            let kept_first = ids.len() > 1 && got.len() == 1 && got[0] == ids[0];
+            if got != ids && !kept_first {
+                out.push("assignees");
+            }
+        }
+        if let Some(due) = self.due_date {
+            if answer.due_date != due {
+                out.push("due date");
+            }
+        }
+        out
+    }
+}
+
+/// The page after this one: GitLab's `X-Next-Page` (empty on the last page), else the `Link`
+/// header's `rel="next"` (a proxy may strip the `X-` headers). Only the page number is taken
+/// from the link: the request still goes to the configured origin.
+fn next_page(h: &HeaderMap) -> Option<u64> {
+    if h.contains_key("x-next-page") {
+        return header_u64(h, "x-next-page");
+    }
+    let link = h.get(http::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let rel_next = params.split(';').any(|p| {
+            let p = p.trim().replace(' ', "");
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        if !rel_next {
+            return None;
+        }
+        let target = target.trim().trim_start_matches('<').trim_end_matches('>');
+        let url = url::Url::parse(target).ok()?;
+        let page = url.query_pairs().find(|(k, _)| k == "page")?.1.parse().ok()?;
+        Some(page)
+    })
+}
+
+fn builder_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Config(e.to_string())
+}
+
+impl Gitlab {
+    /// Every issue in `project` matching the filter: pages of 100, following `X-Next-Page` or
+    /// the `Link` header. When GitLab gives the page count, the pages after the first are
+    /// fetched in parallel.
+    pub async fn list_issues(&self, project: &str, filter: &Listing<'_>) -> Result<Vec<Observed>, ApiError> {
+        let mut b = Issues::builder();
+        b.project(self.project_ref(project)).issue_type(api::issues::IssueType::Issue);
+        if let Some(label) = filter.label {
+            b.labels(std::iter::once(label));
+        }
+        if let Some(author) = filter.author_id {
+            b.author(author);
+        }
+        if let Some(after) = filter.created_after {
+            b.created_after(after);
+        }
+        if let Some(after) = filter.updated_after {
+            b.updated_after(after);
+        }
+        let ep = b.build().map_err(builder_error)?;
+        let mut base: Vec<(&str, String)> =
+            vec![("state", filter.state.unwrap_or("all").into()), ("per_page", "100".into())];
+        if let Some(not) = filter.not_label {
+            base.push(("not[labels]", not.to_string()));
+        }
+        let page = |n: u64| {
+            let mut q = base.clone();
+            q.push(("page", n.to_string()));
+            q
+        };
+        let t = &self.inner.transport;
+        let (headers, first): (_, Vec<WireIssue>) = self.json(&t.call(&ep, &page(1), &[], Class::Read)?).await?;
+        let mut issues: Vec<WireIssue> = first;
+        let mut next = next_page(&headers);
+        if let (Some(n), Some(total)) = (next, header_u64(&headers, "x-total-pages")) {
+            if total >= n {
+                let calls =
+                    (n..=total).map(|p| t.call(&ep, &page(p), &[], Class::Read)).collect::<Result<Vec<_>, _>>()?;
+                let pages: Vec<(HeaderMap, Vec<WireIssue>)> = stream::iter(calls.iter())
+                    .map(|c| self.json::<Vec<WireIssue>>(c))
+                    .buffered(t.concurrency)
+                    .try_collect()
+                    .await?;
+                next = pages.last().and_then(|(h, _)| next_page(h));
+                issues.extend(pages.into_iter().flat_map(|(_, v)| v));
+            }
+        }
+        let mut asked = BTreeSet::from([1]);
+        while let Some(n) = next {
+            // A page asked for twice means the headers loop: stop rather than spin.
+            if !asked.insert(n) {
+                break;
+            }
+            let (headers, more): (_, Vec<WireIssue>) = self.json(&t.call(&ep, &page(n), &[], Class::Read)?).await?;
+            next = next_page(&headers);
+            issues.extend(more);
+        }
+        // An issue created while we page can shift another onto two pages.
+        let mut seen = BTreeSet::new();
+        issues.retain(|i| seen.insert(i.iid));
+        let path = self.canonical(project);
+        Ok(issues.into_iter().map(|i| i.into_observed(&path)).collect())
+    }
+
+    /// One issue, fresh.
+    pub async fn issue(&self, project: &str, iid: u64) -> Result<Observed, ApiError> {
+        let ep = Issue::builder().project(self.project_ref(project)).issue(iid).build().map_err(builder_error)?;
+        let (_, w): (_, WireIssue) = self.json(&self.inner.transport.call(&ep, &[], &[], Class::Read)?).await?;
+        Ok(w.into_observed(&self.canonical(project)))
+    }
+
+    /// Create an issue. A timeout or 5xx here may still have created it: the caller must look.
+    /// Assignee ids go in the order given (GitLab Free keeps only the first).
+    pub async fn create_issue(
+        &self,
+        project: &str,
+        new: &NewIssue,
+        description: &str,
+        assignee_ids: &[u64],
+    ) -> Result<Observed, ApiError> {
+        let mut b = CreateIssue::builder();
+        b.project(self.project_ref(project))
+            .title(new.title.as_str())
+            .description(description)
+            .labels(new.labels.iter().map(String::as_str));
+        if let Some(d) = new.due_date {
+            b.due_date(d);
+        }
+        let ep = b.build().map_err(builder_error)?;
+        let form: Vec<(&str, String)> = assignee_ids.iter().map(|id| ("assignee_ids[]", id.to_string())).collect();
+        let (_, w): (_, WireIssue) =
+            self.json(&self.inner.transport.call(&ep, &[], &form, Class::CreateIssue)?).await?;
+        Ok(w.into_observed(&self.canonical(project)))
+    }
+
+    /// Change only the fields `edit` sets; labels by add/remove so people's labels stay.
+    /// Never retried here: the caller re-reads and re-merges before trying again.
+    pub async fn edit_issue(
+        &self,
+        project: &str,
+        iid: u64,
+        edit: &Edit,
+        assignee_ids: Option<&[u64]>,
+    ) -> Result<Observed, ApiError> {
+        let mut b = EditIssue::builder();
+        b.project(self.project_ref(project)).issue(iid);
+        if let Some(t) = &edit.title {
+            b.title(t.as_str());
+        }
+        if let Some(d) = &edit.description {
+            b.description(d.as_str());
+        }
+        for l in &edit.add_labels {
+            b.add_label(l.as_str());
+        }
+        for l in &edit.remove_labels {
+            b.remove_label(l.as_str());
+        }
+        let mut form: Vec<(&str, String)> = Vec::new();
+        match assignee_ids {
+            Some([]) => {
+                b.unassign();
+            }
+            Some(ids) => form.extend(ids.iter().map(|id| ("assignee_ids[]", id.to_string()))),
+            None => {}
+        }
+        if let Some(Some(d)) = edit.due_date {
+            b.due_date(d);
+        }
+        if edit.close {
+            b.state_event(IssueStateEvent::Close);
+        }
+        let ep = b.build().map_err(builder_error)?;
+        let (_, w): (_, WireIssue) = self.json(&self.inner.transport.call(&ep, &[], &form, Class::Edit)?).await?;
+        Ok(w.into_observed(&self.canonical(project)))
+    }
+
+    /// The text of every note on an issue, newest first (to find a comment onboarder already posted).
+    pub async fn note_bodies(&self, project: &str, iid: u64) -> Result<Vec<String>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct WireNote {
+            body: String,
+        }
+        let ep = IssueNotes::builder()
+            .project(self.project_ref(project))
+            .issue(iid)
+            .sort(gitlab::api::common::SortOrder::Descending)
+            .build()
+            .map_err(builder_error)?;
+        let mut bodies = Vec::new();
+        let mut page = Some(1);
+        while let Some(n) = page {
+            let q = [("per_page", "100".to_string()), ("page", n.to_string())];
+            let (headers, notes): (_, Vec<WireNote>) =
+                self.json(&self.inner.transport.call(&ep, &q, &[], Class::Read)?).await?;
+            bodies.extend(notes.into_iter().map(|n| n.body));
+            page = next_page(&headers);
+        }
+        Ok(bodies)
+    }
+
+    /// Post a comment. Not retried after a timeout: a second copy would be spam.
+    pub async fn create_note(&self, project: &str, iid: u64, body: &str) -> Result<(), ApiError> {
+        let ep = CreateIssueNote::builder()
+            .project(self.project_ref(project))
+            .issue(iid)
+            .body(body)
+            .build()
+            .map_err(builder_error)?;
+        self.inner.transport.send(&self.inner.transport.call(&ep, &[], &[], Class::CreateNote)?).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn next_page_from_either_header() {
+        assert_eq!(next_page(&headers(&[("x-next-page", "3")])), Some(3));
+        assert_eq!(next_page(&headers(&[("x-next-page", ""), ("link", "<http://x/?page=9>; rel=\"next\"")])), None);
+        let link = "<https://gl/api/v4/projects/1/issues?page=1&per_page=100>; rel=\"first\", \
+                    <https://gl/api/v4/projects/1/issues?page=2&per_page=100>; rel=\"next\"";
+        assert_eq!(next_page(&headers(&[("link", link)])), Some(2));
+        assert_eq!(next_page(&headers(&[("link", "<https://gl/?page=1>; rel=\"first\"")])), None);
+        assert_eq!(next_page(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn dropped_fields_are_named_and_a_single_assignee_tier_is_not_a_drop() {
+        let answer = Observed { labels: vec!["a".into()], assignee_ids: vec![5], ..Observed::default() };
+        let asked = Asked { labels: vec!["a".into()], assignee_ids: Some(vec![5, 2]), ..Asked::default() };
+        assert!(asked.dropped(&answer).is_empty());
+        let asked = Asked {
+            labels: vec!["a".into(), "b".into()],
+            assignee_ids: Some(vec![2, 5]),
+            due_date: Some(NaiveDate::from_ymd_opt(2026, 1, 1)),
+            ..Asked::default()
+        };
+        assert_eq!(asked.dropped(&answer), ["labels", "assignees", "due date"]);
+    }
+}

@@ -1,0 +1,205 @@
+//! Carries out a plan in GitLab: bounded concurrency, a fresh read right before every write,
+//! and one person's failure never stops the others.
+//!
+//! `write` creates and updates one issue; `creates` settles creates whose answer was lost;
+//! `duplicates` resolves two issues with one key; `lock` keeps two runs from creating at once;
+//! `assignees` turns usernames into ids.
+
+mod assignees;
+mod creates;
+mod duplicates;
+mod lock;
+mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use chrono::Utc;
+use futures::stream::{self, StreamExt};
+
+pub use lock::Lock;
+
+use crate::config::Config;
+use crate::desired::{Desired, Renderer};
+use crate::gitlab::{ApiError, Gitlab, Listing};
+use crate::plan::{self, Action, Kind, Observed, Settings};
+use crate::report::Outcome;
+use assignees::Users;
+use write::Writer;
+
+/// Every project onboarder may have issues in for this run, as the config and templates spell them.
+pub fn projects(config: &Config, desired: &Desired) -> BTreeSet<String> {
+    let mut p: BTreeSet<String> = desired.issues.iter().map(|d| d.project.clone()).collect();
+    p.insert(config.gitlab.project.clone());
+    if let Some(s) = &config.shadow {
+        p.insert(s.project.clone());
+    }
+    p
+}
+
+/// Read the managed issues of the reachable `projects` (GitLab's own paths, one per project):
+/// one listing by the marker label each; then, only if some issue is about to be created, the
+/// token user's issues that lost the label (so a person removing the label never causes a
+/// duplicate).
+pub async fn observe(
+    gl: &Gitlab,
+    config: &Config,
+    projects: &BTreeSet<String>,
+    desired: &Desired,
+    s: &Settings<'_>,
+) -> Result<Vec<Observed>, ApiError> {
+    let listing = Listing { label: Some(&config.marker_label), ..Listing::default() };
+    let mut observed = list_all(gl, projects, &listing).await?;
+    let creating: BTreeSet<String> =
+        plan::projects_missing_issues(desired, &observed, s).into_iter().filter(|p| projects.contains(p)).collect();
+    if !creating.is_empty() {
+        let me = gl.me().id;
+        let unlabeled = Listing { not_label: Some(&config.marker_label), author_id: Some(me), ..Listing::default() };
+        let found = list_all(gl, &creating, &unlabeled).await?;
+        // A GitLab that ignores `not[labels]` returns labeled issues again: keep one copy.
+        let known: BTreeSet<(String, u64)> = observed.iter().map(|o| (o.project.clone(), o.iid)).collect();
+        observed.extend(found.into_iter().filter(|o| !known.contains(&(o.project.clone(), o.iid))));
+    }
+    Ok(observed)
+}
+
+async fn list_all(gl: &Gitlab, projects: &BTreeSet<String>, listing: &Listing<'_>) -> Result<Vec<Observed>, ApiError> {
+    let lists: Vec<Result<Vec<Observed>, ApiError>> = stream::iter(projects.iter())
+        .map(|p| gl.list_issues(p, listing))
+        .buffered(projects.len().max(1))
+        .collect()
+        .await;
+    let mut all = Vec::new();
+    for l in lists {
+        all.extend(l?);
+    }
+    Ok(all)
+}
+
+/// What the run did, action by action.
+pub struct Done {
+    pub rows: Vec<(Action, Option<Outcome>)>,
+    /// A token or project problem that stopped the run.
+    pub fatal: Option<ApiError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{0}")]
+    Api(ApiError),
+    #[error("{0}")]
+    Other(String),
+    /// A create whose answer never came: settled by one listing per batch.
+    #[error("no answer to the create: {0}")]
+    Unknown(ApiError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+fn done() -> Outcome {
+    Outcome { status: "done", error: None }
+}
+
+fn failed(e: impl ToString) -> Outcome {
+    Outcome { status: "failed", error: Some(e.to_string()) }
+}
+
+/// Carry out every writing action and resolve conflicts; the rest are reported as they are.
+pub async fn execute(
+    gl: &Gitlab,
+    desired: &Desired,
+    render: &Renderer<'_>,
+    actions: Vec<Action>,
+    observed: &[Observed],
+    settings: &Settings<'_>,
+    progress: &dyn Fn(&Action, &Outcome),
+) -> Done {
+    let config = render.config;
+    let w = Writer {
+        gl,
+        config,
+        desired,
+        render,
+        by_key: desired.issues.iter().map(|d| (d.key.as_str(), d)).collect(),
+        users: Users::new(gl),
+        settings,
+        dropping: Mutex::new(BTreeSet::new()),
+        first_writes: Mutex::new(BTreeMap::new()),
+    };
+    w.note_low_roles();
+    let started = Utc::now() - chrono::Duration::minutes(5);
+    let fatal: Mutex<Option<ApiError>> = Mutex::new(None);
+    let rows: Vec<Row> = stream::iter(actions)
+        .map(|a| {
+            let (w, fatal) = (&w, &fatal);
+            async move {
+                if !a.writes() && a.kind != Kind::Conflict {
+                    return Row::Finished(a, None);
+                }
+                if fatal.lock().expect("fatal lock").is_some() {
+                    return Row::Finished(a, Some(failed("not attempted: the run stopped")));
+                }
+                let result = match a.kind {
+                    Kind::Conflict => duplicates::resolve(w, &a, observed).await,
+                    _ => w.carry_out(&a).await,
+                };
+                let (a, outcome) = match result {
+                    Ok(a) => (a, done()),
+                    Err(Failure::Unknown(e)) => return Row::Pending(a, e),
+                    Err(e) => {
+                        if let Failure::Api(err) = &e {
+                            if err.is_fatal() {
+                                *fatal.lock().expect("fatal lock") = Some(err.clone());
+                            }
+                        }
+                        (a, failed(e))
+                    }
+                };
+                progress(&a, &outcome);
+                Row::Finished(a, Some(outcome))
+            }
+        })
+        .buffered(config.sync.concurrency.max(1))
+        .collect()
+        .await;
+
+    // Creates whose answer was lost are settled together: one listing per project.
+    let pending: Vec<&Action> = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Pending(a, _) => Some(a),
+            Row::Finished(..) => None,
+        })
+        .collect();
+    let mut settled: BTreeMap<String, Result<Action, String>> = creates::settle(&w, &pending, started).await;
+    let rows = rows
+        .into_iter()
+        .map(|r| match r {
+            Row::Finished(a, o) => (a, o),
+            Row::Pending(a, e) => {
+                let (a, outcome) = match settled.remove(&a.key) {
+                    Some(Ok(created)) => (created, done()),
+                    Some(Err(why)) => (a, failed(why)),
+                    None => (
+                        a,
+                        failed(format!(
+                            "{e}; the create's outcome is unknown; the next run finds the issue by its key"
+                        )),
+                    ),
+                };
+                progress(&a, &outcome);
+                (a, Some(outcome))
+            }
+        })
+        .collect();
+    Done { rows, fatal: fatal.into_inner().expect("fatal lock") }
+}
+
+enum Row {
+    Finished(Action, Option<Outcome>),
+    Pending(Action, ApiError),
+}

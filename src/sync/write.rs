@@ -1,0 +1,222 @@
+//! Writing one issue: create it, or re-read it and write the merge of the fresh copy. Every
+//! answer is compared with what was asked, because GitLab drops fields silently.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use super::assignees::Users;
+use super::Failure;
+use crate::comments::Comment;
+use crate::config::Config;
+use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
+use crate::gitlab::{ApiError, Asked, Gitlab, REPORTER};
+use crate::plan::{self, Action, Edit, Kind, Observed, Settings};
+
+/// Everything a write needs, shared by the writes of one run.
+pub(super) struct Writer<'a> {
+    pub gl: &'a Gitlab,
+    pub config: &'a Config,
+    pub desired: &'a Desired,
+    pub render: &'a Renderer<'a>,
+    pub by_key: BTreeMap<&'a str, &'a DesiredIssue>,
+    pub users: Users<'a>,
+    pub settings: &'a Settings<'a>,
+    /// Projects where GitLab drops labels, assignees and due dates for this token: known from
+    /// the token's role, or learnt from an answer. Edits there leave those fields out.
+    pub dropping: Mutex<BTreeSet<String>>,
+    /// The first write in each project goes alone, so its answer tells whether GitLab drops
+    /// fields there before other writes are sent.
+    pub first_writes: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<bool>>>>,
+}
+
+/// Why GitLab dropped fields, and the fix.
+fn dropped_cause(project: &str) -> String {
+    format!(
+        "the token's role in {project} is below Reporter (or its user is not a member), and GitLab then ignores \
+         labels, assignees and due dates without an error; give the token's user the Reporter role or higher there"
+    )
+}
+
+impl Writer<'_> {
+    /// Projects whose resolved role is below Reporter are known to drop fields before any write.
+    pub(super) fn note_low_roles(&self) {
+        let projects: BTreeSet<&str> = self.by_key.values().map(|d| d.project.as_str()).collect();
+        for p in projects {
+            if let Some(level) = self.gl.project(p).and_then(|p| p.access_level).filter(|l| *l < REPORTER) {
+                tracing::warn!("access level {level} in {p}: {}", dropped_cause(p));
+                self.dropping.lock().expect("dropping lock").insert(p.to_string());
+            }
+        }
+    }
+
+    /// Held while the first write to `project` is under way; `None` once one was answered.
+    async fn first_write(&self, project: &str) -> Option<tokio::sync::OwnedMutexGuard<bool>> {
+        let gate = self.first_writes.lock().expect("first writes lock").entry(project.to_string()).or_default().clone();
+        let answered = gate.lock_owned().await;
+        (!*answered).then_some(answered)
+    }
+
+    fn is_dropping(&self, project: &str) -> bool {
+        self.dropping.lock().expect("dropping lock").contains(project)
+    }
+
+    /// Compare an answer with what was asked; the first drop in a project is logged with its cause.
+    fn check(&self, project: &str, asked: &Asked, answer: &Observed) -> Result<(), Failure> {
+        let dropped = asked.dropped(answer);
+        if dropped.is_empty() {
+            return Ok(());
+        }
+        let first = self.dropping.lock().expect("dropping lock").insert(project.to_string());
+        if first {
+            tracing::warn!("GitLab dropped {} in {project}: {}", dropped.join(", "), dropped_cause(project));
+        }
+        Err(Failure::Other(format!(
+            "GitLab accepted the write to {project}#{} but did not set its {}: {}",
+            answer.iid,
+            dropped.join(", "),
+            dropped_cause(project)
+        )))
+    }
+
+    fn desired_issue(&self, key: &str) -> Result<&DesiredIssue, Failure> {
+        self.by_key.get(key).copied().ok_or_else(|| Failure::Other(format!("no desired issue for {key}")))
+    }
+
+    pub(super) async fn carry_out(&self, a: &Action) -> Result<Action, Failure> {
+        match (a.kind, a.iid) {
+            (Kind::Create, _) => self.create(a).await,
+            (Kind::Update | Kind::Close, Some(iid)) => self.update(a, iid).await,
+            _ => Ok(a.clone()),
+        }
+    }
+
+    /// Create the issue once. A lost answer is `Failure::Unknown`: the batch settles it.
+    pub(super) async fn create(&self, a: &Action) -> Result<Action, Failure> {
+        let d = self.desired_issue(&a.key)?;
+        let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
+        let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
+        let description = plan::initial_description(d, &body, self.settings.today);
+        let ids = self.users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
+        let mut gate = self.first_write(&a.project).await;
+        let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
+            Ok(o) => o,
+            Err(e) if e.outcome_unknown() => return Err(Failure::Unknown(e)),
+            Err(e) => return Err(e.into()),
+        };
+        let checked = self.check(&a.project, &Asked::create(new, &ids), &created);
+        if let Some(answered) = gate.as_mut() {
+            **answered = true;
+        }
+        drop(gate);
+        checked?;
+        Ok(Action { iid: Some(created.iid), web_url: Some(created.web_url), ..a.clone() })
+    }
+
+    /// What the fresh copy calls for: the same decision `plan` made, on newer facts.
+    fn decide(&self, a: &Action, fresh: &Observed) -> Result<Action, Failure> {
+        let today = self.settings.today;
+        match self.by_key.get(a.key.as_str()).copied() {
+            Some(d) => {
+                let render = |d: &DesiredIssue, due| self.render.body_with_due(d, due);
+                plan::reconcile(d, fresh, self.settings, &render).map_err(|e| Failure::Other(e.to_string()))
+            }
+            None => Ok(match self.desired.standing.get(key_username(&a.key)) {
+                Some(Standing::Active) => plan::supersede(&a.key, fresh, a.link.as_deref(), today),
+                Some(Standing::Closing(r)) => plan::retire(&a.key, fresh, r, today),
+                _ => plan::retire(&a.key, fresh, "this person is no longer in the roster", today),
+            }),
+        }
+    }
+
+    /// Re-read, re-merge, post the comment owed, write; a write that failed in a way worth
+    /// retrying is retried only after another fresh read, never by sending the old body again.
+    /// The comment goes first and the write records it as said; an attempt whose write was lost
+    /// finds its comment among the issue's notes the next time round and does not post it again.
+    async fn update(&self, a: &Action, iid: u64) -> Result<Action, Failure> {
+        let mut attempt = 0u32;
+        loop {
+            // Fresh copy right before writing: a tick made since the listing is merged, not lost.
+            let fresh = self.gl.issue(&a.project, iid).await.map_err(|e| match e {
+                ApiError::NotFound(_) => {
+                    Failure::Other(format!("issue {}#{iid} was deleted or moved since it was listed", a.project))
+                }
+                other => Failure::Api(other),
+            })?;
+            let again = self.decide(a, &fresh)?;
+            let Some(mut edit) = again.edit.clone().filter(|_| again.writes()) else {
+                return Ok(Action { kind: Kind::Unchanged, ..again });
+            };
+            if let Some(note) = &again.note {
+                if !self.say(&a.project, iid, note).await? {
+                    // Not posted: the comment stays owed, so the write must not record it as said.
+                    edit.description = edit.description.map(|d| plan::unsay(&d, &note.keys));
+                }
+            }
+            let mut gate = self.first_write(&a.project).await;
+            let wanted = edit.clone();
+            if self.is_dropping(&a.project) {
+                leave_out_dropped_fields(&mut edit);
+                if edit.is_empty() {
+                    return Err(Failure::Other(format!(
+                        "labels, assignees or due date of {}#{iid} cannot be set: {}",
+                        a.project,
+                        dropped_cause(&a.project)
+                    )));
+                }
+            }
+            let ids = match (&edit.assignees, self.by_key.get(a.key.as_str())) {
+                (Some(names), Some(d)) => Some(self.users.ids(d, names).await.map_err(Failure::Other)?),
+                _ => None,
+            };
+            match self.gl.edit_issue(&a.project, iid, &edit, ids.as_deref()).await {
+                Ok(answer) => {
+                    let checked = self.check(&a.project, &Asked::edit(&edit, ids.as_deref()), &answer);
+                    if let Some(answered) = gate.as_mut() {
+                        **answered = true;
+                    }
+                    drop(gate);
+                    checked?;
+                    if wanted != edit {
+                        return Err(Failure::Other(format!(
+                            "labels, assignees or due date of {}#{iid} were left out: {}",
+                            a.project,
+                            dropped_cause(&a.project)
+                        )));
+                    }
+                    return Ok(again);
+                }
+                Err(e) if e.transient() && attempt < self.config.sync.max_retries => {
+                    attempt += 1;
+                    self.gl.pause_before_retry(&e, attempt).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Post a comment owed on an issue, unless an earlier attempt or run already did (its answer
+    /// lost, or its write failed): the issue's notes are read first for the comment's hidden keys.
+    /// True when the comment is on the issue now; false when posting failed and it stays owed.
+    async fn say(&self, project: &str, iid: u64, note: &Comment) -> Result<bool, Failure> {
+        let bodies = self.gl.note_bodies(project, iid).await?;
+        if note.posted_in(&bodies) {
+            return Ok(true);
+        }
+        match self.gl.create_note(project, iid, &note.body).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.is_fatal() => Err(e.into()),
+            Err(e) => {
+                tracing::warn!("could not post a comment on {project}#{iid} ({e}); the next run posts it");
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// The fields GitLab ignores for a token below Reporter.
+fn leave_out_dropped_fields(edit: &mut Edit) {
+    edit.add_labels.clear();
+    edit.remove_labels.clear();
+    edit.assignees = None;
+    edit.due_date = None;
+}
