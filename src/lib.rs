@@ -15,6 +15,7 @@ pub mod escape;
 pub mod gitlab;
 pub mod guard;
 pub mod input;
+pub mod isolation;
 pub mod merge;
 pub mod plan;
 pub mod progress;

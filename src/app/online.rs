@@ -96,6 +96,8 @@ async fn online_async(
     } else {
         (actions.into_iter().map(|a| (a, None)).collect(), None)
     };
+    let mut rows = rows;
+    rows.extend(crate::isolation::rows(&prepared.desired, &selected));
     summary.requests = Some(gl.counts());
     summary.count(&rows);
     print_report(args.format, &rows, &summary, mode == Mode::DryRun);

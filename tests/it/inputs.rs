@@ -1,12 +1,13 @@
 //! Input files as they are found on disk: special files, symlinks, odd names, limits, ranges.
 //! Each test runs the binary as a user would and looks at what it printed and wrote.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::check_and_plan::small;
-use crate::support::TOKEN;
+use crate::support::{Ctx, META, TODAY, TOKEN, TRAINING};
 
 /// Run the binary in `dir`, offline; a run that has not ended after a minute is killed and
 /// fails the test (a hang, not a slow run).
@@ -153,4 +154,75 @@ fn entities_in_roster_text_cannot_form_a_mention_or_reference() {
         welcome.contains(r"Jane \&#x40;all \&commat;all `&#64;all` \&#x23;1 \&num;1 ("),
         "an entity left unescaped: {welcome}"
     );
+}
+
+/// The usernames of the issues in both projects, from their keys.
+fn issue_owners(ctx: &Ctx) -> BTreeSet<String> {
+    let mut issues = ctx.issues(TRAINING);
+    issues.extend(ctx.issues(META));
+    issues
+        .iter()
+        .filter_map(|i| i.description.split("<!-- onboarder:begin ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter_map(|key| key.trim_end_matches(':').rsplit_once(':').map(|(_, u)| u.to_string()))
+        .collect()
+}
+
+// Bug pinned: one bad roster entry (a "Director of Support" title) stopped the run for everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bad_roster_entry_fails_that_person_only_and_everyone_else_is_synced() {
+    let ctx = Ctx::new().await;
+    let plan = ctx.run(&["plan", "--today", TODAY, "--format", "json"]).await.ok().json();
+    let everyone: BTreeSet<String> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "create")
+        .map(|a| a["username"].as_str().unwrap().to_string())
+        .collect();
+    assert!(everyone.contains("praman") && everyone.contains("angata"), "{everyone:?}");
+    ctx.edit("roster/praman.yaml", "start_date: 2026-10-05", "start_date: 2026-10-35");
+    ctx.edit("roster/angata.yaml", "title: Associate Support Engineer", "title: Director of Support");
+    let junit = ctx.path("junit.xml");
+    let run = ctx.sync(&["--junit", junit.to_str().unwrap()]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:4:13: date \"2026-10-35\" does not exist"), "{}", run.stderr());
+    assert!(run.stderr().contains("roster/angata.yaml:2:8: title \"Director of Support\""), "{}", run.stderr());
+    let others: BTreeSet<String> = everyone.iter().filter(|u| *u != "praman" && *u != "angata").cloned().collect();
+    assert_eq!(issue_owners(&ctx), others);
+    let report = ctx.read("junit.xml");
+    for who in ["praman", "angata"] {
+        let case = report.split("<testcase").find(|c| c.contains(&format!("name=\"{who} · roster entry\"")));
+        assert!(case.is_some_and(|c| c.contains("<failure")), "no failed test case for {who}:\n{report}");
+    }
+    assert_eq!(report.matches("<failure").count(), 2, "{report}");
+    // Fixed, the next run creates their issues and touches nobody else's.
+    ctx.edit("roster/praman.yaml", "start_date: 2026-10-35", "start_date: 2026-10-05");
+    ctx.edit("roster/angata.yaml", "title: Director of Support", "title: Associate Support Engineer");
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(issue_owners(&ctx), everyone);
+    assert_eq!(ctx.fake.count("PUT"), 0, "nobody else's issue is rewritten");
+}
+
+// Bug pinned: with a bad date, a misspelt template variable and an unknown title, `check`
+// reported one error per run: three runs to find three mistakes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_every_error_of_every_file_in_one_run() {
+    let ctx = Ctx::new().await;
+    ctx.edit("roster/praman.yaml", "start_date: 2026-10-05", "start_date: 05/10/2026");
+    ctx.edit("issue-templates/support-learning-path.md", "{{person.start_date}}", "{{person.start_dat}}");
+    ctx.edit("roster/angata.yaml", "title: Associate Support Engineer", "title: Director of Support");
+    let run = ctx.run(&["check"]).await;
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let err = run.stderr();
+    for place in [
+        "roster/praman.yaml:4:13: date \"05/10/2026\" is not written as YYYY-MM-DD",
+        "issue-templates/support-learning-path.md:39:",
+        "undefined variable \"person.start_dat\"",
+        "roster/angata.yaml:2:8: title \"Director of Support\" names no Support role",
+    ] {
+        assert!(err.contains(place), "{place:?} missing in:\n{err}");
+    }
+    assert!(ctx.fake.requests().is_empty());
 }
