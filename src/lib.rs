@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod ci;
 pub mod cli;
 pub mod config;
+pub mod departures;
 pub mod description;
 pub mod desired;
 pub mod error;

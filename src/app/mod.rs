@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check => check(&inputs),
         Command::Plan(args) => plan_command(&inputs, &args),
-        Command::Sync { run, dry_run } => sync_command(&inputs, &run, dry_run),
+        Command::Sync { run, dry_run, allow_mass_close } => sync_command(&inputs, &run, dry_run, allow_mass_close),
     }
 }
 
@@ -103,7 +103,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let settings = settings(&inputs.config, &selected);
     let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
     if !offline {
-        return online::online(inputs, args, &prepared, online::Mode::Plan);
+        return online::online(inputs, args, &prepared, online::Mode::Plan, false);
     }
     eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
     let renderer = renderer(inputs, prepared.today);
@@ -126,10 +126,11 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool) -> ExitCode {
+fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool, allow_mass_close: bool) -> ExitCode {
     let prepared = match prepare(inputs, args) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    online::online(inputs, args, &prepared, if dry_run { online::Mode::DryRun } else { online::Mode::Sync })
+    let mode = if dry_run { online::Mode::DryRun } else { online::Mode::Sync };
+    online::online(inputs, args, &prepared, mode, allow_mass_close)
 }

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::gitlab::{Gitlab, Token};
 use crate::plan;
 use crate::report::Summary;
-use crate::{ci, progress, sync};
+use crate::{ci, departures, progress, sync};
 
 /// How far a run against GitLab goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,13 @@ fn gitlab_url(config: &Config) -> Option<String> {
         .or_else(|| config.gitlab.url.clone())
 }
 
-pub(super) fn online(inputs: &Inputs, args: &RunArgs, prepared: &Prepared, mode: Mode) -> ExitCode {
+pub(super) fn online(
+    inputs: &Inputs,
+    args: &RunArgs,
+    prepared: &Prepared,
+    mode: Mode,
+    allow_mass_close: bool,
+) -> ExitCode {
     let Some(url) = gitlab_url(&inputs.config) else {
         eprintln!("onboarder: no GitLab URL: set GITLAB_URL or gitlab.url in {}", inputs.config.file.display());
         return ExitCode::from(EXIT_INPUT);
@@ -48,7 +54,7 @@ pub(super) fn online(inputs: &Inputs, args: &RunArgs, prepared: &Prepared, mode:
             return ExitCode::from(EXIT_FAILURES);
         }
     };
-    runtime.block_on(online_async(inputs, args, prepared, mode, &url, &token))
+    runtime.block_on(online_async(inputs, args, prepared, mode, allow_mass_close, &url, &token))
 }
 
 async fn online_async(
@@ -56,6 +62,7 @@ async fn online_async(
     args: &RunArgs,
     prepared: &Prepared,
     mode: Mode,
+    allow_mass_close: bool,
     url: &str,
     token: &Token,
 ) -> ExitCode {
@@ -79,7 +86,9 @@ async fn online_async(
     };
     drop(section);
     let renderer = renderer(inputs, prepared.today);
-    let actions = plan::plan(&prepared.desired, &observed, &settings, &|d| renderer.body(d));
+    let mut actions = plan::plan(&prepared.desired, &observed, &settings, &|d| renderer.body(d));
+    let open = observed.iter().filter(|o| o.open).count();
+    let held = departures::hold_mass_close(&mut actions, open, config.sync.max_close_share, allow_mass_close);
     if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
@@ -107,6 +116,10 @@ async fn online_async(
     if let Some(e) = fatal {
         eprintln!("onboarder: stopped: {e}");
         return ExitCode::from(EXIT_INPUT);
+    }
+    if let Some(why) = held {
+        eprintln!("onboarder: {why}");
+        return ExitCode::from(EXIT_FAILURES);
     }
     if summary.failed > 0 {
         eprintln!("onboarder: {} issue(s) failed; everyone else is done; the next run retries them", summary.failed);

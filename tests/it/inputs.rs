@@ -226,3 +226,83 @@ async fn check_reports_every_error_of_every_file_in_one_run() {
     }
     assert!(ctx.fake.requests().is_empty());
 }
+
+/// The issues of `username` in both projects, and whether each is open.
+fn issues_of(ctx: &Ctx, username: &str) -> Vec<bool> {
+    let mut issues = ctx.issues(TRAINING);
+    issues.extend(ctx.issues(META));
+    let key = format!(":{username}:");
+    issues.iter().filter(|i| i.description.contains(&key)).map(|i| i.state == "opened").collect()
+}
+
+// Bug pinned: a broken symlink made the person "no longer in the roster" and closed their issue,
+// which stayed closed after the file was fixed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_file_that_cannot_be_read_never_closes_an_issue() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    assert_eq!(issues_of(&ctx, "praman"), [true]);
+    let original = ctx.read("roster/praman.yaml");
+    std::fs::remove_file(ctx.path("roster/praman.yaml")).unwrap();
+    std::os::unix::fs::symlink("praman-moved.yaml", ctx.path("roster/praman.yaml")).unwrap();
+    ctx.fake.clear_requests();
+    let run = ctx.sync(&[]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:1:1: is a broken symlink"), "{}", run.stderr());
+    assert_eq!(issues_of(&ctx, "praman"), [true], "closed although the file exists");
+    assert_eq!(ctx.fake.writes(), 0);
+
+    // A file too broken to say whose it is holds back every close: it may be the person's.
+    std::fs::remove_file(ctx.path("roster/praman.yaml")).unwrap();
+    ctx.write("roster/p-raman.yaml", "name: [unclosed\n");
+    let run = ctx.sync(&[]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(issues_of(&ctx, "praman"), [true]);
+    assert_eq!(ctx.fake.writes(), 0);
+
+    // Restored, the issue is as it was: nothing to write.
+    std::fs::remove_file(ctx.path("roster/p-raman.yaml")).unwrap();
+    ctx.write("roster/praman.yaml", &original);
+    ctx.sync(&[]).await.ok();
+    assert_eq!(issues_of(&ctx, "praman"), [true]);
+    assert_eq!(ctx.fake.writes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_people_missing_at_once_close_nothing_without_allow_mass_close() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let gone = ["angata", "dramirez", "falsayed", "gmwangi"];
+    for u in gone {
+        assert_eq!(issues_of(&ctx, u), [true], "{u}");
+        std::fs::remove_file(ctx.path(&format!("roster/{u}.yaml"))).unwrap();
+    }
+    ctx.fake.clear_requests();
+    let run = ctx.sync(&[]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("4 issues of people missing from the roster would be closed, over the limit of 3"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("--allow-mass-close"), "{}", run.stderr());
+    assert_eq!(ctx.fake.writes(), 0, "nothing closed, no note");
+    let run = ctx.sync(&["--allow-mass-close"]).await.ok();
+    assert!(run.stdout().contains("closed 4"), "{}", run.stdout());
+    for u in gone {
+        assert_eq!(issues_of(&ctx, u), [false], "{u}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_close_share_sets_the_limit() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let s = ctx.read("onboarder.yaml");
+    ctx.write("onboarder.yaml", &format!("{s}\nmax_close_share: 0.5\n"));
+    for u in ["angata", "dramirez", "falsayed", "gmwangi"] {
+        std::fs::remove_file(ctx.path(&format!("roster/{u}.yaml"))).unwrap();
+    }
+    let run = ctx.sync(&[]).await.ok();
+    assert!(run.stdout().contains("closed 4"), "{}", run.stdout());
+}
