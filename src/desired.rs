@@ -277,6 +277,10 @@ pub fn compute(
             desired.failed.entry(p.username.to_lowercase()).or_default().extend(own);
         }
     }
+    // A valid entry does not outweigh a broken one for the same username: which is meant is
+    // for a person to say.
+    let failed = &desired.failed;
+    desired.issues.retain(|d| !failed.contains_key(&d.username.to_lowercase()));
     if !errors.is_empty() {
         // `check` lists every problem at once, the people's too.
         errors.0.extend(desired.failed.values().flatten().cloned());

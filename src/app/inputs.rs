@@ -76,7 +76,10 @@ fn today(arg: Option<&str>) -> Result<NaiveDate, String> {
 fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
     let mut sel = Selection::default();
     for u in &args.only {
-        if !roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u)) {
+        // Someone whose entry has errors is still someone: the run fails them, by name.
+        let known = roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u))
+            || roster.rejected.iter().any(|r| r.username.eq_ignore_ascii_case(u));
+        if !known {
             return Err(format!("--only {u:?}: nobody in the roster has that GitLab username"));
         }
         sel.only.insert(u.to_lowercase());

@@ -196,6 +196,12 @@ async fn one_bad_roster_entry_fails_that_person_only_and_everyone_else_is_synced
         assert!(case.is_some_and(|c| c.contains("<failure")), "no failed test case for {who}:\n{report}");
     }
     assert_eq!(report.matches("<failure").count(), 2, "{report}");
+    // `--only` the person with the bad entry: named and failed, not "nobody in the roster".
+    ctx.fake.clear_requests();
+    let run = ctx.sync(&["--only", "praman"]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:4:13"), "{}", run.stderr());
+    assert_eq!(ctx.fake.writes(), 0);
     // Fixed, the next run creates their issues and touches nobody else's.
     ctx.edit("roster/praman.yaml", "start_date: 2026-10-35", "start_date: 2026-10-05");
     ctx.edit("roster/angata.yaml", "title: Director of Support", "title: Associate Support Engineer");
