@@ -84,6 +84,10 @@ fn devices_and_fifos_are_refused_without_being_read() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("roster/zero.yaml:1:1: is a symlink to /dev/zero, outside"), "{err}");
+    // Named directly, a device is refused by its type, before it is opened.
+    let out = run(dir.path(), &["--config", "/dev/zero", "check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+    assert!(stderr(&out).contains("/dev/zero:1:1: is a device, not a regular file; not read"), "{}", stderr(&out));
     assert!(err.contains("roster/pipe.yml:1:1: is a FIFO (named pipe), not a regular file; not read"), "{err}");
 }
 
