@@ -33,6 +33,10 @@ pub enum Command {
         /// Show what would change, with a checklist diff per issue, and write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Close the issues of everyone missing from the roster even when they are more than
+        /// `max_close_share` of the open issues (by default a run closes none of them then).
+        #[arg(long)]
+        allow_mass_close: bool,
     },
 }
 

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use crate::checklist::Mark;
 use crate::config::Config;
-use crate::error::{InputError, InputErrors};
+use crate::error::{InputError, InputErrors, Location};
 use crate::progress::{self, Assessment, Calendar};
 use crate::roster::{Person, Program, Role, Roster, Status};
 use crate::template::{
@@ -142,6 +142,12 @@ pub struct Desired {
     pub issues: Vec<DesiredIssue>,
     /// By lowercase username.
     pub standing: BTreeMap<String, Standing>,
+    /// People whose roster entry has errors, by lowercase username: nothing is done for them
+    /// and their issues are left as they are.
+    pub failed: BTreeMap<String, Vec<InputError>>,
+    /// Where roster entries are whose person is unknown (the file does not parse): while there
+    /// are any, nobody missing from the roster is taken for gone.
+    pub unidentified: Vec<Location>,
 }
 
 /// The key of a person's issue for a template.
@@ -243,19 +249,27 @@ pub fn compute(
     today: NaiveDate,
     selected: &dyn Fn(&str) -> bool,
 ) -> Result<Desired, InputErrors> {
+    // Errors placed in a template stop everything; errors placed in a person's own roster entry
+    // fail that person only.
     let mut errors = InputErrors::default();
     let mut desired = Desired::default();
+    for r in &roster.rejected {
+        desired.failed.entry(r.username.clone()).or_default().extend(r.errors.iter().cloned());
+        if !r.identified {
+            desired.unidentified.extend(r.errors.first().map(|e| e.at.clone()));
+        }
+    }
     let ids: BTreeMap<String, u64> =
         roster.people.iter().filter_map(|p| p.gitlab_id.map(|id| (p.username.to_lowercase(), id))).collect();
     for (index, p) in roster.people.iter().enumerate() {
+        let mut mine = InputErrors::default();
         let standing = standing(config, p, today);
-        let chosen =
-            if standing == Standing::OutOfScope { Vec::new() } else { templates_for(templates, p, &mut errors) };
+        let chosen = if standing == Standing::OutOfScope { Vec::new() } else { templates_for(templates, p, &mut mine) };
         if let Some(stage) = &p.stage {
             if standing != Standing::OutOfScope && !chosen.iter().any(|t| t.stage_index(&stage.value).is_some()) {
                 let known: BTreeSet<&str> =
                     chosen.iter().flat_map(|t| t.stages.iter().map(|s| s.id.as_str())).collect();
-                errors.push(InputError::new(
+                mine.push(InputError::new(
                     stage.at.clone(),
                     format!(
                         "unknown stage {:?} (stages of this person's paths: {})",
@@ -267,17 +281,34 @@ pub fn compute(
         }
         desired.standing.insert(p.username.to_lowercase(), standing.clone());
         let renders = matches!(standing, Standing::Active | Standing::Paused);
-        if !renders || !selected(&p.username) {
-            continue;
-        }
-        for t in chosen {
-            match desired_issue(config, (index, p), t, templates, today, &ids) {
-                Ok(d) => desired.issues.push(d),
-                Err(e) => errors.push(e),
+        let mut issues = Vec::new();
+        if renders && selected(&p.username) {
+            for t in chosen {
+                match desired_issue(config, (index, p), t, templates, today, &ids) {
+                    Ok(d) => issues.push(d),
+                    Err(e) => mine.push(e),
+                }
             }
         }
+        let (own, template): (Vec<InputError>, Vec<InputError>) =
+            mine.0.into_iter().partition(|e| e.at.file == p.at.file);
+        errors.0.extend(template);
+        if own.is_empty() {
+            desired.issues.extend(issues);
+        } else {
+            desired.failed.entry(p.username.to_lowercase()).or_default().extend(own);
+        }
     }
-    errors.into_result(desired)
+    // A valid entry does not outweigh a broken one for the same username: which is meant is
+    // for a person to say.
+    let failed = &desired.failed;
+    desired.issues.retain(|d| !failed.contains_key(&d.username.to_lowercase()));
+    if !errors.is_empty() {
+        // `check` lists every problem at once, the people's too.
+        errors.0.extend(desired.failed.values().flatten().cloned());
+        return Err(errors);
+    }
+    Ok(desired)
 }
 
 fn desired_issue(

@@ -98,7 +98,7 @@ impl Walk {
                 )),
                 TemplateElement::HelperBlock(h) => {
                     // A raw block parses as a helper block; only its text tells them apart.
-                    if origin.fixed.is_none() && origin.text_at(line, column).starts_with("{{{{") {
+                    if origin.text_at(line, column).starts_with("{{{{") {
                         self.errors.push(error("raw blocks ({{{{ }}}}) are not allowed: their output is not escaped"));
                     }
                     for inner in [&h.template, &h.inverse].into_iter().flatten() {

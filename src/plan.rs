@@ -460,6 +460,37 @@ fn item_changes(body: &Body, live: &Live, marks: &BTreeMap<String, Mark>, kept: 
     out
 }
 
+/// Why the issue of someone missing from the roster is closed.
+pub const NOT_IN_ROSTER: &str = "this person is no longer in the roster";
+
+/// The row of a person whose roster entry cannot be used: nothing is planned for them.
+pub fn unusable(username: &str, reason: String) -> Action {
+    Action {
+        kind: Kind::Skip,
+        key: String::new(),
+        username: username.to_string(),
+        template: "roster entry".into(),
+        project: String::new(),
+        iid: None,
+        web_url: None,
+        title: String::new(),
+        stage: None,
+        expected_stage: None,
+        pace: None,
+        checked: 0,
+        total: 0,
+        labels: Vec::new(),
+        assignees: Vec::new(),
+        due_date: None,
+        create: None,
+        edit: None,
+        note: None,
+        reason: Some(reason),
+        link: None,
+        changes: Vec::new(),
+    }
+}
+
 /// Close the issue of someone who left (or whose program ended), once; a person's reopen stands.
 pub fn retire(key: &str, o: &Observed, reason: &str, today: NaiveDate) -> Action {
     let live = description::parse(&o.description);
@@ -642,7 +673,16 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
         let standing = desired.standing.get(username);
         let action = match (standing, list.as_slice()) {
             (_, [_, _, ..]) => conflict(key, list),
-            (None, [o]) => retire(key, o, "this person is no longer in the roster", s.today),
+            // Closing needs the person's roster file to be really gone, not unreadable.
+            (_, [o]) if desired.failed.contains_key(username) => Action::for_observed(Kind::Skip, key, o)
+                .because("the roster entry has errors; left as it is until it is fixed"),
+            (None, [o]) if !desired.unidentified.is_empty() => {
+                Action::for_observed(Kind::Skip, key, o).because(format!(
+                    "not closed: the roster file {} cannot be read, and it may be this person's",
+                    desired.unidentified[0].file.display()
+                ))
+            }
+            (None, [o]) => retire(key, o, NOT_IN_ROSTER, s.today),
             (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason, s.today),
             (Some(Standing::Paused), [o]) => Action::for_observed(Kind::Skip, key, o).because("paused; left as it is"),
             (Some(Standing::OutOfScope), [o]) => Action::for_observed(Kind::Skip, key, o)

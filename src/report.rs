@@ -148,6 +148,7 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
     for (a, outcome) in actions {
         let issue = match a.iid {
             Some(iid) => format!("{}#{iid}", a.project),
+            None if a.project.is_empty() => "-".to_string(),
             None => format!("{} (new)", a.project),
         };
         let status = match outcome {

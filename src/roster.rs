@@ -222,6 +222,8 @@ pub struct Warning {
 pub struct Roster {
     pub people: Vec<Person>,
     pub warnings: Vec<Warning>,
+    /// Entries that cannot be used, each failing its person only.
+    pub rejected: Vec<Rejected>,
 }
 
 // ---- wire shapes: the known fields, strictly typed; unknown fields are ignored ----
@@ -510,52 +512,141 @@ pub fn is_valid_username(u: &str) -> bool {
         && !u.ends_with(".atom")
 }
 
-/// Read the team roster: a directory of one YAML file per person, or one file with `people:`.
-pub fn load_team(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
+/// A roster entry that cannot be used. It fails its person only: their issues are left as
+/// they are (never closed), and the failure is reported.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// The GitLab username the entry gives, else the file name's stem (`jdoe.yaml` is jdoe's).
+    pub username: String,
+    /// Whether the username was read from the entry itself. While an entry is not identified,
+    /// nobody missing from the roster is taken for gone: the entry may be theirs.
+    pub identified: bool,
+    pub errors: Vec<InputError>,
+}
+
+/// Just enough of an entry to know whose it is, when the rest does not parse.
+#[derive(Deserialize)]
+struct RawIdentity {
+    gitlab: RawUsername,
+}
+
+#[derive(Deserialize)]
+struct RawUsername {
+    username: String,
+}
+
+fn stem(file: &Path) -> String {
+    file.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default()
+}
+
+/// Whose a file-level problem is: the username the file gives if that much parses, else its name.
+fn rejected_file(file: &Path, contents: Option<&str>, e: InputError) -> Rejected {
+    let named = contents
+        .and_then(|c| serde_saphyr::from_str::<RawIdentity>(c).ok())
+        .map(|r| r.gitlab.username.to_lowercase())
+        .filter(|u| is_valid_username(u));
+    Rejected { identified: named.is_some(), username: named.unwrap_or_else(|| stem(file)), errors: vec![e] }
+}
+
+/// Read people from `raws`, one by one: an entry with errors is rejected on its own.
+fn read_entries<R>(
+    file: &Arc<Path>,
+    contents: &str,
+    raws: Vec<R>,
+    username_of: impl Fn(&R) -> String,
+    read: impl Fn(&mut Reader, R) -> Option<Person>,
+    rejected: &mut Vec<Rejected>,
+) -> Vec<Person> {
     let mut people = Vec::new();
-    let single_file = !path.is_dir();
-    let files: Vec<Arc<Path>> = if single_file { vec![Arc::clone(path)] } else { yaml_files_in(path, errors) };
-    for file in files {
-        let contents = match read_text(&file) {
-            Ok(c) => c,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let raws = if single_file {
-            parse_yaml::<RawRosterFile>(&file, &contents, 0).map(|f| f.people)
-        } else {
-            parse_yaml::<RawPerson>(&file, &contents, 0).map(|p| vec![p])
-        };
-        match raws {
-            Ok(raws) => {
-                let mut reader = Reader { file: &file, contents: &contents, errors };
-                people.extend(raws.into_iter().filter_map(|r| reader.person(r)));
-            }
-            Err(e) => errors.push(e),
+    for raw in raws {
+        let username = username_of(&raw);
+        let mut errors = InputErrors::default();
+        let mut reader = Reader { file, contents, errors: &mut errors };
+        match read(&mut reader, raw) {
+            Some(p) if errors.is_empty() => people.push(p),
+            _ => rejected.push(Rejected {
+                identified: is_valid_username(&username),
+                username: if is_valid_username(&username) { username.to_lowercase() } else { stem(file) },
+                errors: errors.0,
+            }),
         }
     }
     people
 }
 
-/// Read the shadow-program participants file.
-pub fn load_shadow(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
+/// Read the team roster: a directory of one YAML file per person, or one file with `people:`.
+/// A problem with one person's file or entry rejects that person only; `fatal` gets what stops
+/// everything (a roster directory that cannot be listed, a single roster file that does not parse).
+pub fn read_team(path: &Arc<Path>, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
+    let mut people = Vec::new();
+    let mut rejected = Vec::new();
+    if !path.is_dir() {
+        let contents = match read_text(path) {
+            Ok(c) => c,
+            Err(e) => {
+                fatal.push(e);
+                return (people, rejected);
+            }
+        };
+        match parse_yaml::<RawRosterFile>(path, &contents, 0) {
+            Ok(f) => {
+                let username = |r: &RawPerson| r.gitlab.username.value.clone();
+                people = read_entries(path, &contents, f.people, username, |r, p| r.person(p), &mut rejected);
+            }
+            Err(e) => fatal.push(e),
+        }
+        return (people, rejected);
+    }
+    let mut listing = InputErrors::default();
+    let files = yaml_files_in(path, &mut listing);
+    // An odd entry (`jdoe.YAML`, a FIFO) is someone's file all the same.
+    rejected.extend(listing.0.into_iter().map(|e| rejected_file(&e.at.file.clone(), None, e)));
+    for file in files {
+        let contents = match read_text(&file) {
+            Ok(c) => c,
+            Err(e) => {
+                rejected.push(rejected_file(&file, None, e));
+                continue;
+            }
+        };
+        match parse_yaml::<RawPerson>(&file, &contents, 0) {
+            Ok(raw) => {
+                let username = |r: &RawPerson| r.gitlab.username.value.clone();
+                people.extend(read_entries(&file, &contents, vec![raw], username, |r, p| r.person(p), &mut rejected));
+            }
+            Err(e) => rejected.push(rejected_file(&file, Some(&contents), e)),
+        }
+    }
+    (people, rejected)
+}
+
+/// Read the team roster, every problem into `errors` (for tools that want the people only).
+pub fn load_team(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
+    let (people, rejected) = read_team(path, errors);
+    errors.0.extend(rejected.into_iter().flat_map(|r| r.errors));
+    people
+}
+
+/// Read the shadow-program participants file; a participant with errors is rejected alone.
+pub fn read_shadow(path: &Arc<Path>, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
+    let mut rejected = Vec::new();
     let contents = match read_text(path) {
         Ok(c) => c,
         Err(e) => {
-            errors.push(e);
-            return Vec::new();
+            fatal.push(e);
+            return (Vec::new(), rejected);
         }
     };
     match parse_yaml::<RawShadowFile>(path, &contents, 0) {
         Ok(file) => {
-            let mut reader = Reader { file: path, contents: &contents, errors };
-            file.participants.into_iter().filter_map(|r| reader.participant(r)).collect()
+            let username = |r: &RawParticipant| r.gitlab.username.value.clone();
+            let people =
+                read_entries(path, &contents, file.participants, username, |r, p| r.participant(p), &mut rejected);
+            (people, rejected)
         }
         Err(e) => {
-            errors.push(e);
-            Vec::new()
+            fatal.push(e);
+            (Vec::new(), rejected)
         }
     }
 }
@@ -566,20 +657,31 @@ fn yaml_files_in(dir: &Arc<Path>, errors: &mut InputErrors) -> Vec<Arc<Path>> {
 }
 
 /// Put the team and the shadow participants together: unique usernames, managers resolved.
-pub fn assemble(team: Vec<Person>, shadow: Vec<Person>, errors: &mut InputErrors) -> Roster {
+/// Two entries with one username are both rejected: which one is meant is for a person to say.
+pub fn assemble(team: Vec<Person>, shadow: Vec<Person>, mut rejected: Vec<Rejected>) -> Roster {
     let mut roster = Roster::default();
     let by_name: BTreeMap<String, String> = team.iter().map(|p| (p.name.to_lowercase(), p.username.clone())).collect();
-    let mut seen: BTreeMap<String, Location> = BTreeMap::new();
+    let mut first: BTreeMap<String, Location> = BTreeMap::new();
+    let mut duplicated: BTreeMap<String, Vec<InputError>> = BTreeMap::new();
+    for p in team.iter().chain(&shadow) {
+        let key = p.username.to_lowercase();
+        match first.get(&key) {
+            Some(at) => duplicated.entry(key).or_default().push(InputError::new(
+                p.at.clone(),
+                format!(
+                    "GitLab username {:?} is already used by the entry at {at}; neither is used until one is fixed",
+                    p.username
+                ),
+            )),
+            None => {
+                first.insert(key, p.at.clone());
+            }
+        }
+    }
     for mut person in team.into_iter().chain(shadow) {
-        let key = person.username.to_lowercase();
-        if let Some(first) = seen.get(&key) {
-            errors.push(InputError::new(
-                person.at.clone(),
-                format!("GitLab username {:?} is already used by the entry at {first}", person.username),
-            ));
+        if duplicated.contains_key(&person.username.to_lowercase()) {
             continue;
         }
-        seen.insert(key, person.at.clone());
         if let Some(manager) = &mut person.manager {
             if manager.username.is_none() {
                 let name = manager.name.clone().unwrap_or_default();
@@ -597,6 +699,8 @@ pub fn assemble(team: Vec<Person>, shadow: Vec<Person>, errors: &mut InputErrors
         }
         roster.people.push(person);
     }
+    rejected.extend(duplicated.into_iter().map(|(username, errors)| Rejected { username, identified: true, errors }));
+    roster.rejected = rejected;
     let usernames: BTreeSet<String> = roster.people.iter().map(|p| p.username.to_lowercase()).collect();
     for p in &roster.people {
         if let Some(b) = &p.buddy {

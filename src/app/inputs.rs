@@ -20,27 +20,50 @@ pub struct Inputs {
     pub config: Config,
     pub roster: Roster,
     pub templates: TemplateSet,
+    /// Problems that stop every command: templates, a roster or shadow file that does not parse.
+    /// (One person's bad entry is in `roster.rejected` and fails that person only.)
+    pub fatal: InputErrors,
+    /// Whether the templates loaded cleanly, so people's issues may be rendered.
+    pub renderable: bool,
 }
 
-/// Load the config, roster and templates, reporting every problem found.
+impl Inputs {
+    /// Every input problem known without rendering: what stops the run, then each person's.
+    pub fn all_errors(&self) -> InputErrors {
+        let mut all = self.fatal.clone();
+        all.0.extend(self.roster.rejected.iter().flat_map(|r| r.errors.iter().cloned()));
+        all
+    }
+}
+
+/// Load the config, roster and templates, reporting every problem found. Only a config that
+/// cannot be used is an `Err`: the rest is in `Inputs::fatal` and the roster's rejected entries.
 pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
     let config = Config::load(config_path)?;
-    let mut errors = InputErrors::default();
-    let team = roster::load_team(&config.roster, &mut errors);
+    let mut fatal = InputErrors::default();
+    let (team, mut rejected) = roster::read_team(&config.roster, &mut fatal);
     let shadow = match &config.shadow {
-        Some(s) => roster::load_shadow(&s.roster, &mut errors),
+        Some(s) => {
+            let (people, r) = roster::read_shadow(&s.roster, &mut fatal);
+            rejected.extend(r);
+            people
+        }
         None => Vec::new(),
     };
-    let templates = TemplateSet::load(&config.templates, &mut errors);
-    if errors.is_empty() {
+    let mut template_errors = InputErrors::default();
+    let templates = TemplateSet::load(&config.templates, &mut template_errors);
+    // A template the guard refused (a partial that includes itself) must never be rendered.
+    let renderable = template_errors.is_empty();
+    if renderable {
         // A template error in a branch nobody in today's roster reaches is still an error.
-        errors.0.extend(desired::rehearse(&templates).0);
+        template_errors.0.extend(desired::rehearse(&templates).0);
     }
-    if team.is_empty() && errors.is_empty() {
-        errors.push(InputError::new(Location::file_start(&config.roster), "the roster has nobody in it"));
+    fatal.0.extend(template_errors.0);
+    if team.is_empty() && rejected.is_empty() && fatal.is_empty() {
+        fatal.push(InputError::new(Location::file_start(&config.roster), "the roster has nobody in it"));
     }
-    let roster = roster::assemble(team, shadow, &mut errors);
-    errors.into_result(Inputs { config, roster, templates })
+    let roster = roster::assemble(team, shadow, rejected);
+    Ok(Inputs { config, roster, templates, fatal, renderable })
 }
 
 fn today(arg: Option<&str>) -> Result<NaiveDate, String> {
@@ -53,7 +76,10 @@ fn today(arg: Option<&str>) -> Result<NaiveDate, String> {
 fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
     let mut sel = Selection::default();
     for u in &args.only {
-        if !roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u)) {
+        // Someone whose entry has errors is still someone: the run fails them, by name.
+        let known = roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u))
+            || roster.rejected.iter().any(|r| r.username.eq_ignore_ascii_case(u));
+        if !known {
             return Err(format!("--only {u:?}: nobody in the roster has that GitLab username"));
         }
         sel.only.insert(u.to_lowercase());
@@ -69,7 +95,6 @@ fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
 }
 
 /// Warnings about people onboarder acts for; a veteran's odd entry is not this tool's business.
-/// Warnings about people onboarder acts for; a veteran's odd entry is not this tool's business.
 pub(super) fn print_warnings(roster: &Roster, desired: &Desired, selected: &dyn Fn(&str) -> bool) {
     for w in roster.warnings.iter().filter(|w| selected(&w.username)) {
         if desired.standing.get(&w.username.to_lowercase()).is_some_and(|s| *s != desired::Standing::OutOfScope) {
@@ -78,7 +103,21 @@ pub(super) fn print_warnings(roster: &Roster, desired: &Desired, selected: &dyn 
     }
 }
 
-/// Run the command line; the exit status says how it went.
+/// The people whose roster entry has errors: each is skipped, and everyone else goes ahead.
+fn print_failed_entries(desired: &Desired, selected: &dyn Fn(&str) -> bool) {
+    let failed: Vec<_> = desired.failed.iter().filter(|(u, _)| selected(u)).collect();
+    for e in failed.iter().flat_map(|(_, errors)| errors.iter()) {
+        eprintln!("error: {e}");
+    }
+    if !failed.is_empty() {
+        let names: Vec<&str> = failed.iter().map(|(u, _)| u.as_str()).collect();
+        eprintln!(
+            "onboarder: roster entries with errors for {}: nothing is done for them and their issues are left as they are; everyone else goes ahead",
+            names.join(", ")
+        );
+    }
+}
+
 /// The inputs of one plan or sync: what is desired, for whom, as of when.
 pub struct Prepared {
     pub today: NaiveDate,
@@ -99,6 +138,7 @@ pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitC
     let desired = desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &selected)
         .map_err(|e| print_input_errors(&e))?;
     print_warnings(&inputs.roster, &desired, &selected);
+    print_failed_entries(&desired, &selected);
     Ok(Prepared { today, selection, desired })
 }
 

@@ -18,10 +18,10 @@ use output::write_reports;
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::Config;
-use crate::desired;
 use crate::error::InputErrors;
 use crate::plan::{self, Action, Settings};
 use crate::report::{Outcome, Summary};
+use crate::{desired, isolation};
 
 /// Exit statuses: 0 all done, 1 some people or issues failed, 2 invalid input or no access.
 pub const EXIT_FAILURES: u8 = 1;
@@ -40,30 +40,51 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(i) => i,
         Err(e) => return print_input_errors(&e),
     };
+    if !matches!(cli.command, Command::Check) && !inputs.fatal.is_empty() {
+        return print_input_errors(&inputs.all_errors());
+    }
     match cli.command {
         Command::Check => check(&inputs),
         Command::Plan(args) => plan_command(&inputs, &args),
-        Command::Sync { run, dry_run } => sync_command(&inputs, &run, dry_run),
+        Command::Sync { run, dry_run, allow_mass_close } => sync_command(&inputs, &run, dry_run, allow_mass_close),
     }
 }
 
+/// Every problem of every file in one run: what stops everything, and each person's.
 fn check(inputs: &Inputs) -> ExitCode {
     let everyone = |_: &str| true;
     // Rendering does not depend on the date (only the checked items do), so today serves.
     let today = chrono::Utc::now().date_naive();
-    match desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &everyone) {
-        Ok(d) => {
-            print_warnings(&inputs.roster, &d, &everyone);
-            println!(
-                "ok: {} people, {} templates, {} issues rendered (and every template for sample people of each role and region)",
-                inputs.roster.people.len(),
-                inputs.templates.templates.len(),
-                d.issues.len()
-            );
-            ExitCode::SUCCESS
+    let mut errors = inputs.fatal.clone();
+    let desired = if inputs.renderable {
+        match desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &everyone) {
+            Ok(d) => {
+                errors.0.extend(d.failed.values().flatten().cloned());
+                Some(d)
+            }
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
         }
-        Err(e) => print_input_errors(&e),
+    } else {
+        errors.0.extend(inputs.all_errors().0.into_iter().skip(inputs.fatal.0.len()));
+        None
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    errors.0.retain(|e| seen.insert((e.at.to_string(), e.message.clone())));
+    if !errors.is_empty() {
+        return print_input_errors(&errors);
     }
+    let Some(d) = desired else { return print_input_errors(&errors) };
+    print_warnings(&inputs.roster, &d, &everyone);
+    println!(
+        "ok: {} people, {} templates, {} issues rendered (and every template for sample people of each role and region)",
+        inputs.roster.people.len(),
+        inputs.templates.templates.len(),
+        d.issues.len()
+    );
+    ExitCode::SUCCESS
 }
 
 /// Settings for the planner, borrowed from the config.
@@ -88,7 +109,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let settings = settings(&inputs.config, &selected, prepared.today);
     let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
     if !offline {
-        return online::online(inputs, args, &mut prepared, online::Mode::Plan);
+        return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);
     }
     eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
     let renderer = renderer(inputs, prepared.today);
@@ -97,20 +118,25 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
-    let rows: Vec<(Action, Option<Outcome>)> = actions.into_iter().map(|a| (a, None)).collect();
+    let mut rows: Vec<(Action, Option<Outcome>)> = actions.into_iter().map(|a| (a, None)).collect();
+    rows.extend(isolation::rows(&prepared.desired, &selected));
     let mut summary = Summary { today: prepared.today.to_string(), offline: true, ..Summary::default() };
     summary.count(&rows);
     print_report(args.format, &rows, &summary, false);
     if let Err(e) = write_reports(args, &rows, &summary) {
         eprintln!("onboarder: {e:#}");
     }
+    if summary.failed > 0 {
+        return ExitCode::from(EXIT_FAILURES);
+    }
     ExitCode::SUCCESS
 }
 
-fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool) -> ExitCode {
+fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool, allow_mass_close: bool) -> ExitCode {
     let mut prepared = match prepare(inputs, args) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    online::online(inputs, args, &mut prepared, if dry_run { online::Mode::DryRun } else { online::Mode::Sync })
+    let mode = if dry_run { online::Mode::DryRun } else { online::Mode::Sync };
+    online::online(inputs, args, &mut prepared, mode, allow_mass_close)
 }

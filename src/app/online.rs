@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::gitlab::{self, ApiError, Gitlab, Token};
 use crate::plan::{self, Kind};
 use crate::report::{Outcome, Summary};
-use crate::{ci, sync};
+use crate::{ci, departures, sync};
 
 /// How far a run against GitLab goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,13 @@ fn gitlab_url(config: &Config) -> Option<String> {
         .or_else(|| config.gitlab.url.clone())
 }
 
-pub(super) fn online(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, mode: Mode) -> ExitCode {
+pub(super) fn online(
+    inputs: &Inputs,
+    args: &RunArgs,
+    prepared: &mut Prepared,
+    mode: Mode,
+    allow_mass_close: bool,
+) -> ExitCode {
     let Some(url) = gitlab_url(&inputs.config) else {
         eprintln!("onboarder: no GitLab URL: set GITLAB_URL or gitlab.url in {}", inputs.config.file.display());
         return ExitCode::from(EXIT_INPUT);
@@ -52,7 +58,7 @@ pub(super) fn online(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, m
             return ExitCode::from(EXIT_FAILURES);
         }
     };
-    runtime.block_on(online_async(inputs, args, prepared, mode, &url, &token))
+    runtime.block_on(online_async(inputs, args, prepared, mode, allow_mass_close, &url, &token))
 }
 
 async fn online_async(
@@ -60,6 +66,7 @@ async fn online_async(
     args: &RunArgs,
     prepared: &mut Prepared,
     mode: Mode,
+    allow_mass_close: bool,
     url: &str,
     token: &Token,
 ) -> ExitCode {
@@ -126,6 +133,8 @@ async fn online_async(
             Err(e) => lock_error = Some(format!("could not take the run lock in {at}, so nothing is created: {e}")),
         }
     }
+    let open = observed.iter().filter(|o| o.open).count();
+    let held = departures::hold_mass_close(&mut actions, open, config.sync.max_close_share, allow_mass_close);
     if let Err(e) = write_previews(args, &actions, desired, &renderer, prepared.today) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
@@ -157,6 +166,7 @@ async fn online_async(
         (actions.into_iter().map(|a| (a, None)).collect(), None)
     };
     rows.extend(held_back);
+    rows.extend(crate::isolation::rows(desired, &selected));
     rows.sort_by(|(a, _), (b, _)| (&a.username, &a.template, a.iid).cmp(&(&b.username, &b.template, b.iid)));
     summary.requests = Some(gl.counts());
     summary.count(&rows);
@@ -167,6 +177,10 @@ async fn online_async(
     if let Some(e) = fatal {
         eprintln!("onboarder: stopped: {e}");
         return ExitCode::from(EXIT_INPUT);
+    }
+    if let Some(why) = held {
+        eprintln!("onboarder: {why}");
+        return ExitCode::from(EXIT_FAILURES);
     }
     if summary.failed > 0 {
         eprintln!("onboarder: {} issue(s) failed; everyone else is done; the next run retries them", summary.failed);

@@ -1,12 +1,13 @@
 //! Input files as they are found on disk: special files, symlinks, odd names, limits, ranges.
 //! Each test runs the binary as a user would and looks at what it printed and wrote.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::check_and_plan::small;
-use crate::support::TOKEN;
+use crate::support::{Ctx, META, TODAY, TOKEN, TRAINING};
 
 /// Run the binary in `dir`, offline; a run that has not ended after a minute is killed and
 /// fails the test (a hang, not a slow run).
@@ -83,6 +84,10 @@ fn devices_and_fifos_are_refused_without_being_read() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("roster/zero.yaml:1:1: is a symlink to /dev/zero, outside"), "{err}");
+    // Named directly, a device is refused by its type, before it is opened.
+    let out = run(dir.path(), &["--config", "/dev/zero", "check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+    assert!(stderr(&out).contains("/dev/zero:1:1: is a device, not a regular file; not read"), "{}", stderr(&out));
     assert!(err.contains("roster/pipe.yml:1:1: is a FIFO (named pipe), not a regular file; not read"), "{err}");
 }
 
@@ -153,4 +158,173 @@ fn entities_in_roster_text_cannot_form_a_mention_or_reference() {
         welcome.contains(r"Jane \&#x40;all \&commat;all `&#64;all` \&#x23;1 \&num;1 ("),
         "an entity left unescaped: {welcome}"
     );
+}
+
+/// The usernames of the issues in both projects, from their keys.
+fn issue_owners(ctx: &Ctx) -> BTreeSet<String> {
+    let mut issues = ctx.issues(TRAINING);
+    issues.extend(ctx.issues(META));
+    issues
+        .iter()
+        .filter_map(|i| i.description.split("<!-- onboarder:begin ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter_map(|key| key.trim_end_matches(':').rsplit_once(':').map(|(_, u)| u.to_string()))
+        .collect()
+}
+
+// Bug pinned: one bad roster entry (a "Director of Support" title) stopped the run for everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bad_roster_entry_fails_that_person_only_and_everyone_else_is_synced() {
+    let ctx = Ctx::new().await;
+    let plan = ctx.run(&["plan", "--today", TODAY, "--format", "json"]).await.ok().json();
+    let everyone: BTreeSet<String> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "create")
+        .map(|a| a["username"].as_str().unwrap().to_string())
+        .collect();
+    assert!(everyone.contains("praman") && everyone.contains("angata"), "{everyone:?}");
+    ctx.edit("roster/praman.yaml", "start_date: 2026-10-05", "start_date: 2026-10-35");
+    ctx.edit("roster/angata.yaml", "title: Associate Support Engineer", "title: Director of Support");
+    let junit = ctx.path("junit.xml");
+    let run = ctx.sync(&["--junit", junit.to_str().unwrap()]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:4:13: date \"2026-10-35\" does not exist"), "{}", run.stderr());
+    assert!(run.stderr().contains("roster/angata.yaml:2:8: title \"Director of Support\""), "{}", run.stderr());
+    let others: BTreeSet<String> = everyone.iter().filter(|u| *u != "praman" && *u != "angata").cloned().collect();
+    assert_eq!(issue_owners(&ctx), others);
+    let report = ctx.read("junit.xml");
+    for who in ["praman", "angata"] {
+        let case = report.split("<testcase").find(|c| c.contains(&format!("name=\"{who} · roster entry\"")));
+        assert!(case.is_some_and(|c| c.contains("<failure")), "no failed test case for {who}:\n{report}");
+    }
+    assert_eq!(report.matches("<failure").count(), 2, "{report}");
+    // `--only` the person with the bad entry: named and failed, not "nobody in the roster".
+    ctx.fake.clear_requests();
+    let run = ctx.sync(&["--only", "praman"]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:4:13"), "{}", run.stderr());
+    assert_eq!(ctx.fake.writes(), 0);
+    // Fixed, the next run creates their issues and touches nobody else's.
+    ctx.edit("roster/praman.yaml", "start_date: 2026-10-35", "start_date: 2026-10-05");
+    ctx.edit("roster/angata.yaml", "title: Director of Support", "title: Associate Support Engineer");
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(issue_owners(&ctx), everyone);
+    // The only PUT a creating run makes is closing its own run-lock ticket.
+    let lock_tickets: BTreeSet<u64> = ctx
+        .fake
+        .issues(crate::support::TRAINING)
+        .into_iter()
+        .filter(|i| i.labels.iter().any(|l| l == "onboarder-lock"))
+        .map(|i| i.iid)
+        .collect();
+    let puts: Vec<String> = ctx.fake.requests().into_iter().filter(|r| r.method == "PUT").map(|r| r.path).collect();
+    assert!(
+        puts.iter().all(|p| lock_tickets.iter().any(|iid| p.ends_with(&format!("/issues/{iid}")))),
+        "nobody else's issue is rewritten: {puts:?}"
+    );
+}
+
+// Bug pinned: with a bad date, a misspelt template variable and an unknown title, `check`
+// reported one error per run: three runs to find three mistakes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_every_error_of_every_file_in_one_run() {
+    let ctx = Ctx::new().await;
+    ctx.edit("roster/praman.yaml", "start_date: 2026-10-05", "start_date: 05/10/2026");
+    ctx.edit("issue-templates/support-learning-path.md", "{{person.start_date}}", "{{person.start_dat}}");
+    ctx.edit("roster/angata.yaml", "title: Associate Support Engineer", "title: Director of Support");
+    let run = ctx.run(&["check"]).await;
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let err = run.stderr();
+    for place in [
+        "roster/praman.yaml:4:13: date \"05/10/2026\" is not written as YYYY-MM-DD",
+        "issue-templates/support-learning-path.md:43:",
+        "undefined variable \"person.start_dat\"",
+        "roster/angata.yaml:2:8: title \"Director of Support\" names no Support role",
+    ] {
+        assert!(err.contains(place), "{place:?} missing in:\n{err}");
+    }
+    assert!(ctx.fake.requests().is_empty());
+}
+
+/// The issues of `username` in both projects, and whether each is open.
+fn issues_of(ctx: &Ctx, username: &str) -> Vec<bool> {
+    let mut issues = ctx.issues(TRAINING);
+    issues.extend(ctx.issues(META));
+    let key = format!(":{username}:");
+    issues.iter().filter(|i| i.description.contains(&key)).map(|i| i.state == "opened").collect()
+}
+
+// Bug pinned: a broken symlink made the person "no longer in the roster" and closed their issue,
+// which stayed closed after the file was fixed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_file_that_cannot_be_read_never_closes_an_issue() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    assert_eq!(issues_of(&ctx, "praman"), [true]);
+    let original = ctx.read("roster/praman.yaml");
+    std::fs::remove_file(ctx.path("roster/praman.yaml")).unwrap();
+    std::os::unix::fs::symlink("praman-moved.yaml", ctx.path("roster/praman.yaml")).unwrap();
+    ctx.fake.clear_requests();
+    let run = ctx.sync(&[]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:1:1: is a broken symlink"), "{}", run.stderr());
+    assert_eq!(issues_of(&ctx, "praman"), [true], "closed although the file exists");
+    assert_eq!(ctx.fake.writes(), 0);
+
+    // A file too broken to say whose it is holds back every close: it may be the person's.
+    std::fs::remove_file(ctx.path("roster/praman.yaml")).unwrap();
+    ctx.write("roster/p-raman.yaml", "name: [unclosed\n");
+    let run = ctx.sync(&[]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(issues_of(&ctx, "praman"), [true]);
+    assert_eq!(ctx.fake.writes(), 0);
+
+    // Restored, the issue is as it was: nothing to write.
+    std::fs::remove_file(ctx.path("roster/p-raman.yaml")).unwrap();
+    ctx.write("roster/praman.yaml", &original);
+    ctx.sync(&[]).await.ok();
+    assert_eq!(issues_of(&ctx, "praman"), [true]);
+    assert_eq!(ctx.fake.writes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_people_missing_at_once_close_nothing_without_allow_mass_close() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let gone = ["angata", "dramirez", "falsayed", "gmwangi"];
+    for u in gone {
+        assert_eq!(issues_of(&ctx, u), [true], "{u}");
+        std::fs::remove_file(ctx.path(&format!("roster/{u}.yaml"))).unwrap();
+    }
+    ctx.fake.clear_requests();
+    let run = ctx.sync(&[]).await;
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("4 issues of people missing from the roster would be closed, over the limit of 3"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("--allow-mass-close"), "{}", run.stderr());
+    assert_eq!(ctx.fake.writes(), 0, "nothing closed, no note");
+    let run = ctx.sync(&["--allow-mass-close"]).await.ok();
+    assert!(run.stdout().contains("closed 4"), "{}", run.stdout());
+    for u in gone {
+        assert_eq!(issues_of(&ctx, u), [false], "{u}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_close_share_sets_the_limit() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let s = ctx.read("onboarder.yaml");
+    ctx.write("onboarder.yaml", &format!("{s}\nmax_close_share: 0.5\n"));
+    for u in ["angata", "dramirez", "falsayed", "gmwangi"] {
+        std::fs::remove_file(ctx.path(&format!("roster/{u}.yaml"))).unwrap();
+    }
+    let run = ctx.sync(&[]).await.ok();
+    assert!(run.stdout().contains("closed 4"), "{}", run.stdout());
 }

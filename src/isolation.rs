@@ -1,0 +1,23 @@
+//! One person's bad roster entry fails that person only: nothing is done for them, their issues
+//! are left as they are (never closed), and the failure is reported with its file:line:column.
+
+use crate::desired::Desired;
+use crate::plan::{self, Action};
+use crate::report::Outcome;
+
+/// A failed row per selected person whose roster entry has errors, for the report and JUnit.
+pub fn rows(desired: &Desired, selected: &dyn Fn(&str) -> bool) -> Vec<(Action, Option<Outcome>)> {
+    desired
+        .failed
+        .iter()
+        .filter(|(username, _)| selected(username))
+        .map(|(username, errors)| {
+            let places: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.at, e.message)).collect();
+            let action = plan::unusable(
+                username,
+                "the roster entry has errors; nothing is done for this person until it is fixed".into(),
+            );
+            (action, Some(Outcome { status: "failed", error: Some(places.join("; ")) }))
+        })
+        .collect()
+}
