@@ -80,11 +80,13 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let settings = settings(&inputs.config, &selected);
-    let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
-    if !offline {
+    if online::token(online::Mode::Plan).is_some() {
         return online::online(inputs, args, &prepared, online::Mode::Plan);
     }
-    eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
+    eprintln!(
+        "onboarder: no GITLAB_TOKEN or {} set: planning offline, as if the projects had no issues yet",
+        online::READ_TOKEN_VAR
+    );
     let renderer = renderer(inputs, prepared.today);
     let actions = plan::plan(&prepared.desired, &[], &settings, &|d| renderer.body(d));
     if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer) {

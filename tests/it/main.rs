@@ -5,4 +5,5 @@ mod support;
 mod bad_input;
 mod check_and_plan;
 mod faults;
+mod merge_requests;
 mod sync;
