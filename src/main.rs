@@ -6,5 +6,6 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = onboarder::cli::Cli::parse();
+    cli.init_logging();
     onboarder::app::run(cli)
 }

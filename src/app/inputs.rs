@@ -12,7 +12,7 @@ use crate::desired::{self, Desired, Renderer};
 use crate::error::{InputError, InputErrors, Location};
 use crate::input::parse_date;
 use crate::roster::{self, Roster};
-use crate::selection::{Selection, Shard};
+use crate::selection::{self, Selection, Shard};
 use crate::template::TemplateSet;
 
 /// Everything read from disk, validated.
@@ -54,7 +54,11 @@ fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
     let mut sel = Selection::default();
     for u in &args.only {
         if !roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u)) {
-            return Err(format!("--only {u:?}: nobody in the roster has that GitLab username"));
+            let hint = match selection::closest(u, roster.people.iter().map(|p| p.username.as_str())) {
+                Some(near) => format!("; did you mean {near:?}?"),
+                None => String::new(),
+            };
+            return Err(format!("--only {u:?}: nobody in the roster has that GitLab username{hint}"));
         }
         sel.only.insert(u.to_lowercase());
     }
@@ -69,7 +73,6 @@ fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
 }
 
 /// Warnings about people onboarder acts for; a veteran's odd entry is not this tool's business.
-/// Warnings about people onboarder acts for; a veteran's odd entry is not this tool's business.
 pub(super) fn print_warnings(roster: &Roster, desired: &Desired, selected: &dyn Fn(&str) -> bool) {
     for w in roster.warnings.iter().filter(|w| selected(&w.username)) {
         if desired.standing.get(&w.username.to_lowercase()).is_some_and(|s| *s != desired::Standing::OutOfScope) {
@@ -78,7 +81,6 @@ pub(super) fn print_warnings(roster: &Roster, desired: &Desired, selected: &dyn 
     }
 }
 
-/// Run the command line; the exit status says how it went.
 /// The inputs of one plan or sync: what is desired, for whom, as of when.
 pub struct Prepared {
     pub today: NaiveDate,
@@ -99,7 +101,34 @@ pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitC
     let desired = desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &selected)
         .map_err(|e| print_input_errors(&e))?;
     print_warnings(&inputs.roster, &desired, &selected);
+    let unserved = unserved(inputs, &selection, &desired);
+    if !unserved.is_empty() {
+        for (username, why) in &unserved {
+            eprintln!("onboarder: --only {username}: no issue for them: {why}");
+        }
+        eprintln!("onboarder: nothing was written");
+        return Err(ExitCode::from(EXIT_INPUT));
+    }
     Ok(Prepared { today, selection, desired })
+}
+
+/// The people named with `--only` who would get no issue from this run, and why: a manager who
+/// runs the new-hire job must not see a green job that did nothing.
+fn unserved(inputs: &Inputs, selection: &Selection, desired: &Desired) -> Vec<(String, String)> {
+    let paused = |u: &str| desired.standing.get(u) == Some(&desired::Standing::Paused);
+    inputs
+        .roster
+        .people
+        .iter()
+        .filter(|p| selection.only.contains(&p.username.to_lowercase()))
+        .filter_map(|p| {
+            let key = p.username.to_lowercase();
+            let standing = desired.standing.get(&key)?;
+            let has_issue = !paused(&key) && desired.issues.iter().any(|d| d.username.eq_ignore_ascii_case(&key));
+            let why = selection::why_no_issue(p, standing, inputs.config.started_after, selection.shard, has_issue)?;
+            Some((p.username.clone(), why))
+        })
+        .collect()
 }
 
 /// Renders bodies again, from the inputs and the run's date.

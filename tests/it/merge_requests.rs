@@ -59,6 +59,10 @@ async fn a_read_token_plans_against_gitlab_but_never_syncs() {
     ctx.fake.clear_requests();
     let sync = ctx.run_env(&["sync", "--today", TODAY], &read_only).await;
     assert_eq!(sync.code(), 2, "{}", sync.stderr());
-    assert!(sync.stderr().contains("GITLAB_READ_TOKEN is read only and serves `plan`, never `sync`"), "{}", sync.stderr());
+    assert!(
+        sync.stderr().contains("GITLAB_READ_TOKEN is read only and serves `plan`, never `sync`"),
+        "{}",
+        sync.stderr()
+    );
     assert!(ctx.fake.requests().is_empty());
 }
