@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod check_and_plan;
+mod ci_files;
 mod cli;
 mod faults;
 mod merge_requests;

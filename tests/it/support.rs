@@ -13,8 +13,16 @@ pub const TODAY: &str = "2026-11-23";
 pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
 
 /// Variables of the test's own environment that would change what the binary does.
-pub const CLEARED_ENV: [&str; 7] =
-    ["GITLAB_URL", "GITLAB_TOKEN", "GITLAB_READ_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI"];
+pub const CLEARED_ENV: [&str; 8] = [
+    "GITLAB_URL",
+    "GITLAB_TOKEN",
+    "GITLAB_READ_TOKEN",
+    "CI_SERVER_URL",
+    "CI_NODE_INDEX",
+    "CI_NODE_TOTAL",
+    "GITLAB_CI",
+    "RUST_LOG",
+];
 
 /// The repository root, where the example roster and templates live.
 pub fn repo() -> PathBuf {
