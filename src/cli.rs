@@ -4,11 +4,36 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// What `--help` adds after the options: the environment, the exit statuses, examples.
+const AFTER_HELP: &str = "\
+Environment:
+  GITLAB_URL          GitLab's address (else CI_SERVER_URL, else gitlab.url in the config)
+  CI_SERVER_URL       set by GitLab CI: the instance the job runs on
+  GITLAB_TOKEN        token for plan and sync: api scope, Reporter role on the target projects
+  GITLAB_READ_TOKEN   read_api token, used by plan only when GITLAB_TOKEN is not set (merge
+                      request pipelines cannot see a protected GITLAB_TOKEN); sync never uses it
+  CI_NODE_INDEX, CI_NODE_TOTAL
+                      set by GitLab CI under `parallel: N`: the default for --shard K/N
+  GITLAB_CI           set by GitLab CI: the log is grouped in collapsible sections
+  RUST_LOG            log detail, for example RUST_LOG=onboarder=debug (also -v, -vv)
+Without GITLAB_TOKEN or GITLAB_READ_TOKEN, plan works offline and says so in every output.
+
+Exit status:
+  0  everything done
+  1  some people or issues failed; everyone else was done; the next run retries them
+  2  invalid input (config, roster, templates, --only), bad token, no access to a project:
+     nothing was written
+
+Examples:
+  onboarder check
+  onboarder plan --only praman --preview-dir preview
+  GITLAB_TOKEN=glpat-... onboarder --config team/onboarder.yaml sync --only praman --junit junit.xml";
+
 /// Create and update onboarding issues in GitLab from the team roster and learning-path templates.
 #[derive(Debug, Parser)]
-#[command(name = "onboarder", version)]
+#[command(name = "onboarder", version, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// The configuration file.
+    /// The configuration file (paths in it are relative to it).
     #[arg(long, global = true, default_value = "onboarder.yaml")]
     pub config: PathBuf,
 
@@ -42,7 +67,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Only this person (GitLab username); repeat for several.
+    /// Only this person (GitLab username); repeat for several. Someone who would get no issue
+    /// (not in the roster, out of scope, paused, left, in another shard) is an error, with the reason.
     #[arg(long = "only", value_name = "USERNAME")]
     pub only: Vec<String>,
 
@@ -75,4 +101,19 @@ pub struct RunArgs {
 pub enum Format {
     Text,
     Json,
+}
+
+impl Cli {
+    /// Log to stderr: `RUST_LOG` when set, else warnings, and more with each `-v`.
+    pub fn init_logging(&self) {
+        let level = ["warn", "info", "debug", "trace"][usize::from(self.verbose.min(3))];
+        // Warnings always show (onboarder's and its libraries'); `RUST_LOG` overrides the rest.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("onboarder={level},warn")));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .try_init();
+    }
 }

@@ -142,9 +142,15 @@ pub fn json(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String 
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
+/// What every output of an offline plan says first, so that nobody takes it for GitLab's state.
+pub const OFFLINE_NOTICE: &str = "OFFLINE PLAN: no token (GITLAB_TOKEN, or GITLAB_READ_TOKEN for plan), so nothing was read from GitLab; every issue is shown as if the projects had none yet";
+
 /// The readable form: a block per issue that changes, a line per issue that does not.
 pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff: bool) -> String {
     let mut out = String::new();
+    if summary.offline {
+        let _ = writeln!(out, "{OFFLINE_NOTICE}");
+    }
     for (a, outcome) in actions {
         let issue = match a.iid {
             Some(iid) => format!("{}#{iid}", a.project),
@@ -227,7 +233,13 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
 /// A JUnit report: one test case per person and template, failures shown in GitLab's UI.
 pub fn junit(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow::Result<String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new("onboarder");
+    // GitLab's test report shows a case's class name as its suite: an offline plan says so there too.
+    let (suite_name, class_prefix) =
+        if summary.offline { ("onboarder (offline plan)", "offline plan: ") } else { ("onboarder", "") };
+    let mut suite = TestSuite::new(suite_name);
+    if summary.offline {
+        suite.add_property(quick_junit::Property::new("offline", "true"));
+    }
     for (a, o) in actions {
         let status = match o {
             Some(o) if o.status == "failed" => {
@@ -243,7 +255,7 @@ pub fn junit(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow
             _ => TestCaseStatus::success(),
         };
         let mut case = TestCase::new(format!("{} · {}", a.username, a.template), status);
-        case.set_classname(a.kind.name());
+        case.set_classname(format!("{class_prefix}{}", a.kind.name()));
         suite.add_test_case(case);
     }
     let mut report = Report::new(format!("onboarder {}", summary.today));
@@ -253,7 +265,11 @@ pub fn junit(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow
 
 /// A Markdown summary: the counts, then a row per issue that was written or failed.
 pub fn markdown(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String {
-    let mut out = format!("# onboarder, {}\n\n{}\n\n", summary.today, summary.line());
+    let mut out = format!("# onboarder, {}\n\n", summary.today);
+    if summary.offline {
+        let _ = write!(out, "## {OFFLINE_NOTICE}\n\n");
+    }
+    let _ = write!(out, "{}\n\n", summary.line());
     out.push_str(
         "| action | person | template | issue | stage | pace | checked | outcome |\n|---|---|---|---|---|---|---|---|\n",
     );

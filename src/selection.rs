@@ -1,6 +1,12 @@
-//! Which people a run touches: `--only` usernames and `--shard K/N` (stable across machines).
+//! Which people a run touches: `--only` usernames and `--shard K/N` (stable across machines),
+//! and, for a person named with `--only` who gets no issue, why not.
 
 use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use crate::desired::Standing;
+use crate::roster::{Person, Program, Status};
 
 /// A shard of the roster: people whose username hashes to `index` of `total` (1-based, as
 /// GitLab CI's `CI_NODE_INDEX` / `CI_NODE_TOTAL`).
@@ -47,9 +53,87 @@ impl Selection {
     }
 }
 
+/// The username closest to `wanted` (edit distance, case ignored), if it is close enough to be
+/// a typo: at most 2 edits, or a third of the name for longer names.
+pub fn closest<'a>(wanted: &str, usernames: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted = wanted.to_lowercase();
+    let limit = (wanted.chars().count() / 3).max(2);
+    usernames
+        .into_iter()
+        .map(|u| (strsim::damerau_levenshtein(&wanted, &u.to_lowercase()), u))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, u)| (*d, *u))
+        .map(|(_, u)| u)
+}
+
+/// Why a person named with `--only` gets no issue from this run, or `None` if they get one.
+/// `has_issue`: the run computed at least one issue for them.
+pub fn why_no_issue(
+    p: &Person,
+    standing: &Standing,
+    started_after: Option<NaiveDate>,
+    shard: Option<Shard>,
+    has_issue: bool,
+) -> Option<String> {
+    let file = p.at.file.display();
+    match standing {
+        Standing::OutOfScope => {
+            let after = started_after.map_or(String::new(), |d| d.to_string());
+            Some(format!(
+                "{} started on {}, before started_after ({after}) in the config, so onboarder does not onboard them; \
+                 to give them a path anyway, set onboarding.paths in {file} (for example paths: [support-learning-path])",
+                p.name, p.start_date
+            ))
+        }
+        Standing::Paused => Some(format!(
+            "onboarding.status is paused in {file}: a scheduled sync keeps their issue with the pace clock stopped, and a new issue waits until they are active again"
+        )),
+        Standing::Closing(reason) => Some(match (p.status, p.program) {
+            (Status::Left, _) => format!(
+                "{reason} (onboarding.status: left in {file}): nothing is created for them; the scheduled sync closes their issues"
+            ),
+            (_, Program::Shadow) => format!("{reason} (end_date in {file}): nothing is created for them"),
+            _ => format!("{reason}: nothing is created for them"),
+        }),
+        Standing::Active => match shard {
+            Some(s) if !s.owns(&p.username) => {
+                let owner = (1..=s.total).find(|&index| Shard { index, total: s.total }.owns(&p.username));
+                Some(format!(
+                    "they are in shard {}/{}, not in this run's shard {}/{} (--shard, or CI_NODE_INDEX/CI_NODE_TOTAL)",
+                    owner.unwrap_or(0),
+                    s.total,
+                    s.index,
+                    s.total
+                ))
+            }
+            _ if !has_issue => Some(format!(
+                "no template applies to them (role {}); set onboarding.paths in {file}",
+                p.role.map_or("none", |r| r.id())
+            )),
+            _ => None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closest_username_is_a_likely_typo_or_nothing() {
+        let names = ["praman", "mkowalski", "dwhitfield", "ytanaka"];
+        for (typed, want) in [
+            ("pramann", Some("praman")),
+            ("PRAMAN", Some("praman")),
+            ("mkowalsky", Some("mkowalski")),
+            ("ytanka", Some("ytanaka")),
+            ("dwhitefeld", Some("dwhitfield")),
+            ("someoneelse", None),
+            ("abc", None),
+        ] {
+            assert_eq!(closest(typed, names), want, "{typed}");
+        }
+    }
 
     #[test]
     fn shards_are_disjoint_and_cover_everyone() {

@@ -12,7 +12,7 @@ use crate::desired::{self, Desired, Renderer};
 use crate::error::{InputError, InputErrors, Location};
 use crate::input::parse_date;
 use crate::roster::{self, Roster};
-use crate::selection::{Selection, Shard};
+use crate::selection::{self, Selection, Shard};
 use crate::template::TemplateSet;
 
 /// Everything read from disk, validated.
@@ -80,7 +80,11 @@ fn selection(args: &RunArgs, roster: &Roster) -> Result<Selection, String> {
         let known = roster.people.iter().any(|p| p.username.eq_ignore_ascii_case(u))
             || roster.rejected.iter().any(|r| r.username.eq_ignore_ascii_case(u));
         if !known {
-            return Err(format!("--only {u:?}: nobody in the roster has that GitLab username"));
+            let hint = match selection::closest(u, roster.people.iter().map(|p| p.username.as_str())) {
+                Some(near) => format!("; did you mean {near:?}?"),
+                None => String::new(),
+            };
+            return Err(format!("--only {u:?}: nobody in the roster has that GitLab username{hint}"));
         }
         sel.only.insert(u.to_lowercase());
     }
@@ -139,7 +143,34 @@ pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitC
         .map_err(|e| print_input_errors(&e))?;
     print_warnings(&inputs.roster, &desired, &selected);
     print_failed_entries(&desired, &selected);
+    let unserved = unserved(inputs, &selection, &desired);
+    if !unserved.is_empty() {
+        for (username, why) in &unserved {
+            eprintln!("onboarder: --only {username}: no issue for them: {why}");
+        }
+        eprintln!("onboarder: nothing was written");
+        return Err(ExitCode::from(EXIT_INPUT));
+    }
     Ok(Prepared { today, selection, desired })
+}
+
+/// The people named with `--only` who would get no issue from this run, and why: a manager who
+/// runs the new-hire job must not see a green job that did nothing.
+fn unserved(inputs: &Inputs, selection: &Selection, desired: &Desired) -> Vec<(String, String)> {
+    let paused = |u: &str| desired.standing.get(u) == Some(&desired::Standing::Paused);
+    inputs
+        .roster
+        .people
+        .iter()
+        .filter(|p| selection.only.contains(&p.username.to_lowercase()))
+        .filter_map(|p| {
+            let key = p.username.to_lowercase();
+            let standing = desired.standing.get(&key)?;
+            let has_issue = !paused(&key) && desired.issues.iter().any(|d| d.username.eq_ignore_ascii_case(&key));
+            let why = selection::why_no_issue(p, standing, inputs.config.started_after, selection.shard, has_issue)?;
+            Some((p.username.clone(), why))
+        })
+        .collect()
 }
 
 /// Renders bodies again, from the inputs and the run's date.

@@ -36,6 +36,10 @@ fn print_input_errors(errors: &InputErrors) -> ExitCode {
 
 /// Run the command line; the exit status says how it went.
 pub fn run(cli: Cli) -> ExitCode {
+    if let Err(message) = config_exists(&cli.config) {
+        eprintln!("onboarder: {message}");
+        return ExitCode::from(EXIT_INPUT);
+    }
     let inputs = match load(&cli.config) {
         Ok(i) => i,
         Err(e) => return print_input_errors(&e),
@@ -47,6 +51,25 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check => check(&inputs),
         Command::Plan(args) => plan_command(&inputs, &args),
         Command::Sync { run, dry_run, allow_mass_close } => sync_command(&inputs, &run, dry_run, allow_mass_close),
+    }
+}
+
+/// A missing config is the first mistake of a new setup: say where onboarder looked and how to
+/// point it elsewhere, rather than a parse error at line 1 of a file that does not exist.
+fn config_exists(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let looked = match std::env::current_dir() {
+                Ok(dir) if path.is_relative() => format!(" (looked in {})", dir.display()),
+                _ => String::new(),
+            };
+            Err(format!(
+                "no config file at {}{looked}; run onboarder in the directory that holds onboarder.yaml, \
+                 or pass its path: onboarder --config path/to/onboarder.yaml check",
+                path.display()
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -107,11 +130,13 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let settings = settings(&inputs.config, &selected, prepared.today);
-    let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
-    if !offline {
+    if online::token(online::Mode::Plan).is_some() {
         return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);
     }
-    eprintln!("onboarder: no GITLAB_TOKEN set: planning offline, as if the projects had no issues yet");
+    eprintln!(
+        "onboarder: no GITLAB_TOKEN or {} set: planning offline, as if the projects had no issues yet",
+        online::READ_TOKEN_VAR
+    );
     let renderer = renderer(inputs, prepared.today);
     let actions = plan::plan(&prepared.desired, &[], &settings, &|d, due| renderer.body_with_due(d, due));
     if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer, prepared.today) {

@@ -33,6 +33,20 @@ fn gitlab_url(config: &Config) -> Option<String> {
         .or_else(|| config.gitlab.url.clone())
 }
 
+/// The read-only token a merge request pipeline can see (`read_api`, not protected): `plan` only.
+pub const READ_TOKEN_VAR: &str = "GITLAB_READ_TOKEN";
+
+fn env_token(var: &str) -> Option<Token> {
+    std::env::var(var).ok().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).map(Token::new)
+}
+
+/// The token a run may use: `GITLAB_TOKEN`; for `plan` only, else `GITLAB_READ_TOKEN`, so that a
+/// merge request pipeline, which cannot see a protected variable, still plans against GitLab.
+/// A sync never uses the read token: it could not write, and it is not protected.
+pub(super) fn token(mode: Mode) -> Option<Token> {
+    env_token("GITLAB_TOKEN").or_else(|| if mode == Mode::Plan { env_token(READ_TOKEN_VAR) } else { None })
+}
+
 pub(super) fn online(
     inputs: &Inputs,
     args: &RunArgs,
@@ -44,12 +58,16 @@ pub(super) fn online(
         eprintln!("onboarder: no GitLab URL: set GITLAB_URL or gitlab.url in {}", inputs.config.file.display());
         return ExitCode::from(EXIT_INPUT);
     };
-    let token = match std::env::var("GITLAB_TOKEN") {
-        Ok(t) if !t.trim().is_empty() => Token::new(t.trim().to_string()),
-        _ => {
-            eprintln!("onboarder: GITLAB_TOKEN is not set; sync needs a project access token with the api scope");
-            return ExitCode::from(EXIT_INPUT);
-        }
+    let Some(token) = token(mode) else {
+        let read_only = if env_token(READ_TOKEN_VAR).is_some() {
+            format!(" ({READ_TOKEN_VAR} is read only and serves `plan`, never `sync`)")
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "onboarder: GITLAB_TOKEN is not set{read_only}; sync needs a project access token with the api scope; nothing was written"
+        );
+        return ExitCode::from(EXIT_INPUT);
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,

@@ -4,8 +4,11 @@ mod support;
 
 mod bad_input;
 mod check_and_plan;
+mod ci_files;
+mod cli;
 mod faults;
 mod gitlab_behaviours;
 mod inputs;
+mod merge_requests;
 mod progress;
 mod sync;

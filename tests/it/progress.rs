@@ -124,12 +124,21 @@ async fn an_open_ended_pause_stops_the_clock_nudges_nobody_and_moves_the_due_dat
     let ctx = with_new_hire().await;
     sync_on(&ctx, "2026-10-26", &["--only", "nokoye"]).await;
     ctx.edit("roster/nokoye.yaml", "  buddy: wtan\n", "  buddy: wtan\n  status: paused\n");
-    sync_on(&ctx, "2026-11-02", &["--only", "nokoye"]).await;
+    // The scheduled sync records the pause (a new-hire run with `--only` for a paused person
+    // refuses, saying why).
+    sync_on(&ctx, "2026-11-02", &[]).await;
     let issue = nia(&ctx);
     assert_eq!(labels_with(&issue, "onboarding-pace::"), ["onboarding-pace::paused"]);
     ctx.fake.clear_requests();
-    sync_on(&ctx, "2026-11-23", &["--only", "nokoye"]).await;
+    sync_on(&ctx, "2026-11-02", &[]).await;
     assert_eq!(ctx.fake.writes(), 0, "a paused person's issue was written: {:?}", ctx.fake.requests());
+    let out = ctx.run(&["sync", "--today", "2026-11-23", "--only", "nokoye"]).await;
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    assert!(out.stderr().contains("pace clock stopped"), "{}", out.stderr());
+    // Three weeks on she would be behind; paused, nobody is nudged and her issue is not touched.
+    let before = nia(&ctx);
+    sync_on(&ctx, "2026-11-23", &[]).await;
+    assert_eq!(nia(&ctx).updated_at, before.updated_at, "a paused person's issue was written");
     assert!(ctx.fake.notes(TRAINING, issue.iid).is_empty());
 
     // Back after four weeks: the due date moves by them, and one week in she is on track.

@@ -13,6 +13,18 @@ pub const TODAY: &str = "2026-11-23";
 pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
 pub const LOCK_LABEL: &str = "onboarder-lock";
 
+/// Variables of the test's own environment that would change what the binary does.
+pub const CLEARED_ENV: [&str; 8] = [
+    "GITLAB_URL",
+    "GITLAB_TOKEN",
+    "GITLAB_READ_TOKEN",
+    "CI_SERVER_URL",
+    "CI_NODE_INDEX",
+    "CI_NODE_TOTAL",
+    "GITLAB_CI",
+    "RUST_LOG",
+];
+
 /// The repository root, where the example roster and templates live.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -107,7 +119,7 @@ impl Ctx {
     pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_onboarder"));
         cmd.current_dir(self.dir.path()).args(args);
-        for v in ["GITLAB_URL", "GITLAB_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI"] {
+        for v in CLEARED_ENV {
             cmd.env_remove(v);
         }
         for (k, v) in env {
