@@ -97,7 +97,7 @@ impl Lock {
             tokio::time::sleep(Duration::from_millis(1000 + fastrand::u64(0..1000))).await;
         }
         if !mine_labeled {
-            // GitLab dropped the ticket's label (a token below Reporter): no run can see it.
+            // GitLab dropped the ticket's label (a token below Planner): no run can see it.
             tracing::warn!("the run lock needs labels, which GitLab drops for this token: going ahead without it");
             lock.release(gl).await;
             return Ok((None, false));

@@ -237,7 +237,7 @@ async fn lost_create_answers_are_settled_with_one_listing_per_batch() {
     assert_eq!(all_issues(&ctx).len(), 9);
 }
 
-// Regression: a token below Reporter gets labels, assignees and due date dropped silently
+// Regression: a token below Planner (Reporter before GitLab 17.7) gets labels, assignees and due date dropped silently
 // (200/201); the run said "updated" and added the label again on every run forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fields_gitlab_dropped_for_a_guest_token_are_reported_with_the_fix_and_no_write_loop_follows() {
@@ -249,7 +249,7 @@ async fn fields_gitlab_dropped_for_a_guest_token_are_reported_with_the_fix_and_n
     let errors: Vec<&str> =
         doc["actions"].as_array().unwrap().iter().filter_map(|a| a["outcome"]["error"].as_str()).collect();
     assert_eq!(errors.len(), 8, "{doc}");
-    assert!(errors.iter().all(|e| e.contains("below Reporter")), "{errors:?}");
+    assert!(errors.iter().all(|e| e.contains("below Planner")), "{errors:?}");
     assert_eq!(out.stderr().matches("GitLab dropped").count(), 1, "reported once: {}", out.stderr());
     assert_eq!(by_key(&ctx).len(), 9);
     assert!(by_key(&ctx).values().all(|n| *n == 1));
