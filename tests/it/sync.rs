@@ -267,12 +267,13 @@ async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_reques
         changed,
         vec![("gmwangi", "update"), ("kmensah", "update"), ("praman", "update"), ("therrera", "close")]
     );
-    // The floor: the token check, per project its id and one listing page, and per changed
-    // issue a re-read, one PUT and one note. Nothing else.
-    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 4, "{:?}", ctx.fake.requests());
-    assert_eq!(ctx.fake.count("PUT"), 4);
-    assert_eq!(ctx.fake.count("POST"), 4);
-    assert_eq!(ctx.fake.writes(), 8);
+    // The floor: the token check, per project its id and one listing page, the run lock (a
+    // ticket, two listings of tickets, its close), and per changed issue a re-read, one PUT and
+    // one note. Nothing else.
+    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 2 + 4, "{:?}", ctx.fake.requests());
+    assert_eq!(ctx.fake.count("PUT"), 1 + 4);
+    assert_eq!(ctx.fake.count("POST"), 1 + 4);
+    assert_eq!(ctx.fake.writes(), 2 + 8);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
