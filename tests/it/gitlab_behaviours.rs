@@ -413,3 +413,20 @@ async fn create_time_close_reopen_and_title_are_stripped_not_run_and_cause_no_re
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
 }
+
+// Only the person's own account is required: when it is blocked (or unknown), their issue fails
+// with the reason and everyone else is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_person_fails_only_their_own_issue() {
+    let ctx = Ctx::new().await;
+    ctx.fake.block_user("therrera");
+    let out = ctx.sync(&["--format", "json"]).await;
+    assert_eq!(out.code(), 1, "{}", out.stderr());
+    assert_eq!(failed_users(&out), vec!["therrera"]);
+    let doc = out.json();
+    let error = doc["actions"].as_array().unwrap().iter().find(|a| a["username"] == "therrera").unwrap()["outcome"]
+        ["error"]
+        .to_string();
+    assert!(error.contains("own account"), "{error}");
+    assert_eq!(ctx.issues(TRAINING).len(), 8);
+}
