@@ -11,6 +11,8 @@ pub enum Role {
     /// Creates and edits issues, but GitLab silently drops labels, assignees, due date and
     /// milestone from its requests (no `admin_issue`).
     Guest,
+    /// GitLab 17.7+: may set issue metadata, like a Reporter.
+    Planner,
     Reporter,
     Developer,
     Maintainer,

@@ -30,6 +30,13 @@ struct Args {
     /// `<username>.yaml` files, or a file with `people:` or `participants:` (repeatable).
     #[arg(long = "roster", num_args = 1..)]
     rosters: Vec<std::path::PathBuf>,
+    /// Serve a directory as the `main` branch of a project's repository, as `PROJECT=DIR`
+    /// (repeatable; the project is created). For reading a roster from a GitLab repository.
+    #[arg(long = "repository", num_args = 1..)]
+    repositories: Vec<String>,
+    /// The date (YYYY-MM-DD) the token expires, as `GET /personal_access_tokens/self` reports it.
+    #[arg(long)]
+    token_expires: Option<chrono::NaiveDate>,
     /// GitLab Free: one assignee per issue.
     #[arg(long)]
     free: bool,
@@ -63,6 +70,7 @@ async fn main() -> std::io::Result<()> {
     let fake = FakeGitlab::start_on(options, args.port).await?;
     let bot = fake.add_user(&args.token_user, &display_name(&args.token_user));
     fake.add_token(&args.token, bot);
+    fake.set_token_expiry(&args.token, args.token_expires);
     for project in &args.projects {
         fake.add_project(project);
     }
@@ -82,6 +90,17 @@ async fn main() -> std::io::Result<()> {
             };
             println!("  user:      {username} (from {})", path.display());
         }
+    }
+    for repository in &args.repositories {
+        let Some((project, dir)) = repository.split_once('=') else {
+            return Err(std::io::Error::other(format!("--repository {repository}: expected PROJECT=DIR")));
+        };
+        if !std::path::Path::new(dir).is_dir() {
+            return Err(std::io::Error::other(format!("--repository {repository}: {dir} is not a directory")));
+        }
+        fake.add_project(project);
+        fake.add_repository_dir(project, "main", dir);
+        println!("  repository: {project} (branch main) from {dir}");
     }
 
     println!("fake-gitlab listening on {}", fake.url());

@@ -63,7 +63,10 @@ async fn connection(stream: TcpStream, server: Arc<Server>) {
         service_fn(move |req| {
             let server = server.clone();
             let kill = kill.clone();
-            async move { Ok::<_, Infallible>(dispatch(&server, req, &kill).await) }
+            // Handled on its own task: like GitLab, the fake finishes a request whose client
+            // went away (a create slower than the client's timeout still lands).
+            let handling = tokio::spawn(async move { dispatch(&server, req, &kill).await });
+            async move { Ok::<_, Infallible>(handling.await.unwrap_or_else(|_| Reply::for_status(500).into_response())) }
         })
     };
     let conn = http1::Builder::new().timer(TokioTimer::new()).serve_connection(TokioIo::new(stream), service);
@@ -230,8 +233,9 @@ async fn dispatch(server: &Server, req: Request<Incoming>, kill: &Notify) -> Res
         Some(FaultKind::CloseConnection) => {
             record(&mut server.shared.lock(), request, 0);
             kill.notify_one();
-            std::future::pending::<()>().await;
-            unreachable!("the connection task drops this future");
+            // Never answer: the connection task drops the connection first.
+            hang(server).await;
+            return Reply::for_status(504).into_response();
         }
     };
     if !latency.is_zero() {

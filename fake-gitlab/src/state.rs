@@ -247,9 +247,9 @@ impl State {
     }
 
     /// Whether `user` may set labels, assignees, due date and milestone on issues of the project
-    /// (`admin_issue`, Reporter and up; app/services/issuable_base_service.rb `filter_params`).
+    /// (`admin_issue`, Planner or Reporter and up; app/services/issuable_base_service.rb `filter_params`).
     pub fn may_set_metadata(&self, project_id: u64, user: u64) -> bool {
-        self.projects.get(&project_id).and_then(|p| p.roles.get(&user)).is_none_or(|r| *r >= Role::Reporter)
+        self.projects.get(&project_id).and_then(|p| p.roles.get(&user)).is_none_or(|r| *r >= Role::Planner)
     }
 }
 

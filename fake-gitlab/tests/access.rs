@@ -39,8 +39,8 @@ async fn guest_writes_land_without_metadata() {
     assert_eq!((edited["labels"].clone(), edited["assignees"].clone()), (json!([]), json!([])));
     assert_eq!(edited["due_date"], json!(null));
 
-    // A Reporter may set them.
-    env.fake.set_role(env.bot, PROJECT, Role::Reporter);
+    // A Planner (or Reporter) may set them.
+    env.fake.set_role(env.bot, PROJECT, Role::Planner);
     let (_, edited) = json(env.put(&path, &edit).await).await;
     assert_eq!(edited["labels"], json!(["a"]));
     assert_eq!(edited["assignees"][0]["username"], "alice");

@@ -4,6 +4,8 @@
 mod common;
 
 use common::{header, json, Env, PROJECT, TOKEN};
+use std::time::Duration;
+
 use fake_gitlab::{Fault, FaultKind, Matcher, Recorder};
 use serde_json::json;
 
@@ -91,4 +93,28 @@ async fn a_write_can_land_and_still_be_answered_an_error() {
     let statuses: Vec<u16> = env.fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [502, 429]);
     assert_eq!(env.fake.rate_limited(), 1);
+}
+
+#[tokio::test]
+async fn a_create_slower_than_the_client_timeout_still_lands() {
+    let env = Env::default().await;
+    env.fake.inject(Fault::new(Matcher::route("POST", ISSUES), FaultKind::Latency(Duration::from_millis(400))));
+    let quick = reqwest::Client::builder().timeout(Duration::from_millis(100)).build().unwrap();
+    let err = quick
+        .post(env.api("/projects/{p}/issues"))
+        .header("PRIVATE-TOKEN", TOKEN)
+        .form(&[("title", "late")])
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+    assert!(env.fake.issues(PROJECT).is_empty(), "not yet");
+    // GitLab finishes a request whose client went away: the issue appears afterwards.
+    for _ in 0..50 {
+        if !env.fake.issues(PROJECT).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(env.fake.issues(PROJECT).len(), 1);
 }

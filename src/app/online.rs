@@ -128,19 +128,23 @@ async fn online_async(
     let mut actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
     let mut lock = None;
     let mut lock_error = None;
-    let creates = actions.iter().filter(|a| a.kind == Kind::Create && projects.reachable.contains(&a.project)).count();
-    if mode == Mode::Sync && creates > 0 {
+    // Any run that writes takes the run lock, so two runs at once neither create an issue twice
+    // nor post one stage note twice; a run with nothing to write takes none.
+    let reachable = |a: &plan::Action| projects.reachable.contains(&a.project);
+    let creates = actions.iter().filter(|a| a.kind == Kind::Create && reachable(a)).count();
+    let writes = actions.iter().any(|a| (a.writes() || a.kind == Kind::Conflict) && reachable(a));
+    if mode == Mode::Sync && writes {
         let main = gl.canonical(&config.gitlab.project);
         let at = if projects.reachable.contains(&main) {
             main
         } else {
-            actions.iter().find(|a| a.kind == Kind::Create).map(|a| a.project.clone()).unwrap_or(main)
+            actions.iter().find(|a| reachable(a)).map(|a| a.project.clone()).unwrap_or(main)
         };
         match sync::Lock::acquire(&gl, config, &at, creates, read_at).await {
             Ok((held, reread)) => {
                 lock = held;
                 if reread {
-                    // Another run created issues since the read: read again so nothing is created twice.
+                    // Another run wrote since the read: read again so nothing is created or posted twice.
                     observed = match read(" again").await {
                         Ok(o) => o,
                         Err(code) => return code,

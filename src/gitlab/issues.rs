@@ -103,7 +103,7 @@ impl Asked {
         }
     }
 
-    /// The fields GitLab's answer shows were silently dropped (a token below Reporter gets
+    /// The fields GitLab's answer shows were silently dropped (a token below Planner gets
     /// 200/201 with labels, assignees and due date ignored). A single-assignee tier keeping
     /// only the first id is not a drop.
     pub fn dropped(&self, answer: &Observed) -> Vec<&'static str> {

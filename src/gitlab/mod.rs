@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 pub use errors::{error_message, ApiError};
 pub use issues::{Asked, Listing};
-pub use projects::{reach_advice, Project, REPORTER};
+pub use projects::{reach_advice, Project, PLANNER};
 pub use transport::Token;
 pub use users::User;
 

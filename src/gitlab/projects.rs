@@ -15,7 +15,7 @@ pub struct Project {
     pub id: u64,
     /// GitLab's current `path_with_namespace`.
     pub path: String,
-    /// The token user's role (10 Guest, 20 Planner... GitLab's access levels), when GitLab says.
+    /// The token user's role (10 Guest, 15 Planner, 20 Reporter...), when GitLab says.
     pub access_level: Option<u64>,
 }
 
@@ -38,8 +38,9 @@ struct WireProject {
     permissions: Option<Permissions>,
 }
 
-/// Reporter: below it GitLab silently drops labels, assignees and due dates.
-pub const REPORTER: u64 = 20;
+/// Planner (GitLab 17.7+; Reporter, 20, before): below it GitLab silently drops labels,
+/// assignees and due dates.
+pub const PLANNER: u64 = 15;
 
 /// What to tell someone whose token cannot see a project.
 pub fn reach_advice(project: &str) -> String {

@@ -1,11 +1,11 @@
-//! Two runs at once must not both create a person's issue. GitLab has no lock primitive for
-//! issues, but it numbers a project's issues in creation order: a run about to create takes a
-//! ticket (a small lock issue), and goes ahead only when no live ticket older than its own is
-//! open; it closes its ticket when done. A ticket expires (its description says when) so a
-//! crashed run blocks the others only for a while. A run that waited, or that sees a ticket
-//! closed since it read the issues, reads them again before creating anything.
+//! Two runs at once must not both create a person's issue, nor both post one stage note. GitLab
+//! has no lock primitive for issues, but it numbers a project's issues in creation order: a run
+//! about to write takes a ticket (a small lock issue), and goes ahead only when no live ticket
+//! older than its own is open; it closes its ticket when done. A ticket expires (its description
+//! says when) so a crashed run blocks the others only for a while. A run that waited, or that sees
+//! a ticket closed since it read the issues, reads them again before writing anything.
 //!
-//! Costs a run that creates: one POST, two listings of tickets and one PUT; runs that create
+//! Costs a run that writes: one POST, two listings of tickets and one PUT; runs that write
 //! nothing never take a ticket.
 
 use std::time::Duration;
@@ -54,8 +54,8 @@ impl Lock {
         let new = NewIssue { title: TITLE.into(), labels: vec![label(config)], assignees: Vec::new(), due_date: None };
         let run = format!("{:016x}", fastrand::u64(..));
         let description = format!(
-            "onboarder holds this while it creates issues, so that two runs never create the same one, and closes it \
-             when done. Once expired it no longer counts; close it by hand only if no onboarder run is going on.\n\n\
+            "onboarder holds this while it writes, so that two runs never create the same issue or post the same \
+             comment, and closes it when done. Once expired it no longer counts; close it by hand only if no onboarder run is going on.\n\n\
              {EXPIRES}{}\n{RUN}{run}\n",
             expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
@@ -91,13 +91,13 @@ impl Lock {
                 break;
             }
             if !waited {
-                tracing::warn!("another onboarder run is creating issues in {}; waiting for it", lock.project);
+                tracing::warn!("another onboarder run is writing (its lock is in {}); waiting for it", lock.project);
             }
             waited = true;
             tokio::time::sleep(Duration::from_millis(1000 + fastrand::u64(0..1000))).await;
         }
         if !mine_labeled {
-            // GitLab dropped the ticket's label (a token below Reporter): no run can see it.
+            // GitLab dropped the ticket's label (a token below Planner): no run can see it.
             tracing::warn!("the run lock needs labels, which GitLab drops for this token: going ahead without it");
             lock.release(gl).await;
             return Ok((None, false));

@@ -9,7 +9,7 @@ use super::Failure;
 use crate::comments::Comment;
 use crate::config::Config;
 use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
-use crate::gitlab::{ApiError, Asked, Gitlab, REPORTER};
+use crate::gitlab::{ApiError, Asked, Gitlab, PLANNER};
 use crate::plan::{self, Action, Edit, Kind, Observed, Settings};
 
 /// Everything a write needs, shared by the writes of one run.
@@ -32,17 +32,18 @@ pub(super) struct Writer<'a> {
 /// Why GitLab dropped fields, and the fix.
 fn dropped_cause(project: &str) -> String {
     format!(
-        "the token's role in {project} is below Reporter (or its user is not a member), and GitLab then ignores \
-         labels, assignees and due dates without an error; give the token's user the Reporter role or higher there"
+        "the token's role in {project} is below Planner (Reporter before GitLab 17.7), or its user is not a member, \
+         and GitLab then ignores labels, assignees and due dates without an error; give the token's user the \
+         Reporter role (or Planner) or higher there"
     )
 }
 
 impl Writer<'_> {
-    /// Projects whose resolved role is below Reporter are known to drop fields before any write.
+    /// Projects whose resolved role is below Planner are known to drop fields before any write.
     pub(super) fn note_low_roles(&self) {
         let projects: BTreeSet<&str> = self.by_key.values().map(|d| d.project.as_str()).collect();
         for p in projects {
-            if let Some(level) = self.gl.project(p).and_then(|p| p.access_level).filter(|l| *l < REPORTER) {
+            if let Some(level) = self.gl.project(p).and_then(|p| p.access_level).filter(|l| *l < PLANNER) {
                 tracing::warn!("access level {level} in {p}: {}", dropped_cause(p));
                 self.dropping.lock().expect("dropping lock").insert(p.to_string());
             }
@@ -213,7 +214,7 @@ impl Writer<'_> {
     }
 }
 
-/// The fields GitLab ignores for a token below Reporter.
+/// The fields GitLab ignores for a token below Planner (Reporter before GitLab 17.7).
 fn leave_out_dropped_fields(edit: &mut Edit) {
     edit.add_labels.clear();
     edit.remove_labels.clear();

@@ -36,6 +36,27 @@ fn requests_to(ctx: &Ctx, method: &str, route: &str) -> usize {
     ctx.fake.requests().iter().filter(|r| r.method == method && r.route == route).count()
 }
 
+/// Requests of `method` to one issue (not to the run lock's ticket).
+fn requests_to_issue(ctx: &Ctx, method: &str, iid: u64) -> usize {
+    let path = format!("/issues/{iid}");
+    ctx.fake.requests().iter().filter(|r| r.method == method && r.route == ISSUE && r.path.ends_with(&path)).count()
+}
+
+/// PUTs to issues that carry a key (onboarder's managed issues, not its run-lock tickets).
+fn puts_to_managed(ctx: &Ctx) -> Vec<String> {
+    let keyed: Vec<String> = all_issues(ctx)
+        .iter()
+        .filter(|i| onboarder::description::key_of(&i.description).is_some())
+        .map(|i| format!("/issues/{}", i.iid))
+        .collect();
+    ctx.fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && keyed.iter().any(|k| r.path.ends_with(k.as_str())))
+        .map(|r| r.path.clone())
+        .collect()
+}
+
 fn line_with<'a>(description: &'a str, id: &str) -> &'a str {
     description.lines().find(|l| l.contains(&format!("id: {id} "))).unwrap_or("")
 }
@@ -109,8 +130,8 @@ async fn a_put_answered_500_is_retried_only_after_a_fresh_read_and_the_persons_e
     let after = ctx.fake.issue(TRAINING, iid).unwrap();
     assert!(line_with(&after.description, &id).contains("[x]"), "the tick was lost");
     assert!(after.description.contains("My notes, written while onboarder was busy."), "the notes were lost");
-    assert_eq!(requests_to(&ctx, "PUT", ISSUE), 2, "one refused PUT, one after a fresh read");
-    assert_eq!(requests_to(&ctx, "GET", ISSUE), 2, "the retry did not read the issue again first");
+    assert_eq!(requests_to_issue(&ctx, "PUT", iid), 2, "one refused PUT, one after a fresh read");
+    assert_eq!(requests_to_issue(&ctx, "GET", iid), 2, "the retry did not read the issue again first");
 }
 
 // A PUT that landed although it was answered 500: the retry finds nothing left to do, writes
@@ -123,7 +144,7 @@ async fn a_put_that_landed_despite_a_500_is_not_written_twice_and_its_note_is_po
     ctx.fake.inject(Fault::new(Matcher::route("PUT", ISSUE), FaultKind::LandThenStatus(500)));
     ctx.fake.clear_requests();
     ctx.run(&["sync", "--today", "2026-12-30", "--only", "praman"]).await.ok();
-    assert_eq!(requests_to(&ctx, "PUT", ISSUE), 1);
+    assert_eq!(requests_to_issue(&ctx, "PUT", iid), 1);
     assert_eq!(ctx.fake.notes(TRAINING, iid).len(), 1, "{:?}", ctx.fake.notes(TRAINING, iid));
 }
 
@@ -237,7 +258,7 @@ async fn lost_create_answers_are_settled_with_one_listing_per_batch() {
     assert_eq!(all_issues(&ctx).len(), 9);
 }
 
-// Regression: a token below Reporter gets labels, assignees and due date dropped silently
+// Regression: a token below Planner (Reporter before GitLab 17.7) gets labels, assignees and due date dropped silently
 // (200/201); the run said "updated" and added the label again on every run forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fields_gitlab_dropped_for_a_guest_token_are_reported_with_the_fix_and_no_write_loop_follows() {
@@ -249,7 +270,7 @@ async fn fields_gitlab_dropped_for_a_guest_token_are_reported_with_the_fix_and_n
     let errors: Vec<&str> =
         doc["actions"].as_array().unwrap().iter().filter_map(|a| a["outcome"]["error"].as_str()).collect();
     assert_eq!(errors.len(), 8, "{doc}");
-    assert!(errors.iter().all(|e| e.contains("below Reporter")), "{errors:?}");
+    assert!(errors.iter().all(|e| e.contains("below Planner")), "{errors:?}");
     assert_eq!(out.stderr().matches("GitLab dropped").count(), 1, "reported once: {}", out.stderr());
     assert_eq!(by_key(&ctx).len(), 9);
     assert!(by_key(&ctx).values().all(|n| *n == 1));
@@ -258,9 +279,9 @@ async fn fields_gitlab_dropped_for_a_guest_token_are_reported_with_the_fix_and_n
     ctx.fake.clear_requests();
     let out = ctx.sync(&[]).await;
     assert_eq!(out.code(), 1, "{}", out.stderr());
-    let puts: Vec<String> = ctx.fake.requests().iter().filter(|r| r.method == "PUT").map(|r| r.path.clone()).collect();
+    let puts = puts_to_managed(&ctx);
     assert!(puts.len() <= 1, "{puts:?}");
-    assert_eq!(ctx.fake.count("POST"), 0, "created again: {:?}", ctx.fake.requests());
+    assert_eq!(by_key(&ctx).len(), 9, "created again");
     assert!(by_key(&ctx).values().all(|n| *n == 1));
 }
 
@@ -391,4 +412,21 @@ async fn create_time_close_reopen_and_title_are_stripped_not_run_and_cause_no_re
     ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+}
+
+// Only the person's own account is required: when it is blocked (or unknown), their issue fails
+// with the reason and everyone else is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_person_fails_only_their_own_issue() {
+    let ctx = Ctx::new().await;
+    ctx.fake.block_user("therrera");
+    let out = ctx.sync(&["--format", "json"]).await;
+    assert_eq!(out.code(), 1, "{}", out.stderr());
+    assert_eq!(failed_users(&out), vec!["therrera"]);
+    let doc = out.json();
+    let error = doc["actions"].as_array().unwrap().iter().find(|a| a["username"] == "therrera").unwrap()["outcome"]
+        ["error"]
+        .to_string();
+    assert!(error.contains("own account"), "{error}");
+    assert_eq!(ctx.issues(TRAINING).len(), 8);
 }

@@ -296,12 +296,13 @@ async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_reques
         .map(|a| (a["username"].as_str().unwrap(), a["action"].as_str().unwrap()))
         .collect();
     assert_eq!(changed, vec![("gmwangi", "update"), ("kmensah", "update"), ("lortega", "close"), ("praman", "update")]);
-    // The floor: the token check, per project its id and one listing page, and per changed issue
-    // a re-read, a look at its notes for the comment about to be posted, the comment, one PUT.
-    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 4 * 2, "{:?}", ctx.fake.requests());
-    assert_eq!(ctx.fake.count("PUT"), 4);
-    assert_eq!(ctx.fake.count("POST"), 4);
-    assert_eq!(ctx.fake.writes(), 8);
+    // The floor: the token check, per project its id and one listing page, the run lock (a
+    // ticket, two listings of tickets, its close), and per changed issue a re-read, a look at its
+    // notes for the comment about to be posted, the comment and one PUT. Nothing else.
+    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 2 + 4 * 2, "{:?}", ctx.fake.requests());
+    assert_eq!(ctx.fake.count("PUT"), 1 + 4);
+    assert_eq!(ctx.fake.count("POST"), 1 + 4);
+    assert_eq!(ctx.fake.writes(), 2 + 8);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
