@@ -125,7 +125,11 @@ async fn online_async(
     };
     drop(section);
     let renderer = renderer(inputs, prepared.today);
+    let open = |observed: &[plan::Observed]| observed.iter().filter(|o| o.open).count();
     let mut actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
+    // A mass close held back is no write: decided before the run lock, which only writing runs take.
+    let mut held =
+        departures::hold_mass_close(&mut actions, open(&observed), config.sync.max_close_share, allow_mass_close);
     let mut lock = None;
     let mut lock_error = None;
     // Any run that writes takes the run lock, so two runs at once neither create an issue twice
@@ -141,8 +145,8 @@ async fn online_async(
             actions.iter().find(|a| reachable(a)).map(|a| a.project.clone()).unwrap_or(main)
         };
         match sync::Lock::acquire(&gl, config, &at, creates, read_at).await {
-            Ok((held, reread)) => {
-                lock = held;
+            Ok((ticket, reread)) => {
+                lock = ticket;
                 if reread {
                     // Another run wrote since the read: read again so nothing is created or posted twice.
                     observed = match read(" again").await {
@@ -150,13 +154,17 @@ async fn online_async(
                         Err(code) => return code,
                     };
                     actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
+                    held = departures::hold_mass_close(
+                        &mut actions,
+                        open(&observed),
+                        config.sync.max_close_share,
+                        allow_mass_close,
+                    );
                 }
             }
             Err(e) => lock_error = Some(format!("could not take the run lock in {at}, so nothing is created: {e}")),
         }
     }
-    let open = observed.iter().filter(|o| o.open).count();
-    let held = departures::hold_mass_close(&mut actions, open, config.sync.max_close_share, allow_mass_close);
     if let Err(e) = write_previews(args, &actions, desired, &renderer, prepared.today) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
