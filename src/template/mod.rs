@@ -2,21 +2,28 @@
 //!
 //! Loading checks everything that can be checked before meeting a person (front matter, stage
 //! headings, item ids, handlebars syntax); rendering reports undefined variables at their place.
+//! `context` holds the values templates use, `body` what a rendering is made of.
+
+mod body;
+mod context;
+
+pub use body::{write_body, BodyItem, BodyLine, ItemRef, Rendered};
+pub use context::{BuddyContext, ContactContext, PersonContext, SpecialtyContext, TemplateContext, TemplateInfo};
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences, Mark, TaskLine};
+use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences};
 use crate::error::{InputError, InputErrors, Location};
 use crate::escape::inert;
 use crate::guard::{self, Origin};
 use crate::input::{files_in, read_text};
-use crate::roster::{is_valid_username, parse_yaml, Role, Specialty};
+use crate::roster::{is_valid_username, parse_yaml, Role};
 
 /// GitLab's limits on what an issue may hold.
 pub const MAX_TITLE_CHARS: usize = 255;
@@ -73,120 +80,6 @@ impl Template {
     pub fn stage_index(&self, id: &str) -> Option<usize> {
         self.stages.iter().position(|s| s.id == id)
     }
-}
-
-/// One line of a rendered body: text, a stage heading, or a checklist item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyLine {
-    Text(String),
-    Item(BodyItem),
-}
-
-/// A checklist item of a rendered body; its mark is decided later, per person and issue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyItem {
-    pub lead: String,
-    pub text: String,
-    pub id: String,
-    pub module: Option<String>,
-    /// Index into the template's stages.
-    pub stage: usize,
-}
-
-/// What a template rendered to for one person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    pub title: String,
-    /// The body as handlebars wrote it; `body` and `items` read it.
-    pub text: String,
-}
-
-/// A checklist item of a rendered body, borrowed: enough to count and check without copying.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemRef<'a> {
-    pub id: &'a str,
-    pub module: Option<&'a str>,
-    pub stage: usize,
-}
-
-impl Rendered {
-    /// The body as lines of text and items, to write into an issue.
-    pub fn body(&self, t: &Template) -> Vec<BodyLine> {
-        parse_rendered(t, &self.text)
-    }
-
-    /// Just the items, without copying any text (planning counts them for everyone).
-    pub fn items(&self, t: &Template) -> Vec<ItemRef<'_>> {
-        let mut items = Vec::new();
-        walk(t, &self.text, |piece| {
-            if let Piece::Item(task, id, stage) = piece {
-                items.push(ItemRef { id, module: task.module, stage });
-            }
-        });
-        items
-    }
-}
-
-/// The values a template may use. Every field is always present (null when unknown) so that
-/// strict mode reports typos, not missing optional data.
-#[derive(Debug, Clone, Serialize)]
-pub struct TemplateContext {
-    pub person: PersonContext,
-    pub manager: Option<ContactContext>,
-    pub buddy: Option<BuddyContext>,
-    pub template: TemplateInfo,
-    pub due_date: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PersonContext {
-    pub name: String,
-    pub username: String,
-    pub title: String,
-    pub role: Option<String>,
-    pub region: Option<String>,
-    pub region_group: Option<String>,
-    pub start_date: String,
-    pub end_date: Option<String>,
-    pub department: String,
-    /// `{{#if person.specialty.us_government}}`: every specialty is always present, true or false.
-    pub specialty: SpecialtyContext,
-}
-
-/// The job family's specialties, as flags a template can test.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct SpecialtyContext {
-    pub us_government: bool,
-    pub shift: bool,
-    pub ase: bool,
-}
-
-impl SpecialtyContext {
-    /// The flags for whoever has the specialties `has` says.
-    pub fn of(has: impl Fn(Specialty) -> bool) -> SpecialtyContext {
-        SpecialtyContext {
-            us_government: has(Specialty::UsGovernment),
-            shift: has(Specialty::Shift),
-            ase: has(Specialty::Ase),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ContactContext {
-    pub name: Option<String>,
-    pub username: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BuddyContext {
-    pub username: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TemplateInfo {
-    pub key: String,
-    pub title: String,
 }
 
 /// All templates of a run, compiled once.
@@ -644,94 +537,4 @@ fn check_body(
         err(errors, body.lines().count().max(1), 1, format!("missing stage headings: {}", missing.join(", ")));
     }
     out
-}
-
-/// One piece of a rendered body, as `walk` finds it.
-enum Piece<'a> {
-    /// The one blank line a run of blank lines folds to.
-    Blank,
-    Text(&'a str),
-    /// An item with its id, in the stage whose heading precedes it.
-    Item(TaskLine<'a>, &'a str, usize),
-}
-
-/// Walk a rendered body: trailing spaces off, runs of blank lines (left by block helpers) folded
-/// to one, each item placed in its stage. Shared by the full parse and the counting pass.
-fn walk<'a>(t: &Template, text: &'a str, mut on: impl FnMut(Piece<'a>)) {
-    let mut fences = Fences::default();
-    let mut stage = 0usize;
-    let mut seen_heading = false;
-    let mut started = false;
-    let mut blank_pending = false;
-    for line in text.lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank_pending = started;
-            continue;
-        }
-        if blank_pending {
-            on(Piece::Blank);
-            blank_pending = false;
-        }
-        started = true;
-        if !fences.in_code(line) {
-            if let Some(h) = line.strip_prefix("## ") {
-                if let Some(i) = t.stages.iter().position(|s| s.title == h.trim()) {
-                    stage = i;
-                    seen_heading = true;
-                }
-            } else if let Some(task) = parse_task_line(line) {
-                if let (Some(id), true) = (task.id, seen_heading) {
-                    on(Piece::Item(task, id, stage));
-                    continue;
-                }
-            }
-        }
-        on(Piece::Text(line));
-    }
-}
-
-/// Split a rendered body into text and items. Consecutive text lines share one string: bodies
-/// are rendered for every person on every run.
-fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
-    let mut lines = Vec::new();
-    let mut run: Option<String> = None;
-    walk(t, text, |piece| match piece {
-        Piece::Blank | Piece::Text(_) => {
-            let line = if let Piece::Text(l) = piece { l } else { "" };
-            match &mut run {
-                Some(r) => {
-                    r.push('\n');
-                    r.push_str(line);
-                }
-                None => run = Some(line.to_string()),
-            }
-        }
-        Piece::Item(task, id, stage) => {
-            lines.extend(run.take().map(BodyLine::Text));
-            lines.push(BodyLine::Item(BodyItem {
-                lead: task.lead.to_string(),
-                text: task.text.to_string(),
-                id: id.to_string(),
-                module: task.module.map(str::to_string),
-                stage,
-            }));
-        }
-    });
-    lines.extend(run.map(BodyLine::Text));
-    lines
-}
-
-/// Write a rendered body with the given marks (items without one are open).
-pub fn write_body(body: &[BodyLine], marks: &BTreeMap<String, Mark>, out: &mut String) {
-    for line in body {
-        match line {
-            BodyLine::Text(t) => out.push_str(t),
-            BodyLine::Item(i) => {
-                let mark = marks.get(&i.id).copied().unwrap_or(Mark::Open);
-                crate::checklist::write_task_line(out, &i.lead, mark, &i.text, &i.id);
-            }
-        }
-        out.push('\n');
-    }
 }
