@@ -142,6 +142,8 @@ pub struct Desired {
     pub issues: Vec<DesiredIssue>,
     /// By lowercase username.
     pub standing: BTreeMap<String, Standing>,
+    /// The dashboards the roster calls for (see `dashboard`).
+    pub dashboards: Vec<crate::dashboard::Spec>,
 }
 
 /// The key of a person's issue for a template.
@@ -277,6 +279,7 @@ pub fn compute(
             }
         }
     }
+    desired.dashboards = crate::dashboard::specs(config, roster, &desired.standing, templates);
     errors.into_result(desired)
 }
 

@@ -9,6 +9,7 @@ pub mod ci;
 pub mod cli;
 pub mod comments;
 pub mod config;
+pub mod dashboard;
 pub mod description;
 pub mod desired;
 pub mod error;

@@ -22,6 +22,7 @@ fn projects(config: &Config, desired: &Desired) -> BTreeSet<String> {
     if let Some(s) = &config.shadow {
         p.insert(s.project.clone());
     }
+    p.extend(desired.dashboards.iter().map(|b| b.project.clone()));
     p
 }
 
@@ -76,11 +77,11 @@ struct Users<'a> {
 }
 
 impl Users<'_> {
-    async fn ids(&self, d: &DesiredIssue, usernames: &[String]) -> Result<Vec<u64>, String> {
+    async fn ids(&self, known: &BTreeMap<String, u64>, usernames: &[String]) -> Result<Vec<u64>, String> {
         let mut ids = Vec::new();
         for u in usernames {
             let key = u.to_lowercase();
-            if let Some(id) = d.known_user_ids.get(&key) {
+            if let Some(id) = known.get(&key) {
                 ids.push(*id);
                 continue;
             }
@@ -133,9 +134,33 @@ pub async fn execute(
         started: Utc::now() - chrono::Duration::minutes(5),
     };
     let fatal: Mutex<Option<ApiError>> = Mutex::new(None);
-    let rows: Vec<(Action, Option<Outcome>)> = stream::iter(actions)
+    // Dashboards go last: they link the issues created meanwhile, and a command whose person's
+    // write failed stays ticked.
+    let (boards, actions): (Vec<Action>, Vec<Action>) = actions.into_iter().partition(|a| a.board.is_some());
+    let mut rows = carry_out_all(&w, actions, &fatal, progress).await;
+    rows.extend(carry_out_all(&w, crate::dashboard::settle(boards, &rows), &fatal, progress).await);
+    let created: Vec<&Action> = rows
+        .iter()
+        .filter(|(a, o)| a.kind == Kind::Create && o.as_ref().is_some_and(|o| o.status == "done"))
+        .map(|(a, _)| a)
+        .collect();
+    if !created.is_empty() {
+        if let Err(e) = undo_concurrent_duplicates(gl, config, &created, w.started).await {
+            tracing::warn!("could not check for issues created twice by concurrent runs: {e}");
+        }
+    }
+    Done { rows, fatal: fatal.into_inner().expect("fatal lock") }
+}
+
+async fn carry_out_all(
+    w: &Writer<'_>,
+    actions: Vec<Action>,
+    fatal: &Mutex<Option<ApiError>>,
+    progress: &dyn Fn(&Action, &Outcome),
+) -> Vec<(Action, Option<Outcome>)> {
+    stream::iter(actions)
         .map(|a| {
-            let (w, fatal) = (&w, &fatal);
+            let (w, fatal) = (w, fatal);
             async move {
                 if !a.writes() {
                     return (a, None);
@@ -159,20 +184,9 @@ pub async fn execute(
                 (a, Some(outcome))
             }
         })
-        .buffered(config.sync.concurrency.max(1))
+        .buffered(w.config.sync.concurrency.max(1))
         .collect()
-        .await;
-    let created: Vec<&Action> = rows
-        .iter()
-        .filter(|(a, o)| a.kind == Kind::Create && o.as_ref().is_some_and(|o| o.status == "done"))
-        .map(|(a, _)| a)
-        .collect();
-    if !created.is_empty() {
-        if let Err(e) = undo_concurrent_duplicates(gl, config, &created, w.started).await {
-            tracing::warn!("could not check for issues created twice by concurrent runs: {e}");
-        }
-    }
-    Done { rows, fatal: fatal.into_inner().expect("fatal lock") }
+        .await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -203,11 +217,21 @@ impl Writer<'_> {
     }
 
     async fn create(&self, a: &Action) -> Result<Action, Failure> {
-        let d = self.desired(&a.key)?;
         let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
-        let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
-        let description = plan::initial_description(d, &body, self.settings.today);
-        let ids = self.users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
+        let (description, ids) = match &a.board {
+            Some(b) => {
+                (crate::dashboard::initial_description(b), self.users.ids(&b.spec.known_user_ids, &new.assignees).await)
+            }
+            None => {
+                let d = self.desired(&a.key)?;
+                let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
+                (
+                    plan::initial_description(d, &body, self.settings.today),
+                    self.users.ids(&d.known_user_ids, &new.assignees).await,
+                )
+            }
+        };
+        let ids = ids.map_err(Failure::Other)?;
         let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
             Ok(o) => o,
             Err(e) if e.outcome_unknown() => {
@@ -232,12 +256,13 @@ impl Writer<'_> {
         })?;
         let desired = self.by_key.get(a.key.as_str()).copied();
         let today = self.settings.today;
-        let again = match desired {
-            Some(d) => {
+        let again = match (desired, &a.board) {
+            (_, Some(b)) => crate::dashboard::reconcile((**b).clone(), &fresh),
+            (Some(d), None) => {
                 let render = |d: &DesiredIssue, due| self.render.body_with_due(d, due);
                 plan::reconcile(d, &fresh, self.settings, &render).map_err(|e| Failure::Other(e.to_string()))?
             }
-            None => match self.desired.standing.get(key_username(&a.key)) {
+            (None, None) => match self.desired.standing.get(key_username(&a.key)) {
                 Some(Standing::Active) => plan::supersede(&a.key, &fresh, a.link.as_deref(), today),
                 Some(Standing::Closing(r)) => plan::retire(&a.key, &fresh, r, today),
                 _ => plan::retire(&a.key, &fresh, "this person is no longer in the roster", today),
@@ -247,7 +272,7 @@ impl Writer<'_> {
             return Ok(Action { kind: Kind::Unchanged, ..again });
         };
         let ids = match (&edit.assignees, desired) {
-            (Some(names), Some(d)) => Some(self.users.ids(d, names).await.map_err(Failure::Other)?),
+            (Some(names), Some(d)) => Some(self.users.ids(&d.known_user_ids, names).await.map_err(Failure::Other)?),
             _ => None,
         };
         let mut edit = edit.clone();

@@ -18,6 +18,7 @@ use output::write_reports;
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::Config;
+use crate::dashboard::Commands;
 use crate::desired;
 use crate::error::InputErrors;
 use crate::plan::{self, Action, Settings};
@@ -67,7 +68,12 @@ fn check(inputs: &Inputs) -> ExitCode {
 }
 
 /// Settings for the planner, borrowed from the config.
-pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool, today: NaiveDate) -> Settings<'a> {
+pub fn settings<'a>(
+    config: &'a Config,
+    selected: &'a dyn Fn(&str) -> bool,
+    today: NaiveDate,
+    commands: &'a Commands,
+) -> Settings<'a> {
     Settings {
         marker_label: &config.marker_label,
         stage_label_prefix: &config.stage_label_prefix,
@@ -76,6 +82,7 @@ pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool, toda
         today,
         grace_days: config.progress.grace_days,
         selected,
+        commands,
     }
 }
 
@@ -85,7 +92,8 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let selected = |u: &str| prepared.selection.contains(u);
-    let settings = settings(&inputs.config, &selected, prepared.today);
+    let no_commands = Commands::default();
+    let settings = settings(&inputs.config, &selected, prepared.today, &no_commands);
     let offline = std::env::var("GITLAB_TOKEN").map_or(true, |t| t.is_empty());
     if !offline {
         return online::online(inputs, args, &prepared, online::Mode::Plan);

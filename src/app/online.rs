@@ -8,8 +8,9 @@ use super::output::{print_report, write_previews, write_reports};
 use super::{settings, EXIT_FAILURES, EXIT_INPUT};
 use crate::cli::RunArgs;
 use crate::config::Config;
+use crate::dashboard::{self, Commands};
 use crate::gitlab::{Gitlab, Token};
-use crate::plan;
+use crate::plan::{self, Settings};
 use crate::report::Summary;
 use crate::{ci, sync};
 
@@ -62,7 +63,8 @@ async fn online_async(
 ) -> ExitCode {
     let config = &inputs.config;
     let selected = |u: &str| prepared.selection.contains(u);
-    let settings = settings(config, &selected, prepared.today);
+    let no_commands = Commands::default();
+    let settings = settings(config, &selected, prepared.today, &no_commands);
     let section = ci::Section::start("read", "Reading the managed issues from GitLab");
     let gl = match Gitlab::connect(url, token, config.gitlab.accept_invalid_certs, &config.sync).await {
         Ok(gl) => gl,
@@ -79,6 +81,9 @@ async fn online_async(
         }
     };
     drop(section);
+    // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
+    let commands = dashboard::commands(&prepared.desired, &observed, &settings);
+    let settings = Settings { commands: &commands, ..settings };
     let renderer = renderer(inputs, prepared.today);
     let actions = plan::plan(&prepared.desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
     if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer, prepared.today) {

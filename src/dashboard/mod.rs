@@ -1,0 +1,550 @@
+//! Dashboards: one managed issue per manager showing where each report stands, whose checkboxes
+//! are commands, and an opt-in one for the whole team. Pure: no IO.
+//!
+//! A dashboard is a managed issue like any other: found by its key (`manager-dashboard:<username>`,
+//! `team-dashboard`), its region rewritten in place from a desired state, people's text around it
+//! kept. Its rows come from the plan's own assessments of each report, so it costs no extra read;
+//! the rows of people a run does not cover (`--only`, shards) are kept from its state block.
+
+pub mod command;
+mod table;
+mod team;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::description::{self, State};
+use crate::desired::{Desired, DesiredIssue, Standing};
+use crate::plan::{Action, Edit, Kind, NewIssue, Observed, Settings};
+use crate::progress::Pace;
+use crate::roster::Roster;
+use crate::template::{BodyLine, TemplateSet};
+
+pub use command::{CommandId, Overrides, Verdict};
+
+const MANAGER_PREFIX: &str = "manager-dashboard:";
+const TEAM_KEY: &str = "team-dashboard";
+/// The `template` a dashboard's action shows in reports and preview file names.
+pub const KIND: &str = "dashboard";
+/// Lines of "what the commands did" a dashboard keeps.
+const LOG_LINES: usize = 10;
+
+/// Is this the key of a dashboard (not of a person's issue)?
+pub fn is_key(key: &str) -> bool {
+    key.starts_with(MANAGER_PREFIX) || key == TEAM_KEY
+}
+
+/// A report on a dashboard: their name and their manager's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub name: String,
+    pub manager: Option<String>,
+}
+
+/// A path's stages (id, title), for the team dashboard's counts and medians.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStages {
+    pub key: String,
+    pub stages: Vec<(String, String)>,
+}
+
+/// A dashboard the roster calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    pub key: String,
+    pub project: String,
+    pub title: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub known_user_ids: BTreeMap<String, u64>,
+    /// The manager's username; `None` for the team's dashboard.
+    pub manager: Option<String>,
+    /// Its reports, by lowercase username.
+    pub reports: BTreeMap<String, Report>,
+    /// The team dashboard's paths.
+    pub paths: Vec<PathStages>,
+}
+
+/// The dashboards the roster calls for: one per manager (a roster person with a GitLab username)
+/// with reports onboarder onboards, and the team's when the config asks for it.
+pub fn specs(
+    config: &Config,
+    roster: &Roster,
+    standing: &BTreeMap<String, Standing>,
+    templates: &TemplateSet,
+) -> Vec<Spec> {
+    let d = &config.dashboards;
+    if !d.managers && !d.team {
+        return Vec::new();
+    }
+    let people: BTreeMap<String, &crate::roster::Person> =
+        roster.people.iter().map(|p| (p.username.to_lowercase(), p)).collect();
+    let onboarded = |u: &str| matches!(standing.get(u), Some(Standing::Active | Standing::Paused));
+    let mut by_manager: BTreeMap<String, BTreeMap<String, Report>> = BTreeMap::new();
+    let mut everyone = BTreeMap::new();
+    for p in roster.people.iter().filter(|p| p.program == crate::roster::Program::Team) {
+        let user = p.username.to_lowercase();
+        if !onboarded(&user) {
+            continue;
+        }
+        let manager = p.manager.as_ref().and_then(|m| m.username.as_ref()).and_then(|m| people.get(&m.to_lowercase()));
+        let report = Report { name: p.name.clone(), manager: manager.map(|m| m.name.clone()) };
+        if let Some(m) = manager {
+            by_manager.entry(m.username.clone()).or_default().insert(user.clone(), report.clone());
+        }
+        everyone.insert(user, report);
+    }
+    let labels = vec![config.marker_label.clone(), d.label.clone()];
+    let mut out = Vec::new();
+    if d.managers {
+        for (manager, reports) in by_manager {
+            let person = people[&manager.to_lowercase()];
+            out.push(Spec {
+                key: format!("{MANAGER_PREFIX}{}", manager.to_lowercase()),
+                project: d.project.clone(),
+                title: format!("Onboarding dashboard: {}", person.name),
+                labels: labels.clone(),
+                assignees: vec![manager.clone()],
+                known_user_ids: person.gitlab_id.map(|id| (manager.to_lowercase(), id)).into_iter().collect(),
+                manager: Some(manager),
+                reports,
+                paths: Vec::new(),
+            });
+        }
+    }
+    if d.team && !everyone.is_empty() {
+        let paths = templates
+            .templates
+            .iter()
+            .filter(|t| !t.stages.is_empty())
+            .map(|t| PathStages {
+                key: t.key.clone(),
+                stages: t.stages.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
+            })
+            .collect();
+        out.push(Spec {
+            key: TEAM_KEY.into(),
+            project: d.project.clone(),
+            title: "Onboarding dashboard: the whole team".into(),
+            labels,
+            assignees: Vec::new(),
+            known_user_ids: BTreeMap::new(),
+            manager: None,
+            reports: everyone,
+            paths,
+        });
+    }
+    out
+}
+
+/// One row: a report's issue as the plan assessed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    /// The issue's key.
+    pub key: String,
+    pub user: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pace: Option<Pace>,
+    pub checked: usize,
+    pub total: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// The day the person's own marks last changed, as far as this dashboard saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticked: Option<String>,
+    /// A digest of the person's own marks (see `plan::Facts`), to notice the next change.
+    #[serde(default)]
+    pub own: u64,
+    /// Commands carried out on the issue so far: the serial of the next one.
+    #[serde(default)]
+    pub serial: u32,
+    /// Paused from the dashboard (the box offered is "resume").
+    #[serde(default)]
+    pub paused_here: bool,
+}
+
+/// A dashboard's own record, in its state block: its rows and what its commands did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    #[serde(default)]
+    pub rows: Vec<Row>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<String>,
+}
+
+/// A command box seen ticked, and what this run does about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// The dashboard's key.
+    pub board: String,
+    pub id: CommandId,
+    /// Whom it is about, as the log line names them.
+    pub who: String,
+    pub verdict: Verdict,
+}
+
+/// Every ticked command of every dashboard, decided before planning: the plan applies the
+/// accepted ones to the people's issues (in `plan::reconcile`, again on the fresh copy before
+/// writing) and each dashboard reports on its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Commands {
+    pub decided: Vec<Decided>,
+}
+
+impl Commands {
+    /// The commands to carry out on the issue with this key.
+    pub fn to_apply(&self, issue: &str) -> Vec<&CommandId> {
+        self.decided.iter().filter(|c| c.verdict == Verdict::Apply && c.id.issue == issue).map(|c| &c.id).collect()
+    }
+}
+
+/// Read and decide every ticked command box on the dashboards found.
+pub fn commands(desired: &Desired, observed: &[Observed], s: &Settings) -> Commands {
+    if desired.dashboards.is_empty() {
+        return Commands::default();
+    }
+    let boards: Vec<(String, BTreeSet<CommandId>)> = observed
+        .iter()
+        .filter(|o| o.open)
+        .filter_map(|o| description::key_of(&o.description).filter(|k| is_key(k)).map(|k| (k, o)))
+        .map(|(k, o)| (k, command::ticked(&o.description)))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    if boards.is_empty() {
+        return Commands::default();
+    }
+    let wanted: BTreeSet<&str> = boards.iter().flat_map(|(_, t)| t.iter().map(|c| c.issue.as_str())).collect();
+    let issues: BTreeMap<String, &Observed> = observed
+        .iter()
+        .filter_map(|o| description::key_of(&o.description).filter(|k| wanted.contains(k.as_str())).map(|k| (k, o)))
+        .collect();
+    let desired_by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
+    let mut out = Commands::default();
+    for (board, ticked) in boards {
+        let spec = desired.dashboards.iter().find(|b| b.key == board);
+        for id in ticked {
+            let user = crate::desired::key_username(&id.issue).to_string();
+            let who = spec.and_then(|b| b.reports.get(&user)).map_or_else(|| user.clone(), |r| r.name.clone());
+            let verdict = decide_one(
+                spec,
+                &id,
+                &user,
+                desired,
+                desired_by_key.get(id.issue.as_str()).copied(),
+                issues.get(&id.issue).copied(),
+                s,
+            );
+            out.decided.push(Decided { board: board.clone(), id, who, verdict });
+        }
+    }
+    out
+}
+
+fn decide_one(
+    spec: Option<&Spec>,
+    id: &CommandId,
+    user: &str,
+    desired: &Desired,
+    d: Option<&DesiredIssue>,
+    issue: Option<&Observed>,
+    s: &Settings,
+) -> Verdict {
+    let refuse = |why: &str| Verdict::Refuse(why.to_string());
+    if !(s.selected)(user) {
+        return Verdict::Wait;
+    }
+    let Some(spec) = spec.filter(|b| b.manager.is_some()) else {
+        return refuse("commands work on a manager's dashboard only");
+    };
+    if !spec.reports.contains_key(user) {
+        return refuse("the roster no longer lists them as your report");
+    }
+    let (Some(d), Some(issue)) = (d, issue) else {
+        return refuse("that issue is not one of their current paths, or does not exist yet");
+    };
+    let state = description::parse(&issue.description).state;
+    let ov = state.as_ref().and_then(|st| st.overrides.clone()).unwrap_or_default();
+    let stage = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
+    let roster = command::Roster {
+        paused: desired.standing.get(user) == Some(&Standing::Paused),
+        stage: stage(d.path.stated),
+        expected: stage(d.assessment.expected),
+        reached: state.as_ref().and_then(|st| st.stage.as_deref()),
+        has_due_date: d.path.due_days.is_some(),
+    };
+    command::decide(id, &roster, &ov)
+}
+
+/// A dashboard as this run wants it: the spec, the rows this run decides, and its commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Board {
+    pub spec: Spec,
+    /// Rows of the reports this run covers; the others' rows are kept from the issue.
+    pub rows: Vec<Row>,
+    /// Usernames this run covers.
+    pub covered: BTreeSet<String>,
+    /// The commands seen ticked on this dashboard, with their verdicts.
+    pub decided: Vec<Decided>,
+    /// The team dashboard's medians: per path, per stage id, days to reach it.
+    pub medians: BTreeMap<String, BTreeMap<String, u32>>,
+    pub today: NaiveDate,
+}
+
+/// The dashboards' actions, from the plan of everyone's issues.
+pub fn plan(desired: &Desired, observed: &[Observed], actions: &[Action], s: &Settings) -> Vec<Action> {
+    if desired.dashboards.is_empty() {
+        return Vec::new();
+    }
+    let mut found: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
+    for o in observed {
+        if let Some(k) = description::key_of(&o.description).filter(|k| is_key(k)) {
+            found.entry(k).or_default().push(o);
+        }
+    }
+    let by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
+    let medians = if desired.dashboards.iter().any(|b| b.manager.is_none()) {
+        team::medians(observed, actions)
+    } else {
+        BTreeMap::new()
+    };
+    let mut out = Vec::new();
+    for spec in &desired.dashboards {
+        let covered: BTreeSet<String> = spec.reports.keys().filter(|u| (s.selected)(u)).cloned().collect();
+        if covered.is_empty() {
+            continue;
+        }
+        let rows = actions
+            .iter()
+            .filter(|a| a.kind != Kind::Conflict && covered.contains(&a.username.to_lowercase()))
+            .filter_map(|a| Some(row(a, by_key.get(a.key.as_str())?, &spec.reports[&a.username.to_lowercase()])))
+            .collect();
+        let decided = s.commands.decided.iter().filter(|c| c.board == spec.key).cloned().collect();
+        let board = Board {
+            spec: spec.clone(),
+            rows,
+            covered,
+            decided,
+            medians: if spec.manager.is_none() { medians.clone() } else { BTreeMap::new() },
+            today: s.today,
+        };
+        let action = match found.get(&spec.key).map(Vec::as_slice) {
+            None | Some([]) => create(board),
+            Some([o]) => reconcile(board, o),
+            Some(many) => {
+                let mut a = base(&board, Kind::Conflict);
+                a.reason = Some(format!(
+                    "issues {} share this key; all left alone",
+                    many.iter().map(|o| format!("{}#{}", o.project, o.iid)).collect::<Vec<_>>().join(", ")
+                ));
+                a
+            }
+        };
+        out.push(action);
+    }
+    out
+}
+
+/// The projects where a dashboard is about to be created.
+pub fn missing_projects(desired: &Desired, observed: &[Observed], s: &Settings) -> BTreeSet<String> {
+    if desired.dashboards.is_empty() {
+        return BTreeSet::new();
+    }
+    let keys: BTreeSet<String> =
+        observed.iter().filter_map(|o| description::key_of(&o.description)).filter(|k| is_key(k)).collect();
+    desired
+        .dashboards
+        .iter()
+        .filter(|b| !keys.contains(&b.key) && b.reports.keys().any(|u| (s.selected)(u)))
+        .map(|b| b.project.clone())
+        .collect()
+}
+
+fn row(a: &Action, d: &DesiredIssue, report: &Report) -> Row {
+    let title = |id: &Option<String>| {
+        id.as_ref().and_then(|id| d.stage_ids.iter().position(|x| x == id)).and_then(|i| d.stage_titles.get(i)).cloned()
+    };
+    let facts = a.facts.clone().unwrap_or_default();
+    Row {
+        key: a.key.clone(),
+        user: d.username.clone(),
+        name: report.name.clone(),
+        manager: report.manager.clone(),
+        url: a.web_url.clone(),
+        path: d.template.clone(),
+        stage: title(&a.stage),
+        expected: title(&a.expected_stage),
+        pace: a.pace,
+        checked: a.checked,
+        total: a.total,
+        due: a.due_date.map(|d| d.to_string()),
+        ticked: None,
+        own: facts.own_marks,
+        serial: facts.serial,
+        paused_here: facts.paused_here,
+    }
+}
+
+fn base(b: &Board, kind: Kind) -> Action {
+    let spec = &b.spec;
+    let mut a = Action::for_dashboard(kind, &spec.key, &spec.project, &spec.title);
+    a.username = spec.manager.clone().unwrap_or_else(|| "team".into());
+    a.template = KIND.into();
+    a.labels = spec.labels.clone();
+    a.assignees = spec.assignees.clone();
+    a.reason = Some(format!("dashboard of {} report(s)", spec.reports.len()));
+    a
+}
+
+/// The record after this run: rows of the reports this run covers from the plan, the others'
+/// kept; the day of each person's last change carried forward or set to today.
+fn record(b: &Board, old: Option<&Record>) -> Record {
+    let old_rows: BTreeMap<&str, &Row> =
+        old.map(|r| r.rows.iter().map(|x| (x.key.as_str(), x)).collect()).unwrap_or_default();
+    let mut rows: Vec<Row> = b
+        .rows
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.ticked = match old_rows.get(r.key.as_str()) {
+                Some(prev) if prev.own == r.own => prev.ticked.clone(),
+                Some(_) => Some(b.today.to_string()),
+                None => None,
+            };
+            r
+        })
+        .collect();
+    if let Some(old) = old {
+        rows.extend(
+            old.rows
+                .iter()
+                .filter(|r| {
+                    let user = r.user.to_lowercase();
+                    !b.covered.contains(&user) && b.spec.reports.contains_key(&user)
+                })
+                .cloned(),
+        );
+    }
+    table::sort(&mut rows);
+    let mut log = old.map(|r| r.log.clone()).unwrap_or_default();
+    log.extend(b.decided.iter().filter_map(|c| table::log_line(c, b.today)));
+    let drop = log.len().saturating_sub(LOG_LINES);
+    log.drain(..drop);
+    Record { rows, log }
+}
+
+/// The managed region of a dashboard: the table, the commands, the record.
+fn region(b: &Board, record: &Record, ticked: &BTreeSet<CommandId>) -> String {
+    let waiting: BTreeSet<&CommandId> =
+        b.decided.iter().filter(|c| c.verdict == Verdict::Wait).map(|c| &c.id).collect();
+    let keep_ticked =
+        |id: &CommandId| waiting.contains(id) || (ticked.contains(id) && !b.decided.iter().any(|c| &c.id == id));
+    let lines = if b.spec.manager.is_some() {
+        table::manager_lines(record, &keep_ticked)
+    } else {
+        table::team_lines(&b.spec, record, &b.medians)
+    };
+    let body: Vec<BodyLine> = lines.into_iter().map(BodyLine::Text).collect();
+    let state = State {
+        v: 1,
+        key: b.spec.key.clone(),
+        title: Some(b.spec.title.clone()),
+        board: Some(record.clone()),
+        ..State::default()
+    };
+    description::region(&b.spec.key, &body, &BTreeMap::new(), &[], &state)
+}
+
+/// The description a new dashboard gets.
+pub fn initial_description(b: &Board) -> String {
+    region(b, &record(b, None), &BTreeSet::new())
+}
+
+fn create(b: Board) -> Action {
+    let mut a = base(&b, Kind::Create);
+    a.create = Some(NewIssue {
+        title: b.spec.title.clone(),
+        labels: b.spec.labels.clone(),
+        assignees: b.spec.assignees.clone(),
+        due_date: None,
+    });
+    a.board = Some(Box::new(b));
+    a
+}
+
+/// Bring an existing dashboard in line: its region rewritten, people's text around it kept, its
+/// labels restored; no write when nothing changed.
+pub fn reconcile(b: Board, o: &Observed) -> Action {
+    let mut a = base(&b, Kind::Unchanged);
+    a.iid = Some(o.iid);
+    a.web_url = Some(o.web_url.clone());
+    if !o.open {
+        a.kind = Kind::Skip;
+        a.reason = Some("closed by a person; left closed".into());
+        return a;
+    }
+    let live = description::parse(&o.description);
+    let old = live.state.as_ref().and_then(|s| s.board.as_ref());
+    let record = record(&b, old);
+    let region = region(&b, &record, &command::ticked(&o.description));
+    let new_description = description::compose(live.before, &region, live.after);
+    let mut edit = Edit::default();
+    if new_description != o.description
+        && description::normal_form(&new_description) != description::normal_form(&o.description)
+    {
+        edit.description = Some(description::without_quick_actions(&new_description));
+    }
+    edit.add_labels = b.spec.labels.iter().filter(|l| !o.labels.contains(l)).cloned().collect();
+    a.assignees = o.assignees.clone();
+    if !edit.is_empty() {
+        a.kind = Kind::Update;
+        a.edit = Some(edit);
+    }
+    a.board = Some(Box::new(b));
+    a
+}
+
+/// After the people's issues are written: a dashboard links the issues created meanwhile, and a
+/// command whose person's write failed stays ticked for the next run.
+pub fn settle(boards: Vec<Action>, done: &[(Action, Option<crate::report::Outcome>)]) -> Vec<Action> {
+    let created: BTreeMap<&str, &str> = done
+        .iter()
+        .filter(|(a, o)| a.kind == Kind::Create && o.as_ref().is_some_and(|o| o.status == "done"))
+        .filter_map(|(a, _)| Some((a.key.as_str(), a.web_url.as_deref()?)))
+        .collect();
+    let failed: BTreeSet<&str> = done
+        .iter()
+        .filter(|(_, o)| o.as_ref().is_some_and(|o| o.status == "failed"))
+        .map(|(a, _)| a.key.as_str())
+        .collect();
+    boards
+        .into_iter()
+        .map(|mut a| {
+            if let Some(b) = a.board.as_mut() {
+                for r in &mut b.rows {
+                    if let Some(url) = created.get(r.key.as_str()) {
+                        r.url = Some((*url).to_string());
+                    }
+                }
+                for c in &mut b.decided {
+                    if c.verdict == Verdict::Apply && failed.contains(c.id.issue.as_str()) {
+                        c.verdict = Verdict::Wait;
+                    }
+                }
+            }
+            a
+        })
+        .collect()
+}
