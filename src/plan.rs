@@ -170,10 +170,15 @@ impl Facts {
     }
 }
 
-/// FNV-1a over the items whose mark a person set (it differs from what onboarder decided).
+/// FNV-1a over the items whose mark a person set (it differs from what onboarder decided); 0 when
+/// there is none, as for a new issue.
 fn own_marks(marks: &BTreeMap<String, Mark>, asserted: &BTreeMap<String, Mark>) -> u64 {
+    let mut own = marks.iter().filter(|(id, m)| asserted.get(*id) != Some(*m)).peekable();
+    if own.peek().is_none() {
+        return 0;
+    }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (id, m) in marks.iter().filter(|(id, m)| asserted.get(*id) != Some(*m)) {
+    for (id, m) in own {
         for b in id.bytes().chain([0, m.as_char() as u8]) {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }

@@ -107,15 +107,15 @@ pub fn manager_lines(record: &Record, keep_ticked: &dyn Fn(&CommandId) -> bool) 
         "Tick a box: the next run carries it out once, unticks it and says below what it did. A command changes only onboarder's record in the person's issue; a change in the roster wins over it."
             .into(),
     );
-    for r in &record.rows {
+    // No issue yet: nothing to command. A pause the roster set is the roster's to end.
+    for r in record.rows.iter().filter(|r| r.url.is_some()) {
         let id = |verb| CommandId { verb, issue: r.key.clone(), serial: r.serial };
         let boxed = |verb, text: &str| command_line(id(verb), keep_ticked(&id(verb)), text);
         out.push(String::new());
         out.push(format!("**{}** · {}", inert(&r.name), inert(&r.path)));
         out.push(String::new());
-        if let Some(e) =
-            r.expected.as_deref().filter(|e| r.stage.as_deref() != Some(*e) && r.pace != Some(Pace::Complete))
-        {
+        let moving = !matches!(r.pace, Some(Pace::Complete | Pace::Paused));
+        if let Some(e) = r.expected.as_deref().filter(|e| r.stage.as_deref() != Some(*e) && moving) {
             out.push(boxed(
                 Verb::Stage,
                 &format!("Mark **{}** reached (the stage the calendar expects now)", inert(e)),
@@ -126,10 +126,10 @@ pub fn manager_lines(record: &Record, keep_ticked: &dyn Fn(&CommandId) -> bool) 
                 Verb::Resume,
                 "Resume: the pace clock runs again and the due date moves by the days paused",
             ));
-        } else if r.pace != Some(Pace::Complete) {
+        } else if moving {
             out.push(boxed(Verb::Pause, "Pause: the pace clock stops and nobody is nudged"));
         }
-        if r.due.is_some() && r.pace != Some(Pace::Complete) {
+        if r.due.is_some() && moving {
             out.push(boxed(Verb::Extend, &format!("Extend the due date by {} weeks", EXTEND_DAYS / 7)));
         }
     }

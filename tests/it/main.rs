@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod check_and_plan;
+mod dashboards;
 mod faults;
 mod inputs;
 mod progress;
