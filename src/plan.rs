@@ -354,7 +354,8 @@ fn already_so(d: &DesiredIssue, a: Assessment, today: NaiveDate) -> BTreeMap<Str
     comments::due_keys(&subject(d, a, None, today)).into_iter().map(|k| (k, today.to_string())).collect()
 }
 
-/// The stages reached by now that the record does not hold yet, recorded as reached today.
+/// The stages reached by now that the record does not hold yet, recorded as reached today (the
+/// first stage on the day the path began: every path starts there).
 fn reached_by(
     d: &DesiredIssue,
     old: &BTreeMap<String, String>,
@@ -362,8 +363,9 @@ fn reached_by(
     today: NaiveDate,
 ) -> BTreeMap<String, String> {
     let mut out = old.clone();
-    for id in d.stage_ids.iter().take(reached + 1) {
-        out.entry(id.clone()).or_insert_with(|| today.to_string());
+    for (i, id) in d.stage_ids.iter().take(reached + 1).enumerate() {
+        let day = if i == 0 { d.calendar.since.min(today) } else { today };
+        out.entry(id.clone()).or_insert_with(|| day.to_string());
     }
     out
 }

@@ -275,6 +275,9 @@ fn decide_one(
     let (Some(d), Some(issue)) = (d, issue) else {
         return refuse("that issue is not one of their current paths, or does not exist yet");
     };
+    if !issue.open {
+        return refuse("their issue is closed; reopen it first");
+    }
     let state = description::parse(&issue.description).state;
     let ov = state.as_ref().and_then(|st| st.overrides.clone()).unwrap_or_default();
     let stage = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
