@@ -187,38 +187,8 @@ fn own_marks(marks: &BTreeMap<String, Mark>, asserted: &BTreeMap<String, Mark>) 
 }
 
 impl Action {
-    fn for_desired(kind: Kind, d: &DesiredIssue, s: &Settings) -> Action {
-        let a = &d.assessment;
-        Action {
-            kind,
-            key: d.key.clone(),
-            username: d.username.clone(),
-            template: d.template.clone(),
-            project: d.project.clone(),
-            iid: None,
-            web_url: None,
-            title: d.title.clone(),
-            stage: d.stage_ids.get(a.reached).cloned(),
-            expected_stage: a.expected.and_then(|e| d.stage_ids.get(e).cloned()),
-            pace: Some(a.pace),
-            checked: d.checked,
-            total: d.total,
-            labels: wanted_labels(d, a, s),
-            assignees: d.assignees.clone(),
-            due_date: d.due_date,
-            create: None,
-            edit: None,
-            note: None,
-            reason: None,
-            link: None,
-            changes: Vec::new(),
-            facts: None,
-            board: None,
-        }
-    }
-
-    /// A dashboard's action; `dashboard` fills in the rest.
-    pub fn for_dashboard(kind: Kind, key: &str, project: &str, title: &str) -> Action {
+    /// An action with only its identity set; the constructors below fill in the rest.
+    pub fn blank(kind: Kind, key: &str, project: &str, title: &str) -> Action {
         Action {
             kind,
             key: key.to_string(),
@@ -247,33 +217,36 @@ impl Action {
         }
     }
 
+    fn for_desired(kind: Kind, d: &DesiredIssue, s: &Settings) -> Action {
+        let a = &d.assessment;
+        Action {
+            username: d.username.clone(),
+            template: d.template.clone(),
+            stage: d.stage_ids.get(a.reached).cloned(),
+            expected_stage: a.expected.and_then(|e| d.stage_ids.get(e).cloned()),
+            pace: Some(a.pace),
+            checked: d.checked,
+            total: d.total,
+            labels: wanted_labels(d, a, s),
+            assignees: d.assignees.clone(),
+            due_date: d.due_date,
+            ..Action::blank(kind, &d.key, &d.project, &d.title)
+        }
+    }
+
     fn for_observed(kind: Kind, key: &str, o: &Observed) -> Action {
         let marks = description::parse(&o.description).items;
         Action {
-            kind,
-            key: key.to_string(),
             username: key_username(key).to_string(),
             template: key.rsplit_once(':').map_or("", |(t, _)| t).to_string(),
-            project: o.project.clone(),
             iid: Some(o.iid),
             web_url: Some(o.web_url.clone()),
-            title: o.title.clone(),
-            stage: None,
-            expected_stage: None,
-            pace: None,
             checked: marks.iter().filter(|i| i.mark == Mark::Done).count(),
             total: marks.len(),
             labels: o.labels.clone(),
             assignees: o.assignees.clone(),
             due_date: o.due_date,
-            create: None,
-            edit: None,
-            note: None,
-            reason: None,
-            link: None,
-            changes: Vec::new(),
-            facts: None,
-            board: None,
+            ..Action::blank(kind, key, &o.project, &o.title)
         }
     }
 

@@ -402,7 +402,7 @@ fn row(a: &Action, d: &DesiredIssue, report: &Report) -> Row {
 
 fn base(b: &Board, kind: Kind) -> Action {
     let spec = &b.spec;
-    let mut a = Action::for_dashboard(kind, &spec.key, &spec.project, &spec.title);
+    let mut a = Action::blank(kind, &spec.key, &spec.project, &spec.title);
     a.username = spec.manager.clone().unwrap_or_else(|| "team".into());
     a.template = KIND.into();
     a.labels = spec.labels.clone();
