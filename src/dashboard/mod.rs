@@ -90,7 +90,13 @@ pub fn specs(
         if !onboarded(&user) {
             continue;
         }
-        let manager = p.manager.as_ref().and_then(|m| m.username.as_ref()).and_then(|m| people.get(&m.to_lowercase()));
+        // A manager who left has no dashboard: their reports wait for the roster to name a new one.
+        let manager = p
+            .manager
+            .as_ref()
+            .and_then(|m| m.username.as_ref())
+            .and_then(|m| people.get(&m.to_lowercase()))
+            .filter(|m| m.status != crate::roster::Status::Left);
         let report = Report { name: p.name.clone(), manager: manager.map(|m| m.name.clone()) };
         if let Some(m) = manager {
             by_manager.entry(m.username.clone()).or_default().insert(user.clone(), report.clone());

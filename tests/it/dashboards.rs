@@ -240,3 +240,26 @@ async fn the_team_dashboard_groups_everyone_by_manager_with_counts_and_medians()
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_is_found_by_its_key_keeps_the_managers_notes_and_gets_its_labels_back() {
+    let ctx = with_dashboards("").await;
+    ctx.sync(&[]).await.ok();
+    let dana = board(&ctx, DANA);
+    ctx.fake.human_edit(TRAINING, dana.iid, |i| {
+        i.title = "My team".into();
+        i.labels.clear();
+        i.description.push_str("\n\nMy notes: talk to Priya about Geo on Friday.");
+    });
+    ctx.sync(&[]).await.ok();
+    let boards: Vec<Issue> =
+        ctx.issues(TRAINING).into_iter().filter(|i| i.description.contains("manager-dashboard:dwhitfield")).collect();
+    assert_eq!(boards.len(), 1, "a second dashboard was created");
+    let after = &boards[0];
+    assert_eq!(after.iid, dana.iid);
+    assert!(
+        after.labels.contains(&"onboarder".to_string()) && after.labels.contains(&"onboarding-dashboard".to_string())
+    );
+    assert!(after.description.ends_with("<!-- onboarder:end -->\n\nMy notes: talk to Priya about Geo on Friday."));
+    assert_eq!(after.title, "My team", "the title is the manager's to change");
+}
