@@ -263,3 +263,33 @@ async fn a_dashboard_is_found_by_its_key_keeps_the_managers_notes_and_gets_its_l
     assert!(after.description.ends_with("<!-- onboarder:end -->\n\nMy notes: talk to Priya about Geo on Friday."));
     assert_eq!(after.title, "My team", "the title is the manager's to change");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marking_the_expected_stage_reached_and_extending_the_due_date_change_only_onboarders_record() {
+    let ctx = with_dashboards("").await;
+    ctx.sync(&[]).await.ok();
+    let priya = ctx.issue_of(TRAINING, "Support learning path: Priya Raman");
+    let due = chrono::NaiveDate::parse_from_str(priya.due_date.as_deref().unwrap(), "%Y-%m-%d").unwrap();
+    let dana = board(&ctx, DANA);
+    ctx.fake.human_edit(TRAINING, dana.iid, |i| {
+        tick_command(&mut i.description, "Priya Raman", "reached (the stage the calendar expects now)");
+        tick_command(&mut i.description, "Priya Raman", "Extend the due date");
+    });
+    ctx.sync(&[]).await.ok();
+    let after = ctx.fake.issue(TRAINING, priya.iid).unwrap();
+    assert_eq!(after.due_date, Some((due + chrono::Days::new(14)).to_string()));
+    assert_eq!(
+        labels_with(&after, "onboarding-stage::"),
+        ["onboarding-stage::customer-facing-video"],
+        "the stage the calendar expected is reached"
+    );
+    assert_ne!(labels_with(&after, "onboarding-pace::"), ["onboarding-pace::behind"]);
+    let dana_now = board(&ctx, DANA);
+    let log: Vec<&str> = dana_now.description.lines().filter(|l| l.starts_with("- 2026-11-23: ")).collect();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(!dana_now.description.contains("- [x]"));
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+    assert_eq!(ctx.fake.issue(TRAINING, priya.iid).unwrap().due_date, after.due_date, "extended once");
+}
