@@ -549,11 +549,94 @@ pub fn settle(boards: Vec<Action>, done: &[(Action, Option<crate::report::Outcom
                 }
                 for c in &mut b.decided {
                     if c.verdict == Verdict::Apply && failed.contains(c.id.issue.as_str()) {
+                        // Not carried out: the person's rows stay as the dashboard had them, with
+                        // the box still ticked, for the next run.
                         c.verdict = Verdict::Wait;
+                        let user = crate::desired::key_username(&c.id.issue).to_lowercase();
+                        b.rows.retain(|r| r.user.to_lowercase() != user);
+                        b.covered.remove(&user);
                     }
                 }
             }
             a
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Outcome;
+
+    fn spec() -> Spec {
+        let report = Report { name: "Priya Raman".into(), manager: Some("Dana".into()) };
+        Spec {
+            key: "manager-dashboard:dana".into(),
+            project: "g/p".into(),
+            title: "Onboarding dashboard: Dana".into(),
+            labels: vec!["onboarder".into(), "onboarding-dashboard".into()],
+            assignees: vec!["dana".into()],
+            known_user_ids: BTreeMap::new(),
+            manager: Some("dana".into()),
+            reports: [("praman".to_string(), report)].into(),
+            paths: Vec::new(),
+        }
+    }
+
+    fn row(serial: u32, url: Option<&str>) -> Row {
+        Row {
+            key: "path:praman".into(),
+            user: "praman".into(),
+            name: "Priya Raman".into(),
+            manager: None,
+            url: url.map(str::to_string),
+            path: "path".into(),
+            stage: Some("One".into()),
+            expected: Some("Two".into()),
+            pace: Some(Pace::Behind),
+            checked: 1,
+            total: 9,
+            due: Some("2027-01-03".into()),
+            ticked: None,
+            own: 0,
+            serial,
+            paused_here: serial > 0,
+        }
+    }
+
+    #[test]
+    fn settling_links_new_issues_and_keeps_a_failed_command_ticked() {
+        let id = CommandId { verb: command::Verb::Pause, issue: "path:praman".into(), serial: 0 };
+        let decided =
+            vec![Decided { board: spec().key, id: id.clone(), who: "Priya Raman".into(), verdict: Verdict::Apply }];
+        let board = Board {
+            spec: spec(),
+            rows: vec![row(1, None)],
+            covered: ["praman".to_string()].into(),
+            decided,
+            medians: BTreeMap::new(),
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        };
+        let mut dashboard = Action::blank(Kind::Update, &board.spec.key, "g/p", "t");
+        dashboard.board = Some(Box::new(board));
+        let mut created = Action::blank(Kind::Create, "path:praman", "g/p", "t");
+        created.web_url = Some("https://gitlab.example/g/p/-/issues/8".into());
+        let done = Outcome { status: "done", error: None };
+        let linked = settle(vec![dashboard.clone()], &[(created.clone(), Some(done))]);
+        let b = linked[0].board.as_deref().unwrap();
+        assert_eq!(b.rows[0].url.as_deref(), Some("https://gitlab.example/g/p/-/issues/8"));
+        assert_eq!(b.decided[0].verdict, Verdict::Apply);
+
+        // Her write failed: the row stays as the dashboard had it and the box stays ticked.
+        let failed = Outcome { status: "failed", error: Some("boom".into()) };
+        let settled = settle(vec![dashboard], &[(Action { kind: Kind::Update, ..created }, Some(failed))]);
+        let b = settled[0].board.as_deref().unwrap();
+        assert_eq!(b.decided[0].verdict, Verdict::Wait);
+        let old = Record { rows: vec![row(0, Some("https://gitlab.example/g/p/-/issues/8"))], log: Vec::new() };
+        let rec = record(b, Some(&old));
+        assert_eq!(rec.rows, old.rows);
+        assert!(rec.log.is_empty(), "nothing done, nothing said");
+        let text = region(b, &rec, &[id].into());
+        assert!(text.contains("- [x] Pause"), "{text}");
+    }
 }
