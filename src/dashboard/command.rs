@@ -11,7 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::Spec;
 use crate::checklist::{parse_task_line, Fences, Mark};
+use crate::description;
+use crate::desired::{Desired, DesiredIssue, Standing};
+use crate::plan::{Observed, Settings};
 
 /// Days "extend the due date" adds.
 pub const EXTEND_DAYS: u32 = 14;
@@ -226,6 +230,112 @@ pub fn apply_stage(ov: &mut Overrides, ids: &[&CommandId], roster: &Roster, toda
         }
         ov.applied.insert(id.text(), today.to_string());
     }
+}
+
+/// A command box seen ticked, and what this run does about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// The dashboard's key.
+    pub board: String,
+    pub id: CommandId,
+    /// Whom it is about, as the log line names them.
+    pub who: String,
+    pub verdict: Verdict,
+}
+
+/// Every ticked command of every dashboard, decided before planning: the plan applies the
+/// accepted ones to the people's issues (in `plan::reconcile`, again on the fresh copy before
+/// writing) and each dashboard reports on its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Commands {
+    pub decided: Vec<Decided>,
+}
+
+impl Commands {
+    /// The commands to carry out on the issue with this key.
+    pub fn to_apply(&self, issue: &str) -> Vec<&CommandId> {
+        self.decided.iter().filter(|c| c.verdict == Verdict::Apply && c.id.issue == issue).map(|c| &c.id).collect()
+    }
+}
+
+/// Read and decide every ticked command box on the dashboards found.
+pub fn commands(desired: &Desired, observed: &[Observed], s: &Settings) -> Commands {
+    if desired.dashboards.is_empty() {
+        return Commands::default();
+    }
+    let boards: Vec<(String, BTreeSet<CommandId>)> = observed
+        .iter()
+        .filter(|o| o.open)
+        .filter_map(|o| description::key_of(&o.description).filter(|k| super::is_key(k)).map(|k| (k, o)))
+        .map(|(k, o)| (k, ticked(&o.description)))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    if boards.is_empty() {
+        return Commands::default();
+    }
+    let wanted: BTreeSet<&str> = boards.iter().flat_map(|(_, t)| t.iter().map(|c| c.issue.as_str())).collect();
+    let issues: BTreeMap<String, &Observed> = observed
+        .iter()
+        .filter_map(|o| description::key_of(&o.description).filter(|k| wanted.contains(k.as_str())).map(|k| (k, o)))
+        .collect();
+    let desired_by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
+    let mut out = Commands::default();
+    for (board, ticked) in boards {
+        let spec = desired.dashboards.iter().find(|b| b.key == board);
+        for id in ticked {
+            let user = crate::desired::key_username(&id.issue).to_string();
+            let who = spec.and_then(|b| b.reports.get(&user)).map_or_else(|| user.clone(), |r| r.name.clone());
+            let verdict = decide_one(
+                spec,
+                &id,
+                &user,
+                desired,
+                desired_by_key.get(id.issue.as_str()).copied(),
+                issues.get(&id.issue).copied(),
+                s,
+            );
+            out.decided.push(Decided { board: board.clone(), id, who, verdict });
+        }
+    }
+    out
+}
+
+fn decide_one(
+    spec: Option<&Spec>,
+    id: &CommandId,
+    user: &str,
+    desired: &Desired,
+    d: Option<&DesiredIssue>,
+    issue: Option<&Observed>,
+    s: &Settings,
+) -> Verdict {
+    let refuse = |why: &str| Verdict::Refuse(why.to_string());
+    if !(s.selected)(user) {
+        return Verdict::Wait;
+    }
+    let Some(spec) = spec.filter(|b| b.manager.is_some()) else {
+        return refuse("commands work on a manager's dashboard only");
+    };
+    if !spec.reports.contains_key(user) {
+        return refuse("the roster no longer lists them as your report");
+    }
+    let (Some(d), Some(issue)) = (d, issue) else {
+        return refuse("that issue is not one of their current paths, or does not exist yet");
+    };
+    if !issue.open {
+        return refuse("their issue is closed; reopen it first");
+    }
+    let state = description::parse(&issue.description).state;
+    let ov = state.as_ref().and_then(|st| st.overrides.clone()).unwrap_or_default();
+    let stage = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
+    let roster = Roster {
+        paused: desired.standing.get(user) == Some(&Standing::Paused),
+        stage: stage(d.path.stated),
+        expected: stage(d.assessment.expected),
+        reached: state.as_ref().and_then(|st| st.stage.as_deref()),
+        has_due_date: d.path.due_days.is_some(),
+    };
+    decide(id, &roster, &ov)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! the rows of people a run does not cover (`--only`, shards) are kept from its state block.
 
 pub mod command;
+mod spec;
 mod table;
 mod team;
 
@@ -15,15 +16,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
 use crate::description::{self, State};
-use crate::desired::{Desired, DesiredIssue, Standing};
+use crate::desired::{Desired, DesiredIssue};
 use crate::plan::{Action, Edit, Kind, NewIssue, Observed, Settings};
 use crate::progress::Pace;
-use crate::roster::Roster;
-use crate::template::{BodyLine, TemplateSet};
+use crate::template::BodyLine;
 
-pub use command::{CommandId, Overrides, Verdict};
+pub use command::{commands, CommandId, Commands, Decided, Overrides, Verdict};
+pub use spec::{specs, PathStages, Report, Spec};
 
 const MANAGER_PREFIX: &str = "manager-dashboard:";
 const TEAM_KEY: &str = "team-dashboard";
@@ -35,115 +35,6 @@ const LOG_LINES: usize = 10;
 /// Is this the key of a dashboard (not of a person's issue)?
 pub fn is_key(key: &str) -> bool {
     key.starts_with(MANAGER_PREFIX) || key == TEAM_KEY
-}
-
-/// A report on a dashboard: their name and their manager's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    pub name: String,
-    pub manager: Option<String>,
-}
-
-/// A path's stages (id, title), for the team dashboard's counts and medians.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathStages {
-    pub key: String,
-    pub stages: Vec<(String, String)>,
-}
-
-/// A dashboard the roster calls for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spec {
-    pub key: String,
-    pub project: String,
-    pub title: String,
-    pub labels: Vec<String>,
-    pub assignees: Vec<String>,
-    pub known_user_ids: BTreeMap<String, u64>,
-    /// The manager's username; `None` for the team's dashboard.
-    pub manager: Option<String>,
-    /// Its reports, by lowercase username.
-    pub reports: BTreeMap<String, Report>,
-    /// The team dashboard's paths.
-    pub paths: Vec<PathStages>,
-}
-
-/// The dashboards the roster calls for: one per manager (a roster person with a GitLab username)
-/// with reports onboarder onboards, and the team's when the config asks for it.
-pub fn specs(
-    config: &Config,
-    roster: &Roster,
-    standing: &BTreeMap<String, Standing>,
-    templates: &TemplateSet,
-) -> Vec<Spec> {
-    let d = &config.dashboards;
-    if !d.managers && !d.team {
-        return Vec::new();
-    }
-    let people: BTreeMap<String, &crate::roster::Person> =
-        roster.people.iter().map(|p| (p.username.to_lowercase(), p)).collect();
-    let onboarded = |u: &str| matches!(standing.get(u), Some(Standing::Active | Standing::Paused));
-    let mut by_manager: BTreeMap<String, BTreeMap<String, Report>> = BTreeMap::new();
-    let mut everyone = BTreeMap::new();
-    for p in roster.people.iter().filter(|p| p.program == crate::roster::Program::Team) {
-        let user = p.username.to_lowercase();
-        if !onboarded(&user) {
-            continue;
-        }
-        // A manager who left has no dashboard: their reports wait for the roster to name a new one.
-        let manager = p
-            .manager
-            .as_ref()
-            .and_then(|m| m.username.as_ref())
-            .and_then(|m| people.get(&m.to_lowercase()))
-            .filter(|m| m.status != crate::roster::Status::Left);
-        let report = Report { name: p.name.clone(), manager: manager.map(|m| m.name.clone()) };
-        if let Some(m) = manager {
-            by_manager.entry(m.username.clone()).or_default().insert(user.clone(), report.clone());
-        }
-        everyone.insert(user, report);
-    }
-    let labels = vec![config.marker_label.clone(), d.label.clone()];
-    let mut out = Vec::new();
-    if d.managers {
-        for (manager, reports) in by_manager {
-            let person = people[&manager.to_lowercase()];
-            out.push(Spec {
-                key: format!("{MANAGER_PREFIX}{}", manager.to_lowercase()),
-                project: d.project.clone(),
-                title: format!("Onboarding dashboard: {}", person.name),
-                labels: labels.clone(),
-                assignees: vec![manager.clone()],
-                known_user_ids: person.gitlab_id.map(|id| (manager.to_lowercase(), id)).into_iter().collect(),
-                manager: Some(manager),
-                reports,
-                paths: Vec::new(),
-            });
-        }
-    }
-    if d.team && !everyone.is_empty() {
-        let paths = templates
-            .templates
-            .iter()
-            .filter(|t| !t.stages.is_empty())
-            .map(|t| PathStages {
-                key: t.key.clone(),
-                stages: t.stages.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
-            })
-            .collect();
-        out.push(Spec {
-            key: TEAM_KEY.into(),
-            project: d.project.clone(),
-            title: "Onboarding dashboard: the whole team".into(),
-            labels,
-            assignees: Vec::new(),
-            known_user_ids: BTreeMap::new(),
-            manager: None,
-            reports: everyone,
-            paths,
-        });
-    }
-    out
 }
 
 /// One row: a report's issue as the plan assessed it.
@@ -189,112 +80,6 @@ pub struct Record {
     pub rows: Vec<Row>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<String>,
-}
-
-/// A command box seen ticked, and what this run does about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decided {
-    /// The dashboard's key.
-    pub board: String,
-    pub id: CommandId,
-    /// Whom it is about, as the log line names them.
-    pub who: String,
-    pub verdict: Verdict,
-}
-
-/// Every ticked command of every dashboard, decided before planning: the plan applies the
-/// accepted ones to the people's issues (in `plan::reconcile`, again on the fresh copy before
-/// writing) and each dashboard reports on its own.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Commands {
-    pub decided: Vec<Decided>,
-}
-
-impl Commands {
-    /// The commands to carry out on the issue with this key.
-    pub fn to_apply(&self, issue: &str) -> Vec<&CommandId> {
-        self.decided.iter().filter(|c| c.verdict == Verdict::Apply && c.id.issue == issue).map(|c| &c.id).collect()
-    }
-}
-
-/// Read and decide every ticked command box on the dashboards found.
-pub fn commands(desired: &Desired, observed: &[Observed], s: &Settings) -> Commands {
-    if desired.dashboards.is_empty() {
-        return Commands::default();
-    }
-    let boards: Vec<(String, BTreeSet<CommandId>)> = observed
-        .iter()
-        .filter(|o| o.open)
-        .filter_map(|o| description::key_of(&o.description).filter(|k| is_key(k)).map(|k| (k, o)))
-        .map(|(k, o)| (k, command::ticked(&o.description)))
-        .filter(|(_, t)| !t.is_empty())
-        .collect();
-    if boards.is_empty() {
-        return Commands::default();
-    }
-    let wanted: BTreeSet<&str> = boards.iter().flat_map(|(_, t)| t.iter().map(|c| c.issue.as_str())).collect();
-    let issues: BTreeMap<String, &Observed> = observed
-        .iter()
-        .filter_map(|o| description::key_of(&o.description).filter(|k| wanted.contains(k.as_str())).map(|k| (k, o)))
-        .collect();
-    let desired_by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
-    let mut out = Commands::default();
-    for (board, ticked) in boards {
-        let spec = desired.dashboards.iter().find(|b| b.key == board);
-        for id in ticked {
-            let user = crate::desired::key_username(&id.issue).to_string();
-            let who = spec.and_then(|b| b.reports.get(&user)).map_or_else(|| user.clone(), |r| r.name.clone());
-            let verdict = decide_one(
-                spec,
-                &id,
-                &user,
-                desired,
-                desired_by_key.get(id.issue.as_str()).copied(),
-                issues.get(&id.issue).copied(),
-                s,
-            );
-            out.decided.push(Decided { board: board.clone(), id, who, verdict });
-        }
-    }
-    out
-}
-
-fn decide_one(
-    spec: Option<&Spec>,
-    id: &CommandId,
-    user: &str,
-    desired: &Desired,
-    d: Option<&DesiredIssue>,
-    issue: Option<&Observed>,
-    s: &Settings,
-) -> Verdict {
-    let refuse = |why: &str| Verdict::Refuse(why.to_string());
-    if !(s.selected)(user) {
-        return Verdict::Wait;
-    }
-    let Some(spec) = spec.filter(|b| b.manager.is_some()) else {
-        return refuse("commands work on a manager's dashboard only");
-    };
-    if !spec.reports.contains_key(user) {
-        return refuse("the roster no longer lists them as your report");
-    }
-    let (Some(d), Some(issue)) = (d, issue) else {
-        return refuse("that issue is not one of their current paths, or does not exist yet");
-    };
-    if !issue.open {
-        return refuse("their issue is closed; reopen it first");
-    }
-    let state = description::parse(&issue.description).state;
-    let ov = state.as_ref().and_then(|st| st.overrides.clone()).unwrap_or_default();
-    let stage = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
-    let roster = command::Roster {
-        paused: desired.standing.get(user) == Some(&Standing::Paused),
-        stage: stage(d.path.stated),
-        expected: stage(d.assessment.expected),
-        reached: state.as_ref().and_then(|st| st.stage.as_deref()),
-        has_due_date: d.path.due_days.is_some(),
-    };
-    command::decide(id, &roster, &ov)
 }
 
 /// A dashboard as this run wants it: the spec, the rows this run decides, and its commands.
