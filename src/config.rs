@@ -69,6 +69,22 @@ impl Default for ProgressSettings {
     }
 }
 
+/// Managers' and the team's dashboards (see `dashboard`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DashboardSettings {
+    /// One dashboard issue per manager with active reports.
+    pub managers: bool,
+    /// One dashboard issue for the whole team (opt-in).
+    pub team: bool,
+    /// Where the dashboards live (default: `gitlab.project`).
+    pub project: String,
+    /// The label that marks a dashboard (besides the marker label, which finds it).
+    pub label: String,
+}
+
+/// The dashboards' label when the config gives none.
+pub const DEFAULT_DASHBOARD_LABEL: &str = "onboarding-dashboard";
+
 /// `max_close_share` when the config gives none.
 pub const DEFAULT_MAX_CLOSE_SHARE: f64 = 0.1;
 
@@ -93,6 +109,7 @@ pub struct Config {
     pub shadow: Option<ShadowProgram>,
     pub sync: SyncSettings,
     pub progress: ProgressSettings,
+    pub dashboards: DashboardSettings,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +148,17 @@ struct RawProgress {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawDashboards {
+    #[serde(default)]
+    managers: bool,
+    #[serde(default)]
+    team: bool,
+    project: Option<Spanned<String>>,
+    label: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawConfig {
     gitlab: RawGitlab,
     roster: Spanned<String>,
@@ -146,6 +174,7 @@ struct RawConfig {
     max_retries: Option<Spanned<u32>>,
     rate_limits: Option<RawLimits>,
     progress: Option<RawProgress>,
+    dashboards: Option<RawDashboards>,
 
     max_close_share: Option<Spanned<f64>>,
 }
@@ -193,8 +222,10 @@ impl Config {
             roster: existing(&s.roster, "shadow_program.roster", false, &mut err),
             project: s.project.as_ref().map_or(DEFAULT_SHADOW_PROJECT.to_string(), |p| p.value.clone()),
         });
-        for p in
-            std::iter::once(&raw.gitlab.project).chain(raw.shadow_program.as_ref().and_then(|s| s.project.as_ref()))
+        let dashboard_project = raw.dashboards.as_ref().and_then(|d| d.project.as_ref());
+        for p in std::iter::once(&raw.gitlab.project)
+            .chain(raw.shadow_program.as_ref().and_then(|s| s.project.as_ref()))
+            .chain(dashboard_project)
         {
             if !is_project_path(&p.value) {
                 err(loc(p), format!("project {:?} is not a full project path like group/project", p.value));
@@ -265,6 +296,17 @@ impl Config {
             progress.pace_label_prefix =
                 label(&p.pace_label_prefix, "onboarding-pace", "progress.pace_label_prefix", &mut err);
         }
+        let dashboards = DashboardSettings {
+            managers: raw.dashboards.as_ref().is_some_and(|d| d.managers),
+            team: raw.dashboards.as_ref().is_some_and(|d| d.team),
+            project: dashboard_project.map_or_else(|| raw.gitlab.project.value.clone(), |p| p.value.clone()),
+            label: label(
+                &raw.dashboards.as_ref().and_then(|d| d.label.clone()),
+                DEFAULT_DASHBOARD_LABEL,
+                "dashboards.label",
+                &mut err,
+            ),
+        };
         let config = Config {
             gitlab: GitlabTarget {
                 url: raw.gitlab.url.map(|u| u.value),
@@ -286,6 +328,7 @@ impl Config {
                 close_completed: raw.close_completed,
             },
             progress,
+            dashboards,
             file,
         };
         errors.into_result(config)

@@ -49,6 +49,19 @@ pub struct State {
     /// Days of pauses that have ended: the due date moved by this much.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub paused_days: u32,
+    /// The day each stage was first reached (stage id -> YYYY-MM-DD), recorded when the stage
+    /// moves (a write that happens anyway), for the team dashboard's medians.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reached: BTreeMap<String, String>,
+    /// The day the path's clock started, recorded with `reached`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// What a manager's dashboard commands changed on this issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<crate::dashboard::Overrides>,
+    /// A dashboard's own record: its rows and what its commands did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::dashboard::Record>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -148,6 +148,8 @@ pub struct Desired {
     /// Where roster entries are whose person is unknown (the file does not parse): while there
     /// are any, nobody missing from the roster is taken for gone.
     pub unidentified: Vec<Location>,
+    /// The dashboards the roster calls for (see `dashboard`).
+    pub dashboards: Vec<crate::dashboard::Spec>,
 }
 
 /// The key of a person's issue for a template.
@@ -303,6 +305,7 @@ pub fn compute(
     // for a person to say.
     let failed = &desired.failed;
     desired.issues.retain(|d| !failed.contains_key(&d.username.to_lowercase()));
+    desired.dashboards = crate::dashboard::specs(config, roster, &desired.standing, templates);
     if !errors.is_empty() {
         // `check` lists every problem at once, the people's too.
         errors.0.extend(desired.failed.values().flatten().cloned());

@@ -1,6 +1,6 @@
 //! onboarder: keeps each person's onboarding issue in GitLab in line with the team roster.
 //!
-//! The core (`roster`, `template`, `checklist`, `merge`, `description`, `desired`, `plan`) is pure;
+//! The core (`roster`, `template`, `checklist`, `merge`, `description`, `desired`, `plan`, `dashboard`) is pure;
 //! `gitlab` is the only module that talks to GitLab, and `app` wires them together.
 
 pub mod app;
@@ -9,6 +9,7 @@ pub mod ci;
 pub mod cli;
 pub mod comments;
 pub mod config;
+pub mod dashboard;
 pub mod departures;
 pub mod description;
 pub mod desired;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::checklist::Mark;
 use crate::comments::{self, Comment, Subject};
+use crate::dashboard::{self, command, Board, Commands, Overrides};
 use crate::description::{self, Live, LiveItem, State};
 use crate::desired::{key_username, Body, Desired, DesiredIssue, Standing};
 use crate::error::InputError;
@@ -50,6 +51,8 @@ pub struct Settings<'a> {
     pub grace_days: u32,
     /// Usernames this run may touch (`--only`, `--shard`).
     pub selected: &'a dyn Fn(&str) -> bool,
+    /// The commands ticked on the dashboards, decided (see `dashboard::commands`).
+    pub commands: &'a Commands,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -141,20 +144,92 @@ pub struct Action {
     /// The issue a comment on this one links to (a person's new path).
     pub link: Option<String>,
     pub changes: Vec<ItemChange>,
+    /// What a dashboard shows of a person's issue beyond the fields above.
+    pub facts: Option<Facts>,
+    /// The dashboard this action writes, when it is one.
+    pub board: Option<Box<Board>>,
+}
+
+/// What the dashboards read of a person's issue after this run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// A digest of the person's own marks (those that differ from what onboarder decided): it
+    /// changes when they tick, untick or skip something, and only then.
+    pub own_marks: u64,
+    /// Dashboard commands carried out on the issue so far.
+    pub serial: u32,
+    /// Paused from a dashboard.
+    pub paused_here: bool,
+    /// The day each stage was first reached, and the day the path began.
+    pub reached: BTreeMap<String, String>,
+    pub since: Option<String>,
+}
+
+impl Facts {
+    fn of(state: &State, own_marks: u64) -> Facts {
+        let ov = state.overrides.clone().unwrap_or_default();
+        Facts {
+            own_marks,
+            serial: ov.serial(),
+            paused_here: ov.paused_by_dashboard.is_some(),
+            reached: state.reached.clone(),
+            since: state.since.clone(),
+        }
+    }
+}
+
+/// FNV-1a over the items whose mark a person set (it differs from what onboarder decided); 0 when
+/// there is none, as for a new issue.
+fn own_marks(marks: &BTreeMap<String, Mark>, asserted: &BTreeMap<String, Mark>) -> u64 {
+    let mut own = marks.iter().filter(|(id, m)| asserted.get(*id) != Some(*m)).peekable();
+    if own.peek().is_none() {
+        return 0;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (id, m) in own {
+        for b in id.bytes().chain([0, m.as_char() as u8]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 impl Action {
+    /// An action with only its identity set; the constructors below fill in the rest.
+    pub fn blank(kind: Kind, key: &str, project: &str, title: &str) -> Action {
+        Action {
+            kind,
+            key: key.to_string(),
+            username: String::new(),
+            template: String::new(),
+            project: project.to_string(),
+            iid: None,
+            web_url: None,
+            title: title.to_string(),
+            stage: None,
+            expected_stage: None,
+            pace: None,
+            checked: 0,
+            total: 0,
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            due_date: None,
+            create: None,
+            edit: None,
+            note: None,
+            reason: None,
+            link: None,
+            changes: Vec::new(),
+            facts: None,
+            board: None,
+        }
+    }
+
     fn for_desired(kind: Kind, d: &DesiredIssue, s: &Settings) -> Action {
         let a = &d.assessment;
         Action {
-            kind,
-            key: d.key.clone(),
             username: d.username.clone(),
             template: d.template.clone(),
-            project: d.project.clone(),
-            iid: None,
-            web_url: None,
-            title: d.title.clone(),
             stage: d.stage_ids.get(a.reached).cloned(),
             expected_stage: a.expected.and_then(|e| d.stage_ids.get(e).cloned()),
             pace: Some(a.pace),
@@ -163,40 +238,23 @@ impl Action {
             labels: wanted_labels(d, a, s),
             assignees: d.assignees.clone(),
             due_date: d.due_date,
-            create: None,
-            edit: None,
-            note: None,
-            reason: None,
-            link: None,
-            changes: Vec::new(),
+            ..Action::blank(kind, &d.key, &d.project, &d.title)
         }
     }
 
     fn for_observed(kind: Kind, key: &str, o: &Observed) -> Action {
         let marks = description::parse(&o.description).items;
         Action {
-            kind,
-            key: key.to_string(),
             username: key_username(key).to_string(),
             template: key.rsplit_once(':').map_or("", |(t, _)| t).to_string(),
-            project: o.project.clone(),
             iid: Some(o.iid),
             web_url: Some(o.web_url.clone()),
-            title: o.title.clone(),
-            stage: None,
-            expected_stage: None,
-            pace: None,
             checked: marks.iter().filter(|i| i.mark == Mark::Done).count(),
             total: marks.len(),
             labels: o.labels.clone(),
             assignees: o.assignees.clone(),
             due_date: o.due_date,
-            create: None,
-            edit: None,
-            note: None,
-            reason: None,
-            link: None,
-            changes: Vec::new(),
+            ..Action::blank(kind, key, &o.project, &o.title)
         }
     }
 
@@ -232,6 +290,9 @@ struct Record {
     said: BTreeMap<String, String>,
     paused_since: Option<NaiveDate>,
     paused_days: u32,
+    reached: BTreeMap<String, String>,
+    since: Option<String>,
+    overrides: Overrides,
 }
 
 fn state_for(d: &DesiredIssue, asserted: &BTreeMap<String, Mark>, closed: bool, a: &Assessment, r: Record) -> State {
@@ -249,6 +310,10 @@ fn state_for(d: &DesiredIssue, asserted: &BTreeMap<String, Mark>, closed: bool, 
         said: r.said,
         paused_since: r.paused_since.map(|p| p.to_string()),
         paused_days: r.paused_days,
+        reached: r.reached,
+        since: r.since,
+        overrides: (!r.overrides.is_empty()).then_some(r.overrides),
+        board: None,
     }
 }
 
@@ -272,16 +337,46 @@ fn already_so(d: &DesiredIssue, a: Assessment, today: NaiveDate) -> BTreeMap<Str
     comments::due_keys(&subject(d, a, None, today)).into_iter().map(|k| (k, today.to_string())).collect()
 }
 
+/// The stages reached by now that the record does not hold yet, recorded as reached today (the
+/// first stage on the day the path began: every path starts there).
+fn reached_by(
+    d: &DesiredIssue,
+    old: &BTreeMap<String, String>,
+    reached: usize,
+    today: NaiveDate,
+) -> BTreeMap<String, String> {
+    let mut out = old.clone();
+    for (i, id) in d.stage_ids.iter().take(reached + 1).enumerate() {
+        let day = if i == 0 { d.calendar.since.min(today) } else { today };
+        out.entry(id.clone()).or_insert_with(|| day.to_string());
+    }
+    out
+}
+
+fn initial_record(d: &DesiredIssue, today: NaiveDate) -> Record {
+    let a = d.assessment;
+    Record {
+        said: already_so(d, a, today),
+        paused_since: d.paused.then_some(today),
+        paused_days: 0,
+        reached: reached_by(d, &BTreeMap::new(), a.reached, today),
+        since: Some(d.calendar.since.to_string()),
+        overrides: Overrides::default(),
+    }
+}
+
 /// The description a brand-new issue gets.
 pub fn initial_description(d: &DesiredIssue, body: &Body, today: NaiveDate) -> String {
     let a = d.assessment;
-    let record = Record { said: already_so(d, a, today), paused_since: d.paused.then_some(today), paused_days: 0 };
+    let record = initial_record(d, today);
     description::region(&d.key, &body.lines, &body.marks, &[], &state_for(d, &body.marks, false, &a, record))
 }
 
 /// The action for a person's issue that does not exist yet.
 pub fn create(d: &DesiredIssue, s: &Settings) -> Action {
     let mut a = Action::for_desired(Kind::Create, d, s);
+    let r = initial_record(d, s.today);
+    a.facts = Some(Facts { reached: r.reached, since: r.since, ..Facts::default() });
     a.create = Some(NewIssue {
         title: d.title.clone(),
         labels: a.labels.clone(),
@@ -341,8 +436,38 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         });
     }
     let old = live.state.clone();
-    let (paused_since, paused_days) = pause_record(d.paused, old.as_ref(), s.today);
-    let calendar = Calendar { paused_since, paused_days, ..d.calendar.clone() };
+    // Dashboard commands change onboarder's own record only; the roster wins over older ones.
+    let mut overrides = old.as_ref().and_then(|o| o.overrides.clone()).unwrap_or_default();
+    let commands = s.commands.to_apply(&d.key);
+    let stage_id = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
+    let roster = command::Roster {
+        paused: d.paused,
+        stage: stage_id(d.path.stated),
+        expected: None,
+        reached: None,
+        has_due_date: d.path.due_days.is_some(),
+    };
+    command::roster_wins(&mut overrides, &roster);
+    command::apply_calendar(&mut overrides, &commands, s.today);
+    let paused = d.paused || overrides.paused_by_dashboard.is_some();
+    let (paused_since, paused_days) = pause_record(paused, old.as_ref(), s.today);
+    let calendar = Calendar { paused_since, paused_days, extra_days: overrides.extra_days, ..d.calendar.clone() };
+    let expected = progress::expected_stage(&d.path.weeks, calendar.working_days(s.today));
+    command::apply_stage(
+        &mut overrides,
+        &commands,
+        &command::Roster { expected: stage_id(expected), ..roster },
+        s.today,
+    );
+    let stated = overrides.stated_stage.as_ref().and_then(|id| d.stage_ids.iter().position(|x| x == id));
+    let adjusted;
+    let d = if paused != d.paused || stated > d.path.stated {
+        let path = progress::Path { stated: stated.max(d.path.stated), ..d.path.clone() };
+        adjusted = DesiredIssue { paused, path, ..d.clone() };
+        &adjusted
+    } else {
+        d
+    };
     let due = progress::assess(&d.path, &calendar, &[], d.paused, s.today, s.grace_days).due;
     let body = render(d, due)?;
     let asserted = old.as_ref().map(State::asserted_marks);
@@ -373,8 +498,18 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
             said.entry(k).or_insert_with(|| s.today.to_string());
         }
     }
-    let record = Record { said, paused_since, paused_days };
+    // The day each stage was first reached: recorded when the stage moves (a write anyway).
+    let moved = old.as_ref().is_none_or(|o| o.stage.as_deref() != stage_id(Some(a.reached)));
+    let (reached, since) = match &old {
+        Some(o) if !moved => (o.reached.clone(), o.since.clone()),
+        _ => (
+            reached_by(d, &old.as_ref().map(|o| o.reached.clone()).unwrap_or_default(), a.reached, s.today),
+            Some(d.calendar.since.to_string()),
+        ),
+    };
+    let record = Record { said, paused_since, paused_days, reached, since, overrides };
     let state = state_for(d, &merged.asserted, reopened_by_person || close, &a, record);
+    let facts = Facts::of(&state, own_marks(&merged.marks, &merged.asserted));
     let region = description::region(&d.key, &body.lines, &merged.marks, &kept, &state);
     let new_description = description::compose(live.before, &region, live.after);
 
@@ -418,6 +553,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     action.due_date = a.due;
     action.changes = item_changes(&body, &live, &merged.marks, &kept);
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
+    action.facts = Some(facts);
     if edit.is_empty() {
         return Ok(action);
     }
@@ -487,6 +623,8 @@ pub fn unusable(username: &str, reason: String) -> Action {
         note: None,
         reason: Some(reason),
         link: None,
+        facts: None,
+        board: None,
         changes: Vec::new(),
     }
 }
@@ -629,6 +767,7 @@ pub fn projects_missing_issues(desired: &Desired, observed: &[Observed], s: &Set
         .filter(|(i, list)| list.is_empty() && !is_paused(desired, &desired.issues[*i]))
         .filter(|(i, _)| !m.moved.contains_key(&desired.issues[*i].key))
         .map(|(i, _)| desired.issues[*i].project.clone())
+        .chain(dashboard::missing_projects(desired, observed, s))
         .collect()
 }
 
@@ -665,6 +804,10 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
         actions.push(action);
     }
     for (key, list) in &others {
+        // Dashboards are planned from everyone's actions, below.
+        if dashboard::is_key(key) {
+            continue;
+        }
         let username = key_username(key);
         // Keys of selected desired issues were taken out by `matched`; these belong to nobody's.
         if !(s.selected)(username) {
@@ -694,6 +837,8 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
         };
         actions.push(action);
     }
+    let boards = dashboard::plan(desired, observed, &actions, s);
+    actions.extend(boards);
     actions.sort_by(|a, b| (&a.username, &a.template, a.iid).cmp(&(&b.username, &b.template, b.iid)));
     actions
 }

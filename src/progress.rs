@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::checklist::Mark;
 
 /// How a person's progress compares with the calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Pace {
     /// Past the due date and the path is not complete.
@@ -65,11 +65,13 @@ pub struct Calendar {
     pub paused_days: u32,
     /// An open-ended pause under way since this day: the clock stands still from here.
     pub paused_since: Option<NaiveDate>,
+    /// Days a manager added to the due date from their dashboard.
+    pub extra_days: u32,
 }
 
 impl Calendar {
     pub fn new(since: NaiveDate) -> Calendar {
-        Calendar { since, leave: Vec::new(), paused_days: 0, paused_since: None }
+        Calendar { since, leave: Vec::new(), paused_days: 0, paused_since: None, extra_days: 0 }
     }
 
     /// Days on the path by `today`, not counting leave or pauses; negative before `since`.
@@ -87,6 +89,11 @@ impl Calendar {
     pub fn days_away(&self) -> u64 {
         let leave: i64 = self.leave.iter().map(|a| a.days_within(self.since, a.to + Days::new(1))).sum();
         u64::try_from(leave).unwrap_or(0) + u64::from(self.paused_days)
+    }
+
+    /// Days the due date moves: every day away, and every extension.
+    pub fn due_shift(&self) -> u64 {
+        self.days_away() + u64::from(self.extra_days)
     }
 }
 
@@ -173,7 +180,7 @@ pub fn assess(
     let complete = complete(items);
     let days = cal.working_days(today);
     let expected = expected_stage(&path.weeks, days);
-    let due = path.due_days.and_then(|n| path.start.checked_add_days(Days::new(u64::from(n) + cal.days_away())));
+    let due = path.due_days.and_then(|n| path.start.checked_add_days(Days::new(u64::from(n) + cal.due_shift())));
     let expected_before_grace = expected_stage(&path.weeks, days - i64::from(grace));
     let pace = pace(PaceInput { reached, complete, paused, due, today, expected_before_grace });
     Assessment { reached, expected, pace, due, complete }

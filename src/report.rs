@@ -178,7 +178,9 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
             let _ = writeln!(out, "          expected   {expected}");
             let _ = writeln!(out, "          pace       {pace}");
         }
-        let _ = writeln!(out, "          checked    {} of {}", a.checked, a.total);
+        if a.board.is_none() {
+            let _ = writeln!(out, "          checked    {} of {}", a.checked, a.total);
+        }
         let _ = writeln!(out, "          labels     {}", a.labels.join(", "));
         let _ = writeln!(
             out,

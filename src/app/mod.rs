@@ -18,6 +18,7 @@ use output::write_reports;
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::Config;
+use crate::dashboard::Commands;
 use crate::error::InputErrors;
 use crate::plan::{self, Action, Settings};
 use crate::report::{Outcome, Summary};
@@ -111,7 +112,12 @@ fn check(inputs: &Inputs) -> ExitCode {
 }
 
 /// Settings for the planner, borrowed from the config.
-pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool, today: NaiveDate) -> Settings<'a> {
+pub fn settings<'a>(
+    config: &'a Config,
+    selected: &'a dyn Fn(&str) -> bool,
+    today: NaiveDate,
+    commands: &'a Commands,
+) -> Settings<'a> {
     Settings {
         marker_label: &config.marker_label,
         stage_label_prefix: &config.stage_label_prefix,
@@ -120,6 +126,7 @@ pub fn settings<'a>(config: &'a Config, selected: &'a dyn Fn(&str) -> bool, toda
         today,
         grace_days: config.progress.grace_days,
         selected,
+        commands,
     }
 }
 
@@ -129,7 +136,8 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let selected = |u: &str| prepared.selection.contains(u);
-    let settings = settings(&inputs.config, &selected, prepared.today);
+    let no_commands = Commands::default();
+    let settings = settings(&inputs.config, &selected, prepared.today, &no_commands);
     if online::token(online::Mode::Plan).is_some() {
         return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);
     }

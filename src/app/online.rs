@@ -11,8 +11,9 @@ use super::output::{print_report, write_previews, write_reports};
 use super::{settings, EXIT_FAILURES, EXIT_INPUT};
 use crate::cli::RunArgs;
 use crate::config::Config;
+use crate::dashboard::{self, Commands};
 use crate::gitlab::{self, ApiError, Gitlab, Token};
-use crate::plan::{self, Kind};
+use crate::plan::{self, Kind, Settings};
 use crate::report::{Outcome, Summary};
 use crate::{ci, departures, sync};
 
@@ -105,7 +106,8 @@ async fn online_async(
         }
     };
     let selected = |u: &str| prepared.selection.contains(u);
-    let settings = settings(config, &selected, prepared.today);
+    let no_commands = Commands::default();
+    let settings = settings(config, &selected, prepared.today, &no_commands);
     let desired = &prepared.desired;
     let read = |at: &'static str| {
         let gl = &gl;
@@ -124,9 +126,16 @@ async fn online_async(
         Err(code) => return code,
     };
     drop(section);
+    // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
+    let commands = dashboard::commands(&prepared.desired, &observed, &settings);
+    let settings = Settings { commands: &commands, ..settings };
     let renderer = renderer(inputs, prepared.today);
     let open = |observed: &[plan::Observed]| observed.iter().filter(|o| o.open).count();
-    let mut actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
+    // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
+    let mut commands = dashboard::commands(desired, &observed, &settings);
+    let mut actions = plan::plan(desired, &observed, &Settings { commands: &commands, ..settings }, &|d, due| {
+        renderer.body_with_due(d, due)
+    });
     // A mass close held back is no write: decided before the run lock, which only writing runs take.
     let mut held =
         departures::hold_mass_close(&mut actions, open(&observed), config.sync.max_close_share, allow_mass_close);
@@ -153,6 +162,8 @@ async fn online_async(
                         Ok(o) => o,
                         Err(code) => return code,
                     };
+                    commands = dashboard::commands(desired, &observed, &settings);
+                    let settings = Settings { commands: &commands, ..settings };
                     actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
                     held = departures::hold_mass_close(
                         &mut actions,
@@ -165,6 +176,7 @@ async fn online_async(
             Err(e) => lock_error = Some(format!("could not take the run lock in {at}, so nothing is created: {e}")),
         }
     }
+    let settings = Settings { commands: &commands, ..settings };
     if let Err(e) = write_previews(args, &actions, desired, &renderer, prepared.today) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);

@@ -29,6 +29,7 @@ pub fn write_previews(
     for a in actions {
         let text = match &a.edit {
             Some(edit) if edit.description.is_some() => edit.description.clone().unwrap_or_default(),
+            _ if a.board.is_some() => a.board.as_deref().map(crate::dashboard::initial_description).unwrap_or_default(),
             _ => match desired.issues.iter().find(|d| d.key == a.key) {
                 Some(d) => plan::initial_description(d, &render.body(d)?, today),
                 None => continue,

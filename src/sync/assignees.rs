@@ -20,32 +20,43 @@ impl<'a> Users<'a> {
 
     /// The ids of `usernames`, in that order (the person first: GitLab Free keeps only one).
     pub(super) async fn ids(&self, d: &DesiredIssue, usernames: &[String]) -> Result<Vec<u64>, String> {
+        self.ids_for(&d.known_user_ids, &d.username, &d.key, usernames).await
+    }
+
+    /// The ids of `usernames` for the issue `key`, whose `owner`'s account is required; `known`
+    /// holds the ids the roster gives.
+    pub(super) async fn ids_for(
+        &self,
+        known: &BTreeMap<String, u64>,
+        owner: &str,
+        key: &str,
+        usernames: &[String],
+    ) -> Result<Vec<u64>, String> {
         let mut ids = Vec::new();
         for u in usernames {
-            let key = u.to_lowercase();
-            if let Some(id) = d.known_user_ids.get(&key) {
+            let key_lc = u.to_lowercase();
+            if let Some(id) = known.get(&key_lc) {
                 ids.push(*id);
                 continue;
             }
-            let cached = self.known.lock().expect("users lock").get(&key).copied();
+            let cached = self.known.lock().expect("users lock").get(&key_lc).copied();
             let id = match cached {
                 Some(id) => id,
                 None => {
                     let id = self.gl.user_id(u).await.map_err(|e| format!("cannot look up GitLab user {u}: {e}"))?;
-                    if id.is_none() && !u.eq_ignore_ascii_case(&d.username) {
+                    if id.is_none() && !u.eq_ignore_ascii_case(owner) {
                         tracing::warn!(
-                            "GitLab user {u:?} is unknown or blocked: left out of the assignees (first needed by {}); \
-                             fix the roster or unblock the account",
-                            d.key
+                            "GitLab user {u:?} is unknown or blocked: left out of the assignees (first needed by \
+                             {key}); fix the roster or unblock the account"
                         );
                     }
-                    self.known.lock().expect("users lock").insert(key, id);
+                    self.known.lock().expect("users lock").insert(key_lc, id);
                     id
                 }
             };
             match id {
                 Some(id) => ids.push(id),
-                None if u.eq_ignore_ascii_case(&d.username) => {
+                None if u.eq_ignore_ascii_case(owner) => {
                     return Err(format!("unknown or blocked GitLab user {u:?}: this person's own account is needed"))
                 }
                 None => {}

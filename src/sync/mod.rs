@@ -34,6 +34,7 @@ pub fn projects(config: &Config, desired: &Desired) -> BTreeSet<String> {
     if let Some(s) = &config.shadow {
         p.insert(s.project.clone());
     }
+    p.extend(desired.dashboards.iter().map(|b| b.project.clone()));
     p
 }
 
@@ -109,6 +110,8 @@ fn failed(e: impl ToString) -> Outcome {
 }
 
 /// Carry out every writing action and resolve conflicts; the rest are reported as they are.
+/// Dashboards go last: they link the issues created meanwhile, and a command whose person's
+/// write failed stays ticked.
 pub async fn execute(
     gl: &Gitlab,
     desired: &Desired,
@@ -133,10 +136,28 @@ pub async fn execute(
     w.note_low_roles();
     let started = Utc::now() - chrono::Duration::minutes(5);
     let fatal: Mutex<Option<ApiError>> = Mutex::new(None);
-    let rows: Vec<Row> = stream::iter(actions)
-        .map(|a| {
-            let (w, fatal) = (&w, &fatal);
-            async move {
+    let (boards, actions): (Vec<Action>, Vec<Action>) = actions.into_iter().partition(|a| a.board.is_some());
+    let batch = Batch { w: &w, observed, fatal: &fatal, progress, started };
+    let mut rows = batch.run(actions).await;
+    let boards = crate::dashboard::settle(boards, &rows);
+    rows.extend(batch.run(boards).await);
+    Done { rows, fatal: fatal.into_inner().expect("fatal lock") }
+}
+
+/// One batch of actions carried out together, with their lost creates settled at its end.
+struct Batch<'a> {
+    w: &'a Writer<'a>,
+    observed: &'a [Observed],
+    fatal: &'a Mutex<Option<ApiError>>,
+    progress: &'a dyn Fn(&Action, &Outcome),
+    started: chrono::DateTime<Utc>,
+}
+
+impl Batch<'_> {
+    async fn run(&self, actions: Vec<Action>) -> Vec<(Action, Option<Outcome>)> {
+        let (w, observed, fatal, progress) = (self.w, self.observed, self.fatal, self.progress);
+        let rows: Vec<Row> = stream::iter(actions)
+            .map(|a| async move {
                 if !a.writes() && a.kind != Kind::Conflict {
                     return Row::Finished(a, None);
                 }
@@ -161,42 +182,40 @@ pub async fn execute(
                 };
                 progress(&a, &outcome);
                 Row::Finished(a, Some(outcome))
-            }
-        })
-        .buffered(config.sync.concurrency.max(1))
-        .collect()
-        .await;
+            })
+            .buffered(w.config.sync.concurrency.max(1))
+            .collect()
+            .await;
 
-    // Creates whose answer was lost are settled together: one listing per project.
-    let pending: Vec<&Action> = rows
-        .iter()
-        .filter_map(|r| match r {
-            Row::Pending(a, _) => Some(a),
-            Row::Finished(..) => None,
-        })
-        .collect();
-    let mut settled: BTreeMap<String, Result<Action, String>> = creates::settle(&w, &pending, started).await;
-    let rows = rows
-        .into_iter()
-        .map(|r| match r {
-            Row::Finished(a, o) => (a, o),
-            Row::Pending(a, e) => {
-                let (a, outcome) = match settled.remove(&a.key) {
-                    Some(Ok(created)) => (created, done()),
-                    Some(Err(why)) => (a, failed(why)),
-                    None => (
-                        a,
-                        failed(format!(
-                            "{e}; the create's outcome is unknown; the next run finds the issue by its key"
-                        )),
-                    ),
-                };
-                progress(&a, &outcome);
-                (a, Some(outcome))
-            }
-        })
-        .collect();
-    Done { rows, fatal: fatal.into_inner().expect("fatal lock") }
+        // Creates whose answer was lost are settled together: one listing per project.
+        let pending: Vec<&Action> = rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::Pending(a, _) => Some(a),
+                Row::Finished(..) => None,
+            })
+            .collect();
+        let mut settled: BTreeMap<String, Result<Action, String>> = creates::settle(w, &pending, self.started).await;
+        rows.into_iter()
+            .map(|r| match r {
+                Row::Finished(a, o) => (a, o),
+                Row::Pending(a, e) => {
+                    let (a, outcome) = match settled.remove(&a.key) {
+                        Some(Ok(created)) => (created, done()),
+                        Some(Err(why)) => (a, failed(why)),
+                        None => (
+                            a,
+                            failed(format!(
+                                "{e}; the create's outcome is unknown; the next run finds the issue by its key"
+                            )),
+                        ),
+                    };
+                    progress(&a, &outcome);
+                    (a, Some(outcome))
+                }
+            })
+            .collect()
+    }
 }
 
 enum Row {

@@ -93,11 +93,21 @@ impl Writer<'_> {
 
     /// Create the issue once. A lost answer is `Failure::Unknown`: the batch settles it.
     pub(super) async fn create(&self, a: &Action) -> Result<Action, Failure> {
-        let d = self.desired_issue(&a.key)?;
         let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
-        let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
-        let description = plan::initial_description(d, &body, self.settings.today);
-        let ids = self.users.ids(d, &new.assignees).await.map_err(Failure::Other)?;
+        let (description, ids) = match &a.board {
+            Some(b) => {
+                let known = &b.spec.known_user_ids;
+                let owner = b.spec.manager.as_deref().unwrap_or_default();
+                let ids = self.users.ids_for(known, owner, &a.key, &new.assignees).await;
+                (crate::dashboard::initial_description(b), ids)
+            }
+            None => {
+                let d = self.desired_issue(&a.key)?;
+                let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
+                (plan::initial_description(d, &body, self.settings.today), self.users.ids(d, &new.assignees).await)
+            }
+        };
+        let ids = ids.map_err(Failure::Other)?;
         let mut gate = self.first_write(&a.project).await;
         let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
             Ok(o) => o,
@@ -116,6 +126,9 @@ impl Writer<'_> {
     /// What the fresh copy calls for: the same decision `plan` made, on newer facts.
     fn decide(&self, a: &Action, fresh: &Observed) -> Result<Action, Failure> {
         let today = self.settings.today;
+        if let Some(b) = &a.board {
+            return Ok(crate::dashboard::reconcile((**b).clone(), fresh));
+        }
         match self.by_key.get(a.key.as_str()).copied() {
             Some(d) => {
                 let render = |d: &DesiredIssue, due| self.render.body_with_due(d, due);

@@ -1,0 +1,119 @@
+//! Who gets a dashboard: each manager (a roster person with a GitLab username) with reports
+//! onboarder onboards, and the whole team when the config asks for it. Pure: no IO.
+
+use std::collections::BTreeMap;
+
+use super::{MANAGER_PREFIX, TEAM_KEY};
+use crate::config::Config;
+use crate::desired::Standing;
+use crate::roster::Roster;
+use crate::template::TemplateSet;
+
+/// A report on a dashboard: their name and their manager's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub name: String,
+    pub manager: Option<String>,
+}
+
+/// A path's stages (id, title), for the team dashboard's counts and medians.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStages {
+    pub key: String,
+    pub stages: Vec<(String, String)>,
+}
+
+/// A dashboard the roster calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    pub key: String,
+    pub project: String,
+    pub title: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub known_user_ids: BTreeMap<String, u64>,
+    /// The manager's username; `None` for the team's dashboard.
+    pub manager: Option<String>,
+    /// Its reports, by lowercase username.
+    pub reports: BTreeMap<String, Report>,
+    /// The team dashboard's paths.
+    pub paths: Vec<PathStages>,
+}
+
+/// The dashboards the roster calls for: one per manager (a roster person with a GitLab username)
+/// with reports onboarder onboards, and the team's when the config asks for it.
+pub fn specs(
+    config: &Config,
+    roster: &Roster,
+    standing: &BTreeMap<String, Standing>,
+    templates: &TemplateSet,
+) -> Vec<Spec> {
+    let d = &config.dashboards;
+    if !d.managers && !d.team {
+        return Vec::new();
+    }
+    let people: BTreeMap<String, &crate::roster::Person> =
+        roster.people.iter().map(|p| (p.username.to_lowercase(), p)).collect();
+    let onboarded = |u: &str| matches!(standing.get(u), Some(Standing::Active | Standing::Paused));
+    let mut by_manager: BTreeMap<String, BTreeMap<String, Report>> = BTreeMap::new();
+    let mut everyone = BTreeMap::new();
+    for p in roster.people.iter().filter(|p| p.program == crate::roster::Program::Team) {
+        let user = p.username.to_lowercase();
+        if !onboarded(&user) {
+            continue;
+        }
+        // A manager who left has no dashboard: their reports wait for the roster to name a new one.
+        let manager = p
+            .manager
+            .as_ref()
+            .and_then(|m| m.username.as_ref())
+            .and_then(|m| people.get(&m.to_lowercase()))
+            .filter(|m| m.status != crate::roster::Status::Left);
+        let report = Report { name: p.name.clone(), manager: manager.map(|m| m.name.clone()) };
+        if let Some(m) = manager {
+            by_manager.entry(m.username.clone()).or_default().insert(user.clone(), report.clone());
+        }
+        everyone.insert(user, report);
+    }
+    let labels = vec![config.marker_label.clone(), d.label.clone()];
+    let mut out = Vec::new();
+    if d.managers {
+        for (manager, reports) in by_manager {
+            let person = people[&manager.to_lowercase()];
+            out.push(Spec {
+                key: format!("{MANAGER_PREFIX}{}", manager.to_lowercase()),
+                project: d.project.clone(),
+                title: format!("Onboarding dashboard: {}", person.name),
+                labels: labels.clone(),
+                assignees: vec![manager.clone()],
+                known_user_ids: person.gitlab_id.map(|id| (manager.to_lowercase(), id)).into_iter().collect(),
+                manager: Some(manager),
+                reports,
+                paths: Vec::new(),
+            });
+        }
+    }
+    if d.team && !everyone.is_empty() {
+        let paths = templates
+            .templates
+            .iter()
+            .filter(|t| !t.stages.is_empty())
+            .map(|t| PathStages {
+                key: t.key.clone(),
+                stages: t.stages.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
+            })
+            .collect();
+        out.push(Spec {
+            key: TEAM_KEY.into(),
+            project: d.project.clone(),
+            title: "Onboarding dashboard: the whole team".into(),
+            labels,
+            assignees: Vec::new(),
+            known_user_ids: BTreeMap::new(),
+            manager: None,
+            reports: everyone,
+            paths,
+        });
+    }
+    out
+}
