@@ -72,10 +72,30 @@ impl Default for ProgressSettings {
 /// `max_close_share` when the config gives none.
 pub const DEFAULT_MAX_CLOSE_SHARE: f64 = 0.1;
 
+/// Where roster files come from: this machine, or a GitLab repository read through the API.
+#[derive(Debug, Clone)]
+pub enum RosterSource {
+    /// A directory of person files, or one file (resolved against the config file's directory).
+    Local(Arc<Path>),
+    Repository(RepositoryPath),
+}
+
+/// A path in a GitLab project's repository at a ref (a branch, tag or commit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryPath {
+    pub project: String,
+    /// Inside the repository, without leading or trailing `/`.
+    pub path: String,
+    /// `None`: the project's default branch.
+    pub git_ref: Option<String>,
+    /// Where the config names it, for errors about the path itself.
+    pub at: Location,
+}
+
 /// The shadow program: its participants file and its project.
 #[derive(Debug, Clone)]
 pub struct ShadowProgram {
-    pub roster: Arc<Path>,
+    pub roster: RosterSource,
     pub project: String,
 }
 
@@ -84,7 +104,7 @@ pub struct ShadowProgram {
 pub struct Config {
     pub file: Arc<Path>,
     pub gitlab: GitlabTarget,
-    pub roster: Arc<Path>,
+    pub roster: RosterSource,
     pub templates: Arc<Path>,
     /// People who started before this date get nothing unless `onboarding.paths` names a path.
     pub started_after: Option<NaiveDate>,
@@ -104,10 +124,27 @@ struct RawGitlab {
     accept_invalid_certs: bool,
 }
 
+/// `roster: dir` or `roster: {project: group/project, path: team, ref: main}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRoster {
+    Local(Spanned<String>),
+    Repository(RawRepositoryPath),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepositoryPath {
+    project: Spanned<String>,
+    path: Spanned<String>,
+    #[serde(rename = "ref")]
+    git_ref: Option<Spanned<String>>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawShadow {
-    roster: Spanned<String>,
+    roster: RawRoster,
     project: Option<Spanned<String>>,
 }
 
@@ -133,7 +170,7 @@ struct RawProgress {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     gitlab: RawGitlab,
-    roster: Spanned<String>,
+    roster: RawRoster,
     templates: Option<Spanned<String>>,
     started_after: Option<Spanned<String>>,
     marker_label: Option<Spanned<String>>,
@@ -178,7 +215,31 @@ impl Config {
             p
         };
 
-        let roster = existing(&raw.roster, "roster", false, &mut err);
+        let source = |r: &RawRoster, what: &str, err: &mut dyn FnMut(Location, String)| match r {
+            RawRoster::Local(s) => RosterSource::Local(existing(s, what, false, err)),
+            RawRoster::Repository(r) => {
+                if !is_project_path(&r.project.value) {
+                    err(
+                        loc(&r.project),
+                        format!("{what}.project {:?} is not a full project path like group/project", r.project.value),
+                    );
+                }
+                let path = r.path.value.trim_matches('/').to_string();
+                if r.path.value.split('/').any(|c| c == ".." || c == ".") {
+                    err(loc(&r.path), format!("{what}.path {:?} must name a path inside the repository", r.path.value));
+                }
+                if let Some(g) = r.git_ref.as_ref().filter(|g| g.value.trim().is_empty()) {
+                    err(loc(g), format!("{what}.ref must name a branch, tag or commit"));
+                }
+                RosterSource::Repository(RepositoryPath {
+                    project: r.project.value.clone(),
+                    path,
+                    git_ref: r.git_ref.as_ref().map(|g| g.value.trim().to_string()),
+                    at: loc(&r.path),
+                })
+            }
+        };
+        let roster = source(&raw.roster, "roster", &mut err);
         let templates = match &raw.templates {
             Some(t) => existing(t, "templates directory", true, &mut err),
             None => {
@@ -190,7 +251,7 @@ impl Config {
             }
         };
         let shadow = raw.shadow_program.as_ref().map(|s| ShadowProgram {
-            roster: existing(&s.roster, "shadow_program.roster", false, &mut err),
+            roster: source(&s.roster, "shadow_program.roster", &mut err),
             project: s.project.as_ref().map_or(DEFAULT_SHADOW_PROJECT.to_string(), |p| p.value.clone()),
         });
         for p in

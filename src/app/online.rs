@@ -25,7 +25,7 @@ pub(super) enum Mode {
 }
 
 /// GitLab's address: `GITLAB_URL`, else `CI_SERVER_URL`, else the config's `gitlab.url`.
-fn gitlab_url(config: &Config) -> Option<String> {
+pub(super) fn gitlab_url(config: &Config) -> Option<String> {
     ["GITLAB_URL", "CI_SERVER_URL"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
