@@ -124,27 +124,28 @@ struct RawGitlab {
     accept_invalid_certs: bool,
 }
 
-/// `roster: dir` or `roster: {project: group/project, path: team, ref: main}`.
+/// `roster: dir` or `roster: {project: group/project, path: team, ref: main}`. Inside an
+/// untagged enum the parser's places are lost, so errors point at the whole value.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RawRoster {
-    Local(Spanned<String>),
+    Local(String),
     Repository(RawRepositoryPath),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRepositoryPath {
-    project: Spanned<String>,
-    path: Spanned<String>,
+    project: String,
+    path: String,
     #[serde(rename = "ref")]
-    git_ref: Option<Spanned<String>>,
+    git_ref: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawShadow {
-    roster: RawRoster,
+    roster: Spanned<RawRoster>,
     project: Option<Spanned<String>>,
 }
 
@@ -170,7 +171,7 @@ struct RawProgress {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     gitlab: RawGitlab,
-    roster: RawRoster,
+    roster: Spanned<RawRoster>,
     templates: Option<Spanned<String>>,
     started_after: Option<Spanned<String>>,
     marker_label: Option<Spanned<String>>,
@@ -215,28 +216,33 @@ impl Config {
             p
         };
 
-        let source = |r: &RawRoster, what: &str, err: &mut dyn FnMut(Location, String)| match r {
-            RawRoster::Local(s) => RosterSource::Local(existing(s, what, false, err)),
-            RawRoster::Repository(r) => {
-                if !is_project_path(&r.project.value) {
-                    err(
-                        loc(&r.project),
-                        format!("{what}.project {:?} is not a full project path like group/project", r.project.value),
-                    );
+        let source = |r: &Spanned<RawRoster>, what: &str, err: &mut dyn FnMut(Location, String)| {
+            let at = Location::from_yaml(&file, 0, &r.referenced);
+            match &r.value {
+                RawRoster::Local(s) => {
+                    let s = Spanned { value: s.clone(), referenced: r.referenced, defined: r.defined };
+                    RosterSource::Local(existing(&s, what, false, err))
                 }
-                let path = r.path.value.trim_matches('/').to_string();
-                if r.path.value.split('/').any(|c| c == ".." || c == ".") {
-                    err(loc(&r.path), format!("{what}.path {:?} must name a path inside the repository", r.path.value));
+                RawRoster::Repository(p) => {
+                    if !is_project_path(&p.project) {
+                        err(
+                            at.clone(),
+                            format!("{what}.project {:?} is not a full project path like group/project", p.project),
+                        );
+                    }
+                    if p.path.split('/').any(|c| c == ".." || c == ".") {
+                        err(at.clone(), format!("{what}.path {:?} must name a path inside the repository", p.path));
+                    }
+                    if p.git_ref.as_ref().is_some_and(|g| g.trim().is_empty()) {
+                        err(at.clone(), format!("{what}.ref must name a branch, tag or commit"));
+                    }
+                    RosterSource::Repository(RepositoryPath {
+                        project: p.project.clone(),
+                        path: p.path.trim_matches('/').to_string(),
+                        git_ref: p.git_ref.as_ref().map(|g| g.trim().to_string()),
+                        at,
+                    })
                 }
-                if let Some(g) = r.git_ref.as_ref().filter(|g| g.value.trim().is_empty()) {
-                    err(loc(g), format!("{what}.ref must name a branch, tag or commit"));
-                }
-                RosterSource::Repository(RepositoryPath {
-                    project: r.project.value.clone(),
-                    path,
-                    git_ref: r.git_ref.as_ref().map(|g| g.value.trim().to_string()),
-                    at: loc(&r.path),
-                })
             }
         };
         let roster = source(&raw.roster, "roster", &mut err);

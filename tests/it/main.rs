@@ -8,4 +8,6 @@ mod faults;
 mod gitlab_behaviours;
 mod inputs;
 mod progress;
+mod roster_source;
 mod sync;
+mod token_expiry;
