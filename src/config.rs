@@ -124,22 +124,41 @@ struct RawGitlab {
     accept_invalid_certs: bool,
 }
 
-/// `roster: dir` or `roster: {project: group/project, path: team, ref: main}`. Inside an
-/// untagged enum the parser's places are lost, so errors point at the whole value.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `roster: dir` or `roster: {project: group/project, path: team, ref: main}`.
 enum RawRoster {
     Local(String),
-    Repository(RawRepositoryPath),
+    Repository(Box<RawRepositoryPath>),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRepositoryPath {
-    project: String,
-    path: String,
+    project: Spanned<String>,
+    path: Spanned<String>,
     #[serde(rename = "ref")]
-    git_ref: Option<String>,
+    git_ref: Option<Spanned<String>>,
+}
+
+/// By hand rather than `untagged`, which would lose the parser's places and say only "did not
+/// match any variant" for a misspelt key.
+impl<'de> Deserialize<'de> for RawRoster {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = RawRoster;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a path, or {project, path, ref} for a GitLab repository")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawRoster, E> {
+                Ok(RawRoster::Local(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<RawRoster, A::Error> {
+                RawRepositoryPath::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(|p| RawRoster::Repository(Box::new(p)))
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 #[derive(Deserialize)]
@@ -216,33 +235,29 @@ impl Config {
             p
         };
 
-        let source = |r: &Spanned<RawRoster>, what: &str, err: &mut dyn FnMut(Location, String)| {
-            let at = Location::from_yaml(&file, 0, &r.referenced);
-            match &r.value {
-                RawRoster::Local(s) => {
-                    let s = Spanned { value: s.clone(), referenced: r.referenced, defined: r.defined };
-                    RosterSource::Local(existing(&s, what, false, err))
+        let source = |r: &Spanned<RawRoster>, what: &str, err: &mut dyn FnMut(Location, String)| match &r.value {
+            RawRoster::Local(s) => {
+                let s = Spanned { value: s.clone(), referenced: r.referenced, defined: r.defined };
+                RosterSource::Local(existing(&s, what, false, err))
+            }
+            RawRoster::Repository(p) => {
+                if !is_project_path(&p.project.value) {
+                    let m =
+                        format!("{what}.project {:?} is not a full project path like group/project", p.project.value);
+                    err(loc(&p.project), m);
                 }
-                RawRoster::Repository(p) => {
-                    if !is_project_path(&p.project) {
-                        err(
-                            at.clone(),
-                            format!("{what}.project {:?} is not a full project path like group/project", p.project),
-                        );
-                    }
-                    if p.path.split('/').any(|c| c == ".." || c == ".") {
-                        err(at.clone(), format!("{what}.path {:?} must name a path inside the repository", p.path));
-                    }
-                    if p.git_ref.as_ref().is_some_and(|g| g.trim().is_empty()) {
-                        err(at.clone(), format!("{what}.ref must name a branch, tag or commit"));
-                    }
-                    RosterSource::Repository(RepositoryPath {
-                        project: p.project.clone(),
-                        path: p.path.trim_matches('/').to_string(),
-                        git_ref: p.git_ref.as_ref().map(|g| g.trim().to_string()),
-                        at,
-                    })
+                if p.path.value.split('/').any(|c| c == ".." || c == ".") {
+                    err(loc(&p.path), format!("{what}.path {:?} must name a path inside the repository", p.path.value));
                 }
+                if let Some(g) = p.git_ref.as_ref().filter(|g| g.value.trim().is_empty()) {
+                    err(loc(g), format!("{what}.ref must name a branch, tag or commit"));
+                }
+                RosterSource::Repository(RepositoryPath {
+                    project: p.project.value.clone(),
+                    path: p.path.value.trim_matches('/').to_string(),
+                    git_ref: p.git_ref.as_ref().map(|g| g.value.trim().to_string()),
+                    at: loc(&p.path),
+                })
             }
         };
         let roster = source(&raw.roster, "roster", &mut err);

@@ -10,7 +10,7 @@ pub const WARN_DAYS: i64 = 14;
 pub fn warning(expires: NaiveDate, today: NaiveDate) -> Option<String> {
     let days = (expires - today).num_days();
     let when = match days {
-        d if d > WARN_DAYS || d < 0 => return None,
+        d if !(0..=WARN_DAYS).contains(&d) => return None,
         0 => "today (it stops working tomorrow)".to_string(),
         1 => "in 1 day".to_string(),
         d => format!("in {d} days"),
