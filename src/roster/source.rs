@@ -84,18 +84,12 @@ fn person_files(r: &RepositoryPath, entries: Vec<TreeEntry>) -> (Vec<String>, Ve
 /// everything (`fatal`, at the config's `path:`); one person's file that cannot be read or
 /// parsed rejects that person only.
 pub async fn read_team(gl: &Gitlab, r: &RepositoryPath, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
+    // Git keeps no empty directory: no entries (or GitLab's 404 for a path that is not a
+    // directory) means the path is a file, or nothing.
     let entries = match gl.tree(&r.project, &r.path, r.git_ref.as_deref()).await {
-        Ok(entries) => entries,
-        // Not a directory: perhaps one roster file.
-        Err(ApiError::NotFound(m)) if !m.contains("Project Not Found") => {
-            return match read_one(gl, r, "roster").await {
-                Ok((file, contents)) => parse_team_file(&file, &contents, fatal),
-                Err(e) => {
-                    fatal.push(e);
-                    (Vec::new(), Vec::new())
-                }
-            };
-        }
+        Ok(entries) if !entries.is_empty() => entries,
+        Ok(_) => return read_team_file(gl, r, fatal).await,
+        Err(ApiError::NotFound(m)) if !m.contains("Project Not Found") => return read_team_file(gl, r, fatal).await,
         Err(e) => {
             fatal.push(config_error(r, "roster", &e));
             return (Vec::new(), Vec::new());
@@ -107,15 +101,33 @@ pub async fn read_team(gl: &Gitlab, r: &RepositoryPath, fatal: &mut InputErrors)
     parse_person_files(odd, files)
 }
 
-/// The shadow-program file from a repository; a path or ref that does not exist stops everything.
-pub async fn read_shadow(gl: &Gitlab, r: &RepositoryPath, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
-    match read_one(gl, r, "shadow_program.roster").await {
-        Ok((file, contents)) => parse_shadow(&file, &contents, fatal),
+/// The people of one file (`parse` reads its contents); a missing file stops everything.
+type ParseFile = fn(&Arc<Path>, &str, &mut InputErrors) -> (Vec<Person>, Vec<Rejected>);
+
+async fn read_single(
+    gl: &Gitlab,
+    r: &RepositoryPath,
+    what: &str,
+    parse: ParseFile,
+    fatal: &mut InputErrors,
+) -> (Vec<Person>, Vec<Rejected>) {
+    match read_one(gl, r, what).await {
+        Ok((file, contents)) => parse(&file, &contents, fatal),
         Err(e) => {
             fatal.push(e);
             (Vec::new(), Vec::new())
         }
     }
+}
+
+/// The team roster as one file with `people:`.
+async fn read_team_file(gl: &Gitlab, r: &RepositoryPath, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
+    read_single(gl, r, "roster", parse_team_file, fatal).await
+}
+
+/// The shadow-program file from a repository; a path or ref that does not exist stops everything.
+pub async fn read_shadow(gl: &Gitlab, r: &RepositoryPath, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
+    read_single(gl, r, "shadow_program.roster", parse_shadow, fatal).await
 }
 
 /// The one file the config names; a missing one is a config error.

@@ -18,6 +18,7 @@ fn serve_roster(ctx: &Ctx) {
     for n in 0..100 {
         std::fs::write(team.join(format!("AAA-notes-{n:03}.md")), "not a person\n").unwrap();
     }
+    std::fs::copy(repo().join("shadow-program.yaml"), ctx.path("support-team/shadow-program.yaml")).unwrap();
     ctx.fake.add_project(TEAM);
     ctx.fake.add_repository_dir(TEAM, "main", ctx.path("support-team"));
 }
@@ -44,9 +45,12 @@ async fn a_roster_read_from_the_repository_plans_exactly_like_the_same_files_on_
     let ctx = Ctx::new().await;
     serve_roster(&ctx);
     let local = ctx.run(&["plan", "--today", TODAY, "--format", "json"]).await.ok().json();
-    // The local roster is gone: only the repository can supply the people now.
+    // The local roster and shadow list are gone: only the repository can supply the people now.
     std::fs::remove_dir_all(ctx.path("roster")).unwrap();
+    std::fs::remove_file(ctx.path("shadow-program.yaml")).unwrap();
     use_repository(&ctx, "team", "main");
+    let shadow = format!("  roster: {{project: {TEAM}, path: shadow-program.yaml, ref: main}}");
+    ctx.edit("onboarder.yaml", "  roster: shadow-program.yaml", &shadow);
     ctx.fake.clear_requests();
     let remote = ctx.run(&["plan", "--today", TODAY, "--format", "json"]).await.ok().json();
     assert!(actions(&local).as_array().is_some_and(|a| a.len() > 5), "{local}");
@@ -54,7 +58,7 @@ async fn a_roster_read_from_the_repository_plans_exactly_like_the_same_files_on_
     // One listing of the directory, two pages of 100; one read per person file, no more.
     let person_files = std::fs::read_dir(repo().join("roster")).unwrap().count();
     assert_eq!(requests_to(&ctx, TREE), 2, "{:?}", ctx.fake.requests());
-    assert_eq!(requests_to(&ctx, RAW), person_files);
+    assert_eq!(requests_to(&ctx, RAW), person_files + 1, "each person file and the shadow list");
     assert!(ctx.fake.requests().iter().filter(|r| r.route == RAW).all(|r| r.query.contains("ref=main")));
     assert_eq!(ctx.fake.writes(), 0);
     // And `sync` from the repository creates the same issues a local sync would.
@@ -78,10 +82,18 @@ async fn a_bad_file_in_the_repository_is_named_by_project_path_line_column_and_f
     let file = ctx.path("support-team/team/praman.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, text.replacen("start_date: 2026-10-05", "start_date: 2026-10-35", 1)).unwrap();
+    // A file over the input limit is refused while its answer is read, and fails its person only.
+    let huge = format!("name: {}\n", "x".repeat(9 << 20));
+    std::fs::write(ctx.path("support-team/team/huge.yaml"), huge).unwrap();
     let run = ctx.sync(&[]).await;
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(
         run.stderr().contains(&format!("{TEAM}:team/praman.yaml:4:13: date \"2026-10-35\" does not exist")),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains(&format!("{TEAM}:team/huge.yaml:1:1: file is over the 8388608 byte limit")),
         "{}",
         run.stderr()
     );
