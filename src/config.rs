@@ -88,10 +88,30 @@ pub const DEFAULT_DASHBOARD_LABEL: &str = "onboarding-dashboard";
 /// `max_close_share` when the config gives none.
 pub const DEFAULT_MAX_CLOSE_SHARE: f64 = 0.1;
 
+/// Where roster files come from: this machine, or a GitLab repository read through the API.
+#[derive(Debug, Clone)]
+pub enum RosterSource {
+    /// A directory of person files, or one file (resolved against the config file's directory).
+    Local(Arc<Path>),
+    Repository(RepositoryPath),
+}
+
+/// A path in a GitLab project's repository at a ref (a branch, tag or commit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryPath {
+    pub project: String,
+    /// Inside the repository, without leading or trailing `/`.
+    pub path: String,
+    /// `None`: the project's default branch.
+    pub git_ref: Option<String>,
+    /// Where the config names it, for errors about the path itself.
+    pub at: Location,
+}
+
 /// The shadow program: its participants file and its project.
 #[derive(Debug, Clone)]
 pub struct ShadowProgram {
-    pub roster: Arc<Path>,
+    pub roster: RosterSource,
     pub project: String,
 }
 
@@ -100,7 +120,7 @@ pub struct ShadowProgram {
 pub struct Config {
     pub file: Arc<Path>,
     pub gitlab: GitlabTarget,
-    pub roster: Arc<Path>,
+    pub roster: RosterSource,
     pub templates: Arc<Path>,
     /// People who started before this date get nothing unless `onboarding.paths` names a path.
     pub started_after: Option<NaiveDate>,
@@ -121,10 +141,47 @@ struct RawGitlab {
     accept_invalid_certs: bool,
 }
 
+/// `roster: dir` or `roster: {project: group/project, path: team, ref: main}`.
+enum RawRoster {
+    Local(String),
+    Repository(Box<RawRepositoryPath>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepositoryPath {
+    project: Spanned<String>,
+    path: Spanned<String>,
+    #[serde(rename = "ref")]
+    git_ref: Option<Spanned<String>>,
+}
+
+/// By hand rather than `untagged`, which would lose the parser's places and say only "did not
+/// match any variant" for a misspelt key.
+impl<'de> Deserialize<'de> for RawRoster {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = RawRoster;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a path, or {project, path, ref} for a GitLab repository")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawRoster, E> {
+                Ok(RawRoster::Local(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<RawRoster, A::Error> {
+                RawRepositoryPath::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(|p| RawRoster::Repository(Box::new(p)))
+            }
+        }
+        d.deserialize_any(Either)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawShadow {
-    roster: Spanned<String>,
+    roster: Spanned<RawRoster>,
     project: Option<Spanned<String>>,
 }
 
@@ -161,7 +218,7 @@ struct RawDashboards {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     gitlab: RawGitlab,
-    roster: Spanned<String>,
+    roster: Spanned<RawRoster>,
     templates: Option<Spanned<String>>,
     started_after: Option<Spanned<String>>,
     marker_label: Option<Spanned<String>>,
@@ -207,7 +264,32 @@ impl Config {
             p
         };
 
-        let roster = existing(&raw.roster, "roster", false, &mut err);
+        let source = |r: &Spanned<RawRoster>, what: &str, err: &mut dyn FnMut(Location, String)| match &r.value {
+            RawRoster::Local(s) => {
+                let s = Spanned { value: s.clone(), referenced: r.referenced, defined: r.defined };
+                RosterSource::Local(existing(&s, what, false, err))
+            }
+            RawRoster::Repository(p) => {
+                if !is_project_path(&p.project.value) {
+                    let m =
+                        format!("{what}.project {:?} is not a full project path like group/project", p.project.value);
+                    err(loc(&p.project), m);
+                }
+                if p.path.value.split('/').any(|c| c == ".." || c == ".") {
+                    err(loc(&p.path), format!("{what}.path {:?} must name a path inside the repository", p.path.value));
+                }
+                if let Some(g) = p.git_ref.as_ref().filter(|g| g.value.trim().is_empty()) {
+                    err(loc(g), format!("{what}.ref must name a branch, tag or commit"));
+                }
+                RosterSource::Repository(RepositoryPath {
+                    project: p.project.value.clone(),
+                    path: p.path.value.trim_matches('/').to_string(),
+                    git_ref: p.git_ref.as_ref().map(|g| g.value.trim().to_string()),
+                    at: loc(&p.path),
+                })
+            }
+        };
+        let roster = source(&raw.roster, "roster", &mut err);
         let templates = match &raw.templates {
             Some(t) => existing(t, "templates directory", true, &mut err),
             None => {
@@ -219,7 +301,7 @@ impl Config {
             }
         };
         let shadow = raw.shadow_program.as_ref().map(|s| ShadowProgram {
-            roster: existing(&s.roster, "shadow_program.roster", false, &mut err),
+            roster: source(&s.roster, "shadow_program.roster", &mut err),
             project: s.project.as_ref().map_or(DEFAULT_SHADOW_PROJECT.to_string(), |p| p.value.clone()),
         });
         let dashboard_project = raw.dashboards.as_ref().and_then(|d| d.project.as_ref());

@@ -111,6 +111,11 @@ pub fn read_text(path: &Arc<Path>) -> Result<String, InputError> {
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(refuse(path, format!("file is over the {MAX_INPUT_BYTES} byte limit for an input file")));
     }
+    utf8_text(path, bytes)
+}
+
+/// Bytes read from `path` as text, or an error at the place of the first byte that is not UTF-8.
+pub fn utf8_text(path: &Arc<Path>, bytes: Vec<u8>) -> Result<String, InputError> {
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {

@@ -27,3 +27,4 @@ pub mod roster;
 pub mod selection;
 pub mod sync;
 pub mod template;
+pub mod token_expiry;

@@ -31,6 +31,9 @@ pub struct Summary {
     pub failed: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requests: Option<RequestCounts>,
+    /// The warning that the token expires soon (see `token_expiry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_warning: Option<String>,
 }
 
 /// API requests made by a run.
@@ -78,6 +81,9 @@ impl Summary {
                 "; {} API requests ({} GET, {} POST, {} PUT, {} retried, {} rate-limited)",
                 r.total, r.get, r.post, r.put, r.retries, r.rate_limited
             );
+        }
+        if let Some(w) = &self.token_warning {
+            let _ = write!(s, "; warning: {w}");
         }
         s
     }
@@ -259,6 +265,12 @@ pub fn junit(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow
         let mut case = TestCase::new(format!("{} · {}", a.username, a.template), status);
         case.set_classname(format!("{class_prefix}{}", a.kind.name()));
         suite.add_test_case(case);
+    }
+    // A warning is a property, not a failed test case: an expiring token must not turn the
+    // pipeline red before it has expired.
+    if let Some(w) = &summary.token_warning {
+        suite.add_property(quick_junit::Property::new("warning", w.as_str()));
+        suite.set_system_err(format!("warning: {w}"));
     }
     let mut report = Report::new(format!("onboarder {}", summary.today));
     report.add_test_suite(suite);

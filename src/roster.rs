@@ -13,6 +13,8 @@ use crate::error::{InputError, InputErrors, Located, Location};
 use crate::input::{files_in, parse_date, read_text};
 use crate::progress::Away;
 
+pub mod source;
+
 /// A person's job, which decides the learning path they get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -578,31 +580,51 @@ fn read_entries<R>(
 /// A problem with one person's file or entry rejects that person only; `fatal` gets what stops
 /// everything (a roster directory that cannot be listed, a single roster file that does not parse).
 pub fn read_team(path: &Arc<Path>, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
-    let mut people = Vec::new();
-    let mut rejected = Vec::new();
     if !path.is_dir() {
-        let contents = match read_text(path) {
-            Ok(c) => c,
+        return match read_text(path) {
+            Ok(contents) => parse_team_file(path, &contents, fatal),
             Err(e) => {
                 fatal.push(e);
-                return (people, rejected);
+                (Vec::new(), Vec::new())
             }
         };
-        match parse_yaml::<RawRosterFile>(path, &contents, 0) {
-            Ok(f) => {
-                let username = |r: &RawPerson| r.gitlab.username.value.clone();
-                people = read_entries(path, &contents, f.people, username, |r, p| r.person(p), &mut rejected);
-            }
-            Err(e) => fatal.push(e),
-        }
-        return (people, rejected);
     }
     let mut listing = InputErrors::default();
     let files = yaml_files_in(path, &mut listing);
-    // An odd entry (`jdoe.YAML`, a FIFO) is someone's file all the same.
-    rejected.extend(listing.0.into_iter().map(|e| rejected_file(&e.at.file.clone(), None, e)));
-    for file in files {
-        let contents = match read_text(&file) {
+    let read = files.into_iter().map(|f| {
+        let contents = read_text(&f);
+        (f, contents)
+    });
+    parse_person_files(listing.0, read)
+}
+
+/// People from one roster file with `people: [...]`; it not parsing stops everything.
+pub fn parse_team_file(path: &Arc<Path>, contents: &str, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
+    let mut rejected = Vec::new();
+    match parse_yaml::<RawRosterFile>(path, contents, 0) {
+        Ok(f) => {
+            let username = |r: &RawPerson| r.gitlab.username.value.clone();
+            let people = read_entries(path, contents, f.people, username, |r, p| r.person(p), &mut rejected);
+            (people, rejected)
+        }
+        Err(e) => {
+            fatal.push(e);
+            (Vec::new(), rejected)
+        }
+    }
+}
+
+/// People from one file each, as read (a file that could not be read carries why), wherever
+/// the files came from. `odd` are entries of the listing that are someone's file all the same
+/// (`jdoe.YAML`, a FIFO): each rejects its person.
+pub fn parse_person_files(
+    odd: Vec<InputError>,
+    files: impl IntoIterator<Item = (Arc<Path>, Result<String, InputError>)>,
+) -> (Vec<Person>, Vec<Rejected>) {
+    let mut people = Vec::new();
+    let mut rejected: Vec<Rejected> = odd.into_iter().map(|e| rejected_file(&e.at.file.clone(), None, e)).collect();
+    for (file, contents) in files {
+        let contents = match contents {
             Ok(c) => c,
             Err(e) => {
                 rejected.push(rejected_file(&file, None, e));
@@ -629,19 +651,23 @@ pub fn load_team(path: &Arc<Path>, errors: &mut InputErrors) -> Vec<Person> {
 
 /// Read the shadow-program participants file; a participant with errors is rejected alone.
 pub fn read_shadow(path: &Arc<Path>, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
-    let mut rejected = Vec::new();
-    let contents = match read_text(path) {
-        Ok(c) => c,
+    match read_text(path) {
+        Ok(contents) => parse_shadow(path, &contents, fatal),
         Err(e) => {
             fatal.push(e);
-            return (Vec::new(), rejected);
+            (Vec::new(), Vec::new())
         }
-    };
-    match parse_yaml::<RawShadowFile>(path, &contents, 0) {
+    }
+}
+
+/// The participants of a shadow-program file's contents; it not parsing stops everything.
+pub fn parse_shadow(path: &Arc<Path>, contents: &str, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Rejected>) {
+    let mut rejected = Vec::new();
+    match parse_yaml::<RawShadowFile>(path, contents, 0) {
         Ok(file) => {
             let username = |r: &RawParticipant| r.gitlab.username.value.clone();
             let people =
-                read_entries(path, &contents, file.participants, username, |r, p| r.participant(p), &mut rejected);
+                read_entries(path, contents, file.participants, username, |r, p| r.participant(p), &mut rejected);
             (people, rejected)
         }
         Err(e) => {

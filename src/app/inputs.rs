@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 
 use super::{print_input_errors, EXIT_INPUT};
 use crate::cli::RunArgs;
-use crate::config::Config;
+use crate::config::{Config, RepositoryPath, RosterSource};
 use crate::desired::{self, Desired, Renderer};
 use crate::error::{InputError, InputErrors, Location};
+use crate::gitlab::{Gitlab, Token};
 use crate::input::parse_date;
-use crate::roster::{self, Roster};
+use crate::roster::{self, Person, Rejected, Roster};
 use crate::selection::{self, Selection, Shard};
 use crate::template::TemplateSet;
 
@@ -41,15 +42,7 @@ impl Inputs {
 pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
     let config = Config::load(config_path)?;
     let mut fatal = InputErrors::default();
-    let (team, mut rejected) = roster::read_team(&config.roster, &mut fatal);
-    let shadow = match &config.shadow {
-        Some(s) => {
-            let (people, r) = roster::read_shadow(&s.roster, &mut fatal);
-            rejected.extend(r);
-            people
-        }
-        None => Vec::new(),
-    };
+    let (team, shadow, rejected) = read_rosters(&config, &mut fatal);
     let mut template_errors = InputErrors::default();
     let templates = TemplateSet::load(&config.templates, &mut template_errors);
     // A template the guard refused (a partial that includes itself) must never be rendered.
@@ -60,10 +53,67 @@ pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
     }
     fatal.0.extend(template_errors.0);
     if team.is_empty() && rejected.is_empty() && fatal.is_empty() {
-        fatal.push(InputError::new(Location::file_start(&config.roster), "the roster has nobody in it"));
+        let at = match &config.roster {
+            RosterSource::Local(p) => Location::file_start(p),
+            RosterSource::Repository(r) => r.at.clone(),
+        };
+        fatal.push(InputError::new(at, "the roster has nobody in it"));
     }
     let roster = roster::assemble(team, shadow, rejected);
     Ok(Inputs { config, roster, templates, fatal, renderable })
+}
+
+/// The team and the shadow participants, from disk or, for a roster kept in a GitLab repository,
+/// through the API (with the token, before anything is planned).
+fn read_rosters(config: &Config, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Person>, Vec<Rejected>) {
+    let shadow = config.shadow.as_ref().map(|s| &s.roster);
+    let remote = std::iter::once(&config.roster).chain(shadow).find_map(|s| match s {
+        RosterSource::Repository(r) => Some(r),
+        RosterSource::Local(_) => None,
+    });
+    let remote = remote.and_then(|r| match connect_for(config, r) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            fatal.push(e);
+            None
+        }
+    });
+    let mut read = |source: &RosterSource, team: bool| match (source, &remote) {
+        (RosterSource::Local(p), _) if team => roster::read_team(p, fatal),
+        (RosterSource::Local(p), _) => roster::read_shadow(p, fatal),
+        (RosterSource::Repository(r), Some((rt, gl))) if team => rt.block_on(roster::source::read_team(gl, r, fatal)),
+        (RosterSource::Repository(r), Some((rt, gl))) => rt.block_on(roster::source::read_shadow(gl, r, fatal)),
+        (RosterSource::Repository(_), None) => (Vec::new(), Vec::new()),
+    };
+    let (team, mut rejected) = read(&config.roster, true);
+    let (shadow, r) = shadow.map_or_else(Default::default, |s| read(s, false));
+    rejected.extend(r);
+    (team, shadow, rejected)
+}
+
+/// A connection for reading a roster from a repository; every command needs the token for it.
+fn connect_for(config: &Config, r: &RepositoryPath) -> Result<(tokio::runtime::Runtime, Gitlab), InputError> {
+    let refuse = |why: String| InputError::new(r.at.clone(), format!("the roster in {} {why}", r.project));
+    let url = super::online::gitlab_url(config).ok_or_else(|| {
+        refuse(format!("is read through the API: set GITLAB_URL or gitlab.url in {}", config.file.display()))
+    })?;
+    let token = match std::env::var("GITLAB_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => Token::new(t.trim().to_string()),
+        _ => {
+            return Err(refuse(
+                "is read through the API, which needs a token: set GITLAB_TOKEN (read_api or read_repository scope is enough for check and plan)"
+                    .into(),
+            ))
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    let gl = rt
+        .block_on(Gitlab::connect(&url, &token, config.gitlab.accept_invalid_certs, &config.sync))
+        .map_err(|e| refuse(format!("cannot be read: cannot use GitLab at {url}: {e}")))?;
+    Ok((rt, gl))
 }
 
 fn today(arg: Option<&str>) -> Result<NaiveDate, String> {

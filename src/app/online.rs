@@ -15,7 +15,7 @@ use crate::dashboard::{self, Commands};
 use crate::gitlab::{self, ApiError, Gitlab, Token};
 use crate::plan::{self, Kind, Settings};
 use crate::report::{Outcome, Summary};
-use crate::{ci, departures, sync};
+use crate::{ci, departures, sync, token_expiry};
 
 /// How far a run against GitLab goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub(super) enum Mode {
 }
 
 /// GitLab's address: `GITLAB_URL`, else `CI_SERVER_URL`, else the config's `gitlab.url`.
-fn gitlab_url(config: &Config) -> Option<String> {
+pub(super) fn gitlab_url(config: &Config) -> Option<String> {
     ["GITLAB_URL", "CI_SERVER_URL"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
@@ -98,6 +98,14 @@ async fn online_async(
             return ExitCode::from(EXIT_INPUT);
         }
     };
+    // One request: a token that can read its own details says when it expires.
+    let token_warning = match gl.token_expiry().await {
+        Some(expires) => token_expiry::warning(expires, Utc::now().date_naive()),
+        None => None,
+    };
+    if let Some(w) = &token_warning {
+        eprintln!("warning: {w}");
+    }
     let projects = match reach_projects(&gl, config, prepared).await {
         Ok(p) => p,
         Err(e) => {
@@ -192,7 +200,8 @@ async fn online_async(
         held_back.push((a.clone(), Some(Outcome { status: "failed", error: Some(why) })));
         false
     });
-    let mut summary = Summary { today: prepared.today.to_string(), dry_run: mode != Mode::Sync, ..Summary::default() };
+    let mut summary =
+        Summary { today: prepared.today.to_string(), dry_run: mode != Mode::Sync, token_warning, ..Summary::default() };
     let (mut rows, fatal) = if mode == Mode::Sync {
         let section = ci::Section::start("write", "Writing to GitLab");
         let writes = actions.iter().filter(|a| a.writes()).count() as u64;

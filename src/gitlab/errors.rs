@@ -34,6 +34,8 @@ pub enum ApiError {
     Config(String),
     #[error("no answer from GitLab within {0:?}")]
     Timeout(Duration),
+    #[error("the answer is over the {0} byte limit; not read further")]
+    TooLarge(u64),
 }
 
 impl ApiError {

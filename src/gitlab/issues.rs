@@ -131,7 +131,7 @@ impl Asked {
 /// The page after this one: GitLab's `X-Next-Page` (empty on the last page), else the `Link`
 /// header's `rel="next"` (a proxy may strip the `X-` headers). Only the page number is taken
 /// from the link: the request still goes to the configured origin.
-fn next_page(h: &HeaderMap) -> Option<u64> {
+pub(super) fn next_page(h: &HeaderMap) -> Option<u64> {
     if h.contains_key("x-next-page") {
         return header_u64(h, "x-next-page");
     }

@@ -1,11 +1,14 @@
 //! The only module that talks to GitLab. `transport` sends every request (the token only to the
-//! configured origin, timeouts, retries, pacing); `issues`, `users` and `projects` are the
+//! configured origin, timeouts, retries, pacing); `issues`, `users`, `projects`, `repository`
+//! (roster files) and `tokens` (the token's expiry) are the
 //! endpoints onboarder uses, built with the `gitlab` crate's endpoint builders; `errors` reads
 //! GitLab's answers when they are not a success.
 
 mod errors;
 mod issues;
 mod projects;
+mod repository;
+mod tokens;
 mod transport;
 mod users;
 
@@ -18,6 +21,7 @@ use serde::Deserialize;
 pub use errors::{error_message, ApiError};
 pub use issues::{Asked, Listing};
 pub use projects::{reach_advice, Project, PLANNER};
+pub use repository::TreeEntry;
 pub use transport::Token;
 pub use users::User;
 
@@ -54,6 +58,11 @@ impl Gitlab {
         let me: User = serde_json::from_slice(&body).map_err(|e| unexpected(&e))?;
         let inner = Inner { transport, me, projects: Mutex::new(BTreeMap::new()) };
         Ok(Gitlab { inner: Arc::new(inner) })
+    }
+
+    /// How many requests may be in flight at once (the config's `concurrency`).
+    pub fn concurrency(&self) -> usize {
+        self.inner.transport.concurrency
     }
 
     /// Requests made so far.

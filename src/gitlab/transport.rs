@@ -139,6 +139,16 @@ pub(super) struct Call {
     url: Url,
     body: Option<(&'static str, Vec<u8>)>,
     class: Class,
+    /// The most bytes of an answer read; more is an error, found while reading.
+    max_body: Option<u64>,
+}
+
+impl Call {
+    /// Read at most `bytes` of the answer: a larger one fails without being read further.
+    pub(super) fn limit_body(mut self, bytes: u64) -> Call {
+        self.max_body = Some(bytes);
+        self
+    }
 }
 
 /// The HTTP client, its limits and its counters.
@@ -218,7 +228,9 @@ impl Transport {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        let mut body = ep.body().map_err(|e| ApiError::Config(e.to_string()))?;
+        // A GET carries its parameters in the URL; some of the crate's GET endpoints build a form body.
+        let mut body =
+            if ep.method() == Method::GET { None } else { ep.body().map_err(|e| ApiError::Config(e.to_string()))? };
         if !form.is_empty() {
             let (mime, mut data) = body.unwrap_or(("application/x-www-form-urlencoded", Vec::new()));
             let extra = url::form_urlencoded::Serializer::new(String::new())
@@ -230,7 +242,7 @@ impl Transport {
             data.extend_from_slice(extra.as_bytes());
             body = Some((mime, data));
         }
-        Ok(Call { method: ep.method(), url, body, class })
+        Ok(Call { method: ep.method(), url, body, class, max_body: None })
     }
 
     /// Send one request through pacing, the timeout and the retry policy.
@@ -260,6 +272,9 @@ impl Transport {
                     err
                 }
                 Ok(Ok((status, headers, body))) => {
+                    if let Some(limit) = call.max_body.filter(|l| body.len() as u64 > *l) {
+                        return Err(ApiError::TooLarge(limit));
+                    }
                     if status.is_success() {
                         return Ok((headers, body));
                     }
@@ -300,11 +315,19 @@ impl Transport {
         if let Some((mime, data)) = &call.body {
             req = req.header(http::header::CONTENT_TYPE, *mime).body(data.clone());
         }
-        let rsp = req.send().await?;
+        let mut rsp = req.send().await?;
         let status = rsp.status();
         let headers = rsp.headers().clone();
-        let body = rsp.bytes().await?;
-        Ok((status, headers, body))
+        let Some(limit) = call.max_body else { return Ok((status, headers, rsp.bytes().await?)) };
+        // The limit holds while reading, whatever Content-Length claims: stop one byte past it.
+        let mut body = Vec::new();
+        while let Some(chunk) = rsp.chunk().await? {
+            body.extend_from_slice(&chunk);
+            if body.len() as u64 > limit {
+                break;
+            }
+        }
+        Ok((status, headers, Bytes::from(body)))
     }
 
     /// A 3xx is an error naming where it pointed (without credentials or query).

@@ -12,4 +12,6 @@ mod gitlab_behaviours;
 mod inputs;
 mod merge_requests;
 mod progress;
+mod roster_source;
 mod sync;
+mod token_expiry;

@@ -48,9 +48,10 @@ async fn first_sync_creates_the_planned_issues_and_a_second_sync_writes_nothing(
     let second = ctx.sync(&["--format", "json"]).await.ok().json();
     assert_eq!(ctx.fake.writes(), 0, "second sync wrote: {:?}", ctx.fake.requests());
     assert_eq!(second["summary"]["unchanged"], 9);
-    // The floor for a run with nothing to change: the token check, and per project its id
+    // The floor for a run with nothing to change: the token check, the token's expiry date
+    // (`GET /personal_access_tokens/self`, one per run), and per project its id
     // (`GET /projects/:path`) and one listing page.
-    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2);
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,10 +297,10 @@ async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_reques
         .map(|a| (a["username"].as_str().unwrap(), a["action"].as_str().unwrap()))
         .collect();
     assert_eq!(changed, vec![("gmwangi", "update"), ("kmensah", "update"), ("lortega", "close"), ("praman", "update")]);
-    // The floor: the token check, per project its id and one listing page, the run lock (a
-    // ticket, two listings of tickets, its close), and per changed issue a re-read, a look at its
-    // notes for the comment about to be posted, the comment and one PUT. Nothing else.
-    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 2 + 4 * 2, "{:?}", ctx.fake.requests());
+    // The floor: the token check and its expiry date, per project its id and one listing page,
+    // the run lock (a ticket, two listings of tickets, its close), and per changed issue a
+    // re-read, a look at its notes for the comment about to be posted, the comment, one PUT.
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + 2 + 4 * 2, "{:?}", ctx.fake.requests());
     assert_eq!(ctx.fake.count("PUT"), 1 + 4);
     assert_eq!(ctx.fake.count("POST"), 1 + 4);
     assert_eq!(ctx.fake.writes(), 2 + 8);
