@@ -601,32 +601,8 @@ pub const NOT_IN_ROSTER: &str = "this person is no longer in the roster";
 
 /// The row of a person whose roster entry cannot be used: nothing is planned for them.
 pub fn unusable(username: &str, reason: String) -> Action {
-    Action {
-        kind: Kind::Skip,
-        key: String::new(),
-        username: username.to_string(),
-        template: "roster entry".into(),
-        project: String::new(),
-        iid: None,
-        web_url: None,
-        title: String::new(),
-        stage: None,
-        expected_stage: None,
-        pace: None,
-        checked: 0,
-        total: 0,
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        due_date: None,
-        create: None,
-        edit: None,
-        note: None,
-        reason: Some(reason),
-        link: None,
-        facts: None,
-        board: None,
-        changes: Vec::new(),
-    }
+    let blank = Action::blank(Kind::Skip, "", "", "");
+    Action { username: username.to_string(), template: "roster entry".into(), ..blank }.because(reason)
 }
 
 /// Close the issue of someone who left (or whose program ended), once; a person's reopen stands.
