@@ -1,10 +1,11 @@
 //! The only module that talks to GitLab. `transport` sends every request (the token only to the
-//! configured origin, timeouts, retries, pacing); `issues`, `users` and `projects` are the
-//! endpoints onboarder uses, built with the `gitlab` crate's endpoint builders; `errors` reads
-//! GitLab's answers when they are not a success.
+//! configured origin, timeouts, retries, pacing); `issues`, `users`, `projects` and `labels` (the
+//! run lock) are the endpoints onboarder uses, built with the `gitlab` crate's endpoint builders;
+//! `errors` reads GitLab's answers when they are not a success.
 
 mod errors;
 mod issues;
+mod labels;
 mod projects;
 mod transport;
 mod users;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 
 pub use errors::{error_message, ApiError};
 pub use issues::{Asked, Listing};
+pub use labels::Label;
 pub use projects::{reach_advice, Project, PLANNER};
 pub use transport::Token;
 pub use users::User;
