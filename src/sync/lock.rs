@@ -186,7 +186,7 @@ impl Lock {
             if held_by.is_some() {
                 if !waited {
                     tracing::warn!(
-                        "another onboarder run is writing ({holder}, label `{name}` in {project}); waiting up to {}s",
+                        "another onboarder run is writing ({holder}, label \"{name}\" in {project}); waiting up to {}s",
                         bound.as_secs()
                     );
                 }
