@@ -133,7 +133,11 @@ async fn online_async(
     let reachable = |a: &plan::Action| projects.reachable.contains(&a.project);
     let creating: Vec<&plan::Action> = actions.iter().filter(|a| a.kind == Kind::Create && reachable(a)).collect();
     let create_in: BTreeSet<String> = creating.iter().map(|a| a.project.clone()).collect();
-    let writes = actions.iter().any(|a| (a.writes() || a.kind == Kind::Conflict) && reachable(a));
+    // Closes the mass-close cap will hold back write nothing: a run left with only those takes no lock.
+    let mut after_cap = actions.clone();
+    let open_now = observed.iter().filter(|o| o.open).count();
+    departures::hold_mass_close(&mut after_cap, open_now, config.sync.max_close_share, allow_mass_close);
+    let writes = after_cap.iter().any(|a| (a.writes() || a.kind == Kind::Conflict) && reachable(a));
     if mode == Mode::Sync && writes {
         let main = gl.canonical(&config.gitlab.project);
         let at = if projects.reachable.contains(&main) {
