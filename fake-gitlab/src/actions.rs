@@ -101,7 +101,8 @@ pub(crate) fn apply(
 fn run(st: &mut State, project_id: u64, iid: u64, actor: u64, cmd: &Command, out: &mut Outcome) {
     let now = st.now();
     let free = st.options.free_mode;
-    let known_labels = st.projects.get(&project_id).map(|p| p.labels.clone()).unwrap_or_default();
+    let known_labels: Vec<String> =
+        st.projects.get(&project_id).map(|p| p.labels.keys().cloned().collect()).unwrap_or_default();
     let users: Vec<u64> =
         user_refs(st, &cmd.args, actor).into_iter().filter(|&u| st.assignable(project_id, u)).collect();
     let Some(issue) = st.issue_mut(project_id, iid) else {

@@ -37,7 +37,7 @@ use tokio::sync::watch;
 
 pub use access::Role;
 pub use faults::{Fault, FaultKind, Matcher};
-pub use model::{Issue, MentionRecord, Note, QuickActionRecord, RecordedRequest};
+pub use model::{Issue, Label, MentionRecord, Note, QuickActionRecord, RecordedRequest};
 pub use options::{Limit, Options};
 pub use other_hosts::{unused_port, RecordedCall, Recorder};
 
@@ -172,7 +172,23 @@ impl FakeGitlab {
 
     /// Creates a project label (quick actions only apply labels that exist).
     pub fn add_label(&self, project: &str, label: &str) {
-        self.lock().project_mut_by_path(project).labels.insert(label.to_string());
+        let mut st = self.lock();
+        let pid = st.project_mut_by_path(project).id;
+        st.ensure_labels(pid, &[label.to_string()]);
+    }
+
+    /// Creates a project label as a person would, with a description; replaces one of that name.
+    pub fn human_create_label(&self, project: &str, name: &str, color: &str, description: &str) -> Label {
+        let mut st = self.lock();
+        let pid = st.project_mut_by_path(project).id;
+        st.projects.get_mut(&pid).expect("project exists").labels.remove(name);
+        st.add_label(pid, name, color, Some(description))
+    }
+
+    /// The project's labels, by name.
+    pub fn labels(&self, project: &str) -> Vec<Label> {
+        let st = self.lock();
+        st.project_by_path(project).map(|pid| st.projects[&pid].labels.values().cloned().collect()).unwrap_or_default()
     }
 
     /// The user cannot see the project: 404 Project Not Found (and cannot be assigned there).

@@ -51,6 +51,17 @@ impl Issue {
     }
 }
 
+/// A project label (`ProjectLabel` in the API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Global id.
+    pub id: u64,
+    pub name: String,
+    /// `#rrggbb` or a CSS colour name, as given.
+    pub color: String,
+    pub description: Option<String>,
+}
+
 /// A comment on an issue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {

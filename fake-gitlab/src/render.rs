@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use crate::model::{Issue, Note};
+use crate::model::{Issue, Label, Note};
 use crate::state::{Project, State};
 
 pub(crate) fn time(t: &DateTime<Utc>) -> String {
@@ -127,4 +127,36 @@ pub(crate) fn note(st: &State, p: &Project, issue: &Issue, n: &Note) -> Value {
         "confidential": false,
         "internal": false,
     })
+}
+
+/// `ProjectLabel`: the colour as given, a readable text colour, the description as plain HTML.
+pub(crate) fn label(l: &Label) -> Value {
+    let html = l.description.as_deref().map(|d| {
+        let escaped = d.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        format!("<p dir=\"auto\">{escaped}</p>")
+    });
+    json!({
+        "id": l.id,
+        "name": l.name,
+        "description": l.description,
+        "description_html": html.unwrap_or_default(),
+        "text_color": text_color(&l.color),
+        "color": l.color,
+        "subscribed": false,
+        "priority": null,
+        "is_project_label": true,
+        "archived": false,
+    })
+}
+
+/// White on dark colours, near-black on light ones (named colours count as dark).
+fn text_color(color: &str) -> &'static str {
+    let hex = color.trim_start_matches('#');
+    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as u32;
+    let light = hex.len() == 6 && channel(0) * 299 + channel(2) * 587 + channel(4) * 114 > 128_000;
+    if light {
+        "#1F1E24"
+    } else {
+        "#FFFFFF"
+    }
 }

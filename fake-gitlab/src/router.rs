@@ -11,6 +11,8 @@ pub(crate) enum Route {
     Issues { project: String },
     Issue { project: String, iid: String },
     Notes { project: String, iid: String },
+    Labels { project: String },
+    Label { project: String, name: String },
     TokenSelf,
     Tree { project: String },
     RawFile { project: String, file: String },
@@ -26,6 +28,8 @@ impl Route {
             Route::Issues { .. } => "/api/v4/projects/:id/issues",
             Route::Issue { .. } => "/api/v4/projects/:id/issues/:iid",
             Route::Notes { .. } => "/api/v4/projects/:id/issues/:iid/notes",
+            Route::Labels { .. } => "/api/v4/projects/:id/labels",
+            Route::Label { .. } => "/api/v4/projects/:id/labels/:name",
             Route::TokenSelf => "/api/v4/personal_access_tokens/self",
             Route::Tree { .. } => "/api/v4/projects/:id/repository/tree",
             Route::RawFile { .. } => "/api/v4/projects/:id/repository/files/:file_path/raw",
@@ -41,8 +45,9 @@ impl Route {
             | Route::TokenSelf
             | Route::Tree { .. }
             | Route::RawFile { .. } => &["GET"],
-            Route::Issues { .. } | Route::Notes { .. } => &["GET", "POST"],
+            Route::Issues { .. } | Route::Notes { .. } | Route::Labels { .. } => &["GET", "POST"],
             Route::Issue { .. } => &["GET", "PUT", "DELETE"],
+            Route::Label { .. } => &["GET", "DELETE"],
         };
         allowed.contains(&method)
     }
@@ -67,6 +72,9 @@ pub(crate) fn match_path(path: &str) -> Option<Route> {
         ["projects", id, "issues"] => Route::Issues { project: decode(id) },
         ["projects", id, "issues", iid] => Route::Issue { project: decode(id), iid: decode(iid) },
         ["projects", id, "issues", iid, "notes"] => Route::Notes { project: decode(id), iid: decode(iid) },
+        ["projects", id, "labels"] => Route::Labels { project: decode(id) },
+        // The name is one URL-encoded segment (`API::NO_SLASH_URL_PART_REGEX`).
+        ["projects", id, "labels", name] => Route::Label { project: decode(id), name: decode(name) },
         ["personal_access_tokens", "self"] => Route::TokenSelf,
         ["projects", id, "repository", "tree"] => Route::Tree { project: decode(id) },
         ["projects", id, "repository", "files", file, "raw"] => {
@@ -88,6 +96,10 @@ mod tests {
         assert_eq!(
             match_path("/api/v4/projects/7/issues/3/notes"),
             Some(Route::Notes { project: "7".into(), iid: "3".into() })
+        );
+        assert_eq!(
+            match_path("/api/v4/projects/7/labels/onboarder-run%20lock%3A%3Ax"),
+            Some(Route::Label { project: "7".into(), name: "onboarder-run lock::x".into() })
         );
         assert_eq!(match_path("/api/v4/user/"), None);
         assert_eq!(match_path("/api/v3/user"), None);

@@ -1,13 +1,13 @@
 //! The in-memory model behind the server: users, tokens, projects, issues, notes, observation logs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
 
 use crate::access::Role;
 use crate::faults::{Faults, Matcher};
-use crate::model::{Issue, MentionRecord, Note, QuickActionRecord, RecordedRequest};
+use crate::model::{Issue, Label, MentionRecord, Note, QuickActionRecord, RecordedRequest};
 use crate::options::Options;
 use crate::ratelimit::Counters;
 
@@ -41,7 +41,8 @@ pub(crate) struct Project {
     pub next_iid: u64,
     pub issues: BTreeMap<u64, Issue>,
     pub notes: HashMap<u64, Vec<Note>>,
-    pub labels: BTreeSet<String>,
+    /// Project labels by name (titles are unique per project, case-sensitive).
+    pub labels: BTreeMap<String, Label>,
     pub denied: HashSet<u64>,
     pub read_only: HashSet<u64>,
     /// Members given a role below the default (which can set every field).
@@ -65,6 +66,7 @@ pub(crate) struct State {
     next_project_id: u64,
     next_issue_id: u64,
     next_note_id: u64,
+    next_label_id: u64,
     next_token_id: u64,
     last_time: Option<DateTime<Utc>>,
     pub requests: Vec<RecordedRequest>,
@@ -90,6 +92,7 @@ impl State {
             next_project_id: 1001,
             next_issue_id: 100_001,
             next_note_id: 500_001,
+            next_label_id: 700_001,
             next_token_id: 900_001,
             last_time: None,
             requests: Vec::new(),
@@ -162,7 +165,7 @@ impl State {
                 next_iid: 1,
                 issues: BTreeMap::new(),
                 notes: HashMap::new(),
-                labels: BTreeSet::new(),
+                labels: BTreeMap::new(),
                 denied: HashSet::new(),
                 read_only: HashSet::new(),
                 roles: HashMap::new(),
@@ -226,9 +229,36 @@ impl State {
         issue.iid = iid;
         issue.project_id = project_id;
         normalize_labels(&mut issue.labels);
-        project.labels.extend(issue.labels.iter().cloned());
+        let names = issue.labels.clone();
         project.issues.insert(iid, issue);
+        self.ensure_labels(project_id, &names);
         iid
+    }
+
+    /// Creates the labels of `names` the project lacks, as an issue write naming a new label
+    /// does (with GitLab's default colour).
+    pub fn ensure_labels(&mut self, project_id: u64, names: &[String]) {
+        for name in names {
+            let exists = self.projects.get(&project_id).is_some_and(|p| p.labels.contains_key(name));
+            if !exists {
+                self.add_label(project_id, name, DEFAULT_LABEL_COLOR, None);
+            }
+        }
+    }
+
+    /// Stores a new project label; the caller checked that the name is free.
+    pub fn add_label(&mut self, project_id: u64, name: &str, color: &str, description: Option<&str>) -> Label {
+        let id = self.next_label_id;
+        self.next_label_id += 1;
+        let label = Label {
+            id,
+            name: name.to_string(),
+            color: color.to_string(),
+            description: description.map(str::to_string),
+        };
+        let project = self.projects.get_mut(&project_id).expect("project exists");
+        project.labels.insert(name.to_string(), label.clone());
+        label
     }
 
     pub fn issue(&self, project_id: u64, iid: u64) -> Option<&Issue> {
@@ -251,7 +281,16 @@ impl State {
     pub fn may_set_metadata(&self, project_id: u64, user: u64) -> bool {
         self.projects.get(&project_id).and_then(|p| p.roles.get(&user)).is_none_or(|r| *r >= Role::Planner)
     }
+
+    /// Whether `user` may create, edit and delete the project's labels (`admin_label`: Planner,
+    /// Reporter and up, like issue metadata; a Guest may not).
+    pub fn may_manage_labels(&self, project_id: u64, user: u64) -> bool {
+        self.may_set_metadata(project_id, user)
+    }
 }
+
+/// The colour GitLab gives a label created implicitly (`Label::DEFAULT_COLOR`).
+pub(crate) const DEFAULT_LABEL_COLOR: &str = "#6699cc";
 
 /// Sorted, without duplicates or blanks.
 pub(crate) fn normalize_labels(labels: &mut Vec<String>) {

@@ -1,6 +1,7 @@
 //! The real `gitlab` crate's own endpoints against the fake, for every endpoint onboarder uses:
 //! the standing check that the fake answers as GitLab does (shapes, paging, edits, notes, users,
-//! projects, token details, repository files, and GitLab Free's first-assignee rule).
+//! projects, token details, repository files, project labels (the run lock), and GitLab Free's
+//! first-assignee rule).
 
 mod common;
 
@@ -12,6 +13,7 @@ use fake_gitlab::Options;
 use gitlab::api::personal_access_tokens::PersonalAccessTokenSelf;
 use gitlab::api::projects::issues::notes::CreateIssueNote;
 use gitlab::api::projects::issues::{CreateIssue, EditIssue, Issue, IssueState, IssueStateEvent, Issues};
+use gitlab::api::projects::labels::{CreateLabel, DeleteLabel, Label, Labels};
 use gitlab::api::projects::repository::files::FileRaw;
 use gitlab::api::projects::repository::Tree;
 use gitlab::api::projects::Project;
@@ -204,4 +206,47 @@ async fn free_keeps_the_first_assignee_sent_and_the_crate_sends_the_lowest_first
     assert_eq!(ordered["assignees"].as_array().unwrap().len(), 1);
     let posted = env.fake.requests().into_iter().rfind(|r| r.method == "POST").unwrap();
     assert_eq!(posted.body, format!("title=raw&assignee_ids%5B%5D={hire}&assignee_ids%5B%5D={manager}"));
+}
+
+#[tokio::test]
+async fn project_labels_through_the_crate_as_the_run_lock_uses_them() {
+    let env = Env::default().await;
+    let client = client(&env).await;
+    let create = |description: &'static str| {
+        CreateLabel::builder()
+            .project(env.project_id)
+            .name("onboarder-run-lock")
+            .color("#dc143c")
+            .description(description)
+            .build()
+            .unwrap()
+    };
+    let created: Value = create("run: a").query_async(&client).await.expect("create");
+    assert_eq!(
+        (created["name"].clone(), created["description"].clone()),
+        (json!("onboarder-run-lock"), json!("run: a"))
+    );
+    let taken: Result<Value, _> = create("run: b").query_async(&client).await;
+    let err = taken.unwrap_err().to_string();
+    assert!(err.contains("Label already exists"), "{err}");
+
+    let one: Value = Label::builder()
+        .project(PROJECT)
+        .label("onboarder-run-lock")
+        .build()
+        .unwrap()
+        .query_async(&client)
+        .await
+        .expect("show");
+    assert_eq!(one["description"], "run: a");
+    let all: Vec<Value> = Labels::builder().project(PROJECT).build().unwrap().query_async(&client).await.unwrap();
+    assert_eq!(all.len(), 1);
+
+    let delete = DeleteLabel::builder().project(env.project_id).label("onboarder-run-lock").build().unwrap();
+    api::ignore(delete).query_async(&client).await.expect("delete answers 204");
+    let gone: Result<Value, _> =
+        Label::builder().project(PROJECT).label("onboarder-run-lock").build().unwrap().query_async(&client).await;
+    assert!(gone.unwrap_err().to_string().contains("404 Label Not Found"));
+    let again: Value = create("run: b").query_async(&client).await.expect("free again");
+    assert_eq!(again["description"], "run: b");
 }

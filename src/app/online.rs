@@ -134,9 +134,6 @@ async fn online_async(
         Err(code) => return code,
     };
     drop(section);
-    // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
-    let commands = dashboard::commands(&prepared.desired, &observed, &settings);
-    let settings = Settings { commands: &commands, ..settings };
     let renderer = renderer(inputs, prepared.today);
     let open = |observed: &[plan::Observed]| observed.iter().filter(|o| o.open).count();
     // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
@@ -152,7 +149,8 @@ async fn online_async(
     // Any run that writes takes the run lock, so two runs at once neither create an issue twice
     // nor post one stage note twice; a run with nothing to write takes none.
     let reachable = |a: &plan::Action| projects.reachable.contains(&a.project);
-    let creates = actions.iter().filter(|a| a.kind == Kind::Create && reachable(a)).count();
+    let creating: Vec<&plan::Action> = actions.iter().filter(|a| a.kind == Kind::Create && reachable(a)).collect();
+    let create_in: BTreeSet<String> = creating.iter().map(|a| a.project.clone()).collect();
     let writes = actions.iter().any(|a| (a.writes() || a.kind == Kind::Conflict) && reachable(a));
     if mode == Mode::Sync && writes {
         let main = gl.canonical(&config.gitlab.project);
@@ -161,7 +159,7 @@ async fn online_async(
         } else {
             actions.iter().find(|a| reachable(a)).map(|a| a.project.clone()).unwrap_or(main)
         };
-        match sync::Lock::acquire(&gl, config, &at, creates, read_at).await {
+        match sync::Lock::acquire(&gl, config, &at, creating.len(), &create_in, read_at).await {
             Ok((ticket, reread)) => {
                 lock = ticket;
                 if reread {
@@ -181,7 +179,7 @@ async fn online_async(
                     );
                 }
             }
-            Err(e) => lock_error = Some(format!("could not take the run lock in {at}, so nothing is created: {e}")),
+            Err(e) => lock_error = Some(format!("could not take the run lock in {at}, so nothing is written: {e}")),
         }
     }
     let settings = Settings { commands: &commands, ..settings };
@@ -189,12 +187,12 @@ async fn online_async(
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
-    // Issues in a project the token cannot see, and creates without the lock, fail here.
+    // Issues in a project the token cannot see, and writes without the lock, fail here.
     let mut held_back = Vec::new();
     actions.retain(|a| {
         let why = match (projects.unreachable.get(&a.project), &lock_error) {
             (Some(why), _) => why.clone(),
-            (None, Some(why)) if a.kind == Kind::Create => why.clone(),
+            (None, Some(why)) if a.writes() || a.kind == Kind::Conflict => why.clone(),
             _ => return true,
         };
         held_back.push((a.clone(), Some(Outcome { status: "failed", error: Some(why) })));

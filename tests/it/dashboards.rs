@@ -114,7 +114,9 @@ async fn a_roster_with_two_managers_gives_two_dashboards_with_the_right_rows() {
     ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0, "a second run wrote: {:?}", ctx.fake.requests());
-    assert_eq!(ctx.fake.count("GET"), 3, "dashboards add no request to a run with nothing to change");
+    // The floor of a run with nothing to change: the token and its expiry, per project its id and
+    // one listing page. Dashboards add nothing to it.
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2, "dashboards add no request to a run with nothing to change");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,7 +136,7 @@ async fn ticking_items_in_a_reports_issue_changes_exactly_that_dashboard_with_on
     // her row changes, so Dana's dashboard gets its one PUT and Kwame's none.
     assert_eq!(ctx.fake.count("PUT"), 1, "{:?}", ctx.fake.requests());
     assert_eq!(puts_on(&ctx, dana.iid), 1);
-    assert_eq!(ctx.fake.writes(), 1);
+    assert_eq!(issue_writes(&ctx), 1);
     assert_eq!(board(&ctx, KWAME).description, kwame.description);
     let after = board(&ctx, DANA);
     let r = row(&after, "Priya Raman");
@@ -147,7 +149,7 @@ async fn ticking_items_in_a_reports_issue_changes_exactly_that_dashboard_with_on
     });
     ctx.fake.clear_requests();
     ctx.sync(&["--only", "praman"]).await.ok();
-    assert_eq!(ctx.fake.writes(), 1);
+    assert_eq!(issue_writes(&ctx), 1);
     let after = board(&ctx, DANA);
     for name in ["Aroha Ngata", "Fatima Al-Sayed", "Yuki Tanaka"] {
         assert_eq!(row(&after, name), row(&dana, name), "{name}'s row changed or went");
@@ -292,4 +294,10 @@ async fn marking_the_expected_stage_reached_and_extending_the_due_date_change_on
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
     assert_eq!(ctx.fake.issue(TRAINING, priya.iid).unwrap().due_date, after.due_date, "extended once");
+}
+
+/// Writes to issues and notes, leaving out the run lock's label (created and deleted by every
+/// writing run).
+fn issue_writes(ctx: &Ctx) -> usize {
+    ctx.fake.requests().iter().filter(|r| r.method != "GET" && !r.route.contains("/labels")).count()
 }

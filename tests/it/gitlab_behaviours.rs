@@ -36,13 +36,13 @@ fn requests_to(ctx: &Ctx, method: &str, route: &str) -> usize {
     ctx.fake.requests().iter().filter(|r| r.method == method && r.route == route).count()
 }
 
-/// Requests of `method` to one issue (not to the run lock's ticket).
+/// Requests of `method` to one issue.
 fn requests_to_issue(ctx: &Ctx, method: &str, iid: u64) -> usize {
     let path = format!("/issues/{iid}");
     ctx.fake.requests().iter().filter(|r| r.method == method && r.route == ISSUE && r.path.ends_with(&path)).count()
 }
 
-/// PUTs to issues that carry a key (onboarder's managed issues, not its run-lock tickets).
+/// PUTs to issues that carry a key (onboarder's managed issues).
 fn puts_to_managed(ctx: &Ctx) -> Vec<String> {
     let keyed: Vec<String> = all_issues(ctx)
         .iter()
@@ -96,7 +96,7 @@ async fn a_redirect_is_an_error_naming_its_target_and_the_token_never_reaches_it
     assert_eq!(ctx.fake.writes(), 0);
 
     // A 307 on a create, which a client following it would re-post with the token.
-    ctx.inject_after_lock(Fault::new(
+    ctx.fake.inject(Fault::new(
         Matcher::route("POST", ISSUES),
         FaultKind::Redirect { status: 307, location: format!("{}/steal", recorder.url()) },
     ));
@@ -242,7 +242,7 @@ async fn listing_follows_the_link_header_when_a_proxy_strips_x_next_page() {
 async fn lost_create_answers_are_settled_with_one_listing_per_batch() {
     let ctx = Ctx::new().await;
     configure(&ctx, "request_timeout_seconds: 1");
-    ctx.inject_after_lock(Fault::new(Matcher::route("POST", ISSUES), FaultKind::LandThenHang).times(3));
+    ctx.fake.inject(Fault::new(Matcher::route("POST", ISSUES), FaultKind::LandThenHang).times(3));
     let out = ctx.sync(&[]).await;
     assert!(matches!(out.code(), 0 | 1), "{}", out.stderr());
     assert_eq!(all_issues(&ctx).len(), 9, "{:?}", by_key(&ctx));
@@ -251,7 +251,12 @@ async fn lost_create_answers_are_settled_with_one_listing_per_batch() {
         .fake
         .requests()
         .iter()
-        .filter(|r| r.route == ISSUES && r.method == "GET" && r.query.contains("created_after="))
+        .filter(|r| {
+            r.route == ISSUES
+                && r.method == "GET"
+                && r.query.contains("author_id=")
+                && r.query.contains("created_after=")
+        })
         .count();
     assert_eq!(settling, 1, "three lost answers in one project, one listing");
     ctx.sync(&[]).await.ok();
@@ -272,6 +277,8 @@ async fn fields_gitlab_dropped_for_a_guest_token_are_reported_with_the_fix_and_n
     assert_eq!(errors.len(), 8, "{doc}");
     assert!(errors.iter().all(|e| e.contains("below Planner")), "{errors:?}");
     assert_eq!(out.stderr().matches("GitLab dropped").count(), 1, "reported once: {}", out.stderr());
+    // A Guest may not manage labels: the run goes ahead without the run lock, and says so.
+    assert!(out.stderr().contains("without the run lock"), "{}", out.stderr());
     assert_eq!(by_key(&ctx).len(), 9);
     assert!(by_key(&ctx).values().all(|n| *n == 1));
 
@@ -351,8 +358,14 @@ async fn an_untouched_duplicate_is_closed_once_and_a_touched_pair_fails_the_pers
     assert!(junit.contains("<failure") && junit.contains("share this key"), "{junit}");
 }
 
+const LOCK: &str = "onboarder-run-lock";
+
+fn lock_labels(ctx: &Ctx) -> Vec<fake_gitlab::Label> {
+    ctx.fake.labels(TRAINING).into_iter().filter(|l| l.name == LOCK).collect()
+}
+
 // Regression: two concurrent runs created 201 extra issues (then closed them) and posted stage
-// notes twice.
+// notes twice; then every writing run left a closed lock-ticket issue behind in the project.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runs_at_once_create_each_issue_once() {
     let ctx = Ctx::new().await;
@@ -360,19 +373,79 @@ async fn two_runs_at_once_create_each_issue_once() {
     let (a, b) = tokio::join!(ctx.sync(&[]), ctx.sync(&[]));
     assert_eq!((a.code(), b.code()), (0, 0), "{}\n{}", a.stderr(), b.stderr());
     assert_eq!(all_issues(&ctx).len(), 9, "{:?}", by_key(&ctx));
+    assert!(by_key(&ctx).values().all(|n| *n == 1), "{:?}", by_key(&ctx));
+    // No issue but people's: every issue carries a key, none was created and closed.
+    assert!(all_issues(&ctx).iter().all(|i| onboarder::description::key_of(&i.description).is_some()));
     assert!(all_issues(&ctx).iter().all(|i| i.state == "opened"), "an extra issue was created and closed");
-    assert!(ctx.lock_tickets(TRAINING).iter().all(|t| t.state == "closed"));
+    assert!(lock_labels(&ctx).is_empty(), "the run lock was left behind");
+    let lock_posts = requests_to(&ctx, "POST", "/api/v4/projects/:id/labels");
+    assert!(lock_posts >= 2, "both runs asked for the lock: {lock_posts}");
     let notes: usize = ctx.issues(TRAINING).iter().map(|i| ctx.fake.notes(TRAINING, i.iid).len()).sum();
     assert_eq!(notes, 0);
-    let (a, b) = tokio::join!(ctx.sync(&["--today", "2026-12-30"]), ctx.sync(&["--today", "2026-12-30"]));
-    let _ = (a, b);
+    // (`ctx.sync` already passes `--today`: a second one made both runs exit 2 unseen.)
+    let later = ["sync", "--today", "2026-12-30"];
+    let (a, b) = tokio::join!(ctx.run(&later), ctx.run(&later));
+    assert_eq!((a.code(), b.code()), (0, 0), "{}\n{}", a.stderr(), b.stderr());
+    let mut posted = 0;
     for i in ctx.issues(TRAINING) {
         let notes = ctx.fake.notes(TRAINING, i.iid);
+        posted += notes.len();
         let mut bodies: Vec<&str> = notes.iter().map(|n| n.body.as_str()).collect();
         bodies.sort();
         bodies.dedup();
         assert_eq!(bodies.len(), notes.len(), "a note posted twice on {}", i.title);
     }
+    assert!(posted > 0, "no stage note was posted: the test shows nothing");
+    assert_eq!(all_issues(&ctx).len(), 9);
+    assert!(lock_labels(&ctx).is_empty(), "the run lock was left behind");
+}
+
+// A run that crashed holding the lock leaves its label; once expired, the next run removes it
+// and goes ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_left_by_a_crashed_run_is_removed_once_expired_and_the_run_proceeds() {
+    let ctx = Ctx::new().await;
+    ctx.fake.human_create_label(
+        TRAINING,
+        LOCK,
+        "#dc143c",
+        "left behind\n\nrun: 0badc0de\nexpires: 2026-01-01T00:00:00Z\n",
+    );
+    let out = ctx.sync(&[]).await.ok();
+    assert!(out.stderr().contains("0badc0de"), "{}", out.stderr());
+    assert_eq!(all_issues(&ctx).len(), 9);
+    assert!(lock_labels(&ctx).is_empty(), "{:?}", lock_labels(&ctx));
+    // The stale lock was deleted, then this run's own.
+    assert_eq!(requests_to(&ctx, "DELETE", "/api/v4/projects/:id/labels/:name"), 2);
+}
+
+// A live lock held by another run: this run waits (bounded), then fails its writes with a clear
+// message and exit 1, writes nothing, and leaves the other run's lock alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_lock_held_by_another_run_makes_the_run_wait_then_fail_its_writes() {
+    let ctx = Ctx::new().await;
+    let description = "another run\n\nrun: feedf00d\nexpires: 2099-01-01T00:00:00Z\n";
+    ctx.fake.human_create_label(TRAINING, LOCK, "#dc143c", description);
+    let env = [
+        ("GITLAB_URL", ctx.fake.url()),
+        ("GITLAB_TOKEN", TOKEN.to_string()),
+        ("ONBOARDER_LOCK_WAIT_SECONDS", "2".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = ctx.run_env(&["sync", "--today", TODAY, "--format", "json"], &env).await;
+    assert_eq!(out.code(), 1, "{}", out.stderr());
+    assert!(out.stderr().contains("waiting up to 2s"), "{}", out.stderr());
+    let failed = failed_users(&out);
+    assert_eq!(failed.len(), 9, "every write fails: {failed:?}");
+    let doc = out.json();
+    let error = doc["actions"][0]["outcome"]["error"].as_str().unwrap().to_string();
+    assert!(error.contains("could not take the run lock") && error.contains("run feedf00d"), "{error}");
+    assert!(error.contains(&format!("delete the label `{LOCK}`")), "{error}");
+    assert!(all_issues(&ctx).is_empty(), "created without the lock");
+    let looks = requests_to(&ctx, "GET", "/api/v4/projects/:id/labels/:name");
+    assert!(looks >= 2, "did not wait and look again: {looks}");
+    assert_eq!(ctx.fake.writes(), requests_to(&ctx, "POST", "/api/v4/projects/:id/labels"), "only lock attempts");
+    assert_eq!(lock_labels(&ctx)[0].description.as_deref(), Some(description), "the other run's lock was touched");
 }
 
 // Regression: `-v` and `RUST_LOG` did nothing: no log output was set up.

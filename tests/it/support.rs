@@ -11,10 +11,9 @@ pub const TRAINING: &str = "gitlab-com/support/support-training";
 pub const META: &str = "gitlab-com/support/support-team-meta";
 pub const TODAY: &str = "2026-11-23";
 pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
-pub const LOCK_LABEL: &str = "onboarder-lock";
 
 /// Variables of the test's own environment that would change what the binary does.
-pub const CLEARED_ENV: [&str; 8] = [
+pub const CLEARED_ENV: [&str; 9] = [
     "GITLAB_URL",
     "GITLAB_TOKEN",
     "GITLAB_READ_TOKEN",
@@ -23,6 +22,7 @@ pub const CLEARED_ENV: [&str; 8] = [
     "CI_NODE_TOTAL",
     "GITLAB_CI",
     "RUST_LOG",
+    "ONBOARDER_LOCK_WAIT_SECONDS",
 ];
 
 /// The repository root, where the example roster and templates live.
@@ -136,21 +136,9 @@ impl Ctx {
         self.run(&args).await
     }
 
-    /// The project's issues, without onboarder's run-lock tickets.
+    /// Every issue of the project, open or closed.
     pub fn issues(&self, project: &str) -> Vec<Issue> {
-        self.fake.issues(project).into_iter().filter(|i| !i.labels.iter().any(|l| l == LOCK_LABEL)).collect()
-    }
-
-    /// Queue `fault` once this run holds its run lock (after the lock ticket is created and the
-    /// tickets listed), so that it hits a person's create and not the ticket.
-    pub fn inject_after_lock(&self, fault: fake_gitlab::Fault) {
-        let m = fake_gitlab::Matcher::route("GET", "/api/v4/projects/:id/issues").and_path_contains("state=closed");
-        self.fake.before_request(m, move |fake| fake.inject(fault));
-    }
-
-    /// onboarder's run-lock tickets (one per run that created issues).
-    pub fn lock_tickets(&self, project: &str) -> Vec<Issue> {
-        self.fake.issues(project).into_iter().filter(|i| i.labels.iter().any(|l| l == LOCK_LABEL)).collect()
+        self.fake.issues(project)
     }
 
     /// The one issue in `project` whose title contains `name`.

@@ -17,8 +17,10 @@ async fn first_sync_creates_the_planned_issues_and_a_second_sync_writes_nothing(
     let training = ctx.issues(TRAINING);
     let meta = ctx.issues(META);
     assert_eq!((training.len(), meta.len()), (8, 1));
-    assert_eq!(ctx.fake.count("POST"), 1 + 9, "the run-lock ticket, one create per issue, no notes on creation");
-    assert!(ctx.lock_tickets(TRAINING).iter().all(|t| t.state == "closed"), "the run lock was not released");
+    // The run lock is a label, created and deleted: one POST and one DELETE, nothing left behind.
+    assert_eq!(ctx.fake.count("POST"), 1 + 9, "the run lock, one create per issue, no notes on creation");
+    assert_eq!(ctx.fake.count("DELETE"), 1, "the run lock was not released");
+    assert!(ctx.fake.labels(TRAINING).iter().all(|l| !l.name.ends_with("-run-lock")), "the run lock was left behind");
     for a in planned {
         let project = a["project"].as_str().unwrap();
         let issue = ctx.issue_of(project, a["title"].as_str().unwrap());
@@ -257,7 +259,7 @@ async fn one_persons_failure_does_not_stop_the_others() {
     // time, in username order, so it is Aroha's).
     ctx.edit("roster/angata.yaml", "buddy: wtan", "buddy: nosuchuser");
     ctx.edit("onboarder.yaml", "marker_label: onboarder", "marker_label: onboarder\nconcurrency: 1");
-    ctx.inject_after_lock(Fault::new(Matcher::route("POST", "/api/v4/projects/:id/issues"), FaultKind::Status(422)));
+    ctx.fake.inject(Fault::new(Matcher::route("POST", "/api/v4/projects/:id/issues"), FaultKind::Status(422)));
     let out = ctx.sync(&["--format", "json"]).await;
     assert_eq!(out.code(), 1, "{}", out.stderr());
     let doc = out.json();
@@ -298,11 +300,13 @@ async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_reques
         .collect();
     assert_eq!(changed, vec![("gmwangi", "update"), ("kmensah", "update"), ("lortega", "close"), ("praman", "update")]);
     // The floor: the token check and its expiry date, per project its id and one listing page,
-    // the run lock (a ticket, two listings of tickets, its close), and per changed issue a
-    // re-read, a look at its notes for the comment about to be posted, the comment, one PUT.
-    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + 2 + 4 * 2, "{:?}", ctx.fake.requests());
-    assert_eq!(ctx.fake.count("PUT"), 1 + 4);
+    // the run lock (a label created, then deleted: no read, as nobody else held it and this run
+    // creates nothing), and per changed issue a re-read, a look at its notes for the comment
+    // about to be posted, the comment and one PUT. Nothing else.
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + 4 * 2, "{:?}", ctx.fake.requests());
+    assert_eq!(ctx.fake.count("PUT"), 4);
     assert_eq!(ctx.fake.count("POST"), 1 + 4);
+    assert_eq!(ctx.fake.count("DELETE"), 1);
     assert_eq!(ctx.fake.writes(), 2 + 8);
 }
 

@@ -191,8 +191,9 @@ pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
     let remove_labels = p.list("remove_labels").unwrap_or_default();
     let now = st.now();
     {
+        let named: Vec<String> = replace_labels.iter().flatten().chain(&add_labels).cloned().collect();
+        st.ensure_labels(pid, &named);
         let project = st.projects.get_mut(&pid).expect("visible project");
-        project.labels.extend(replace_labels.iter().flatten().chain(&add_labels).cloned());
         let issue = project.issues.get_mut(&iid).expect("issue exists");
         if let Some(t) = title {
             issue.title = t;

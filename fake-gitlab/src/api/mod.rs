@@ -2,6 +2,7 @@
 
 mod filter;
 mod issues;
+mod labels;
 mod notes;
 mod repository;
 mod users;
@@ -84,7 +85,9 @@ fn project_key(route: &Route) -> Option<&str> {
         Route::Project { project }
         | Route::Issues { project }
         | Route::Issue { project, .. }
-        | Route::Notes { project, .. } => Some(project),
+        | Route::Notes { project, .. }
+        | Route::Labels { project }
+        | Route::Label { project, .. } => Some(project),
         Route::Tree { project } | Route::RawFile { project, .. } => Some(project),
         Route::User | Route::Users | Route::TokenSelf => None,
     }
@@ -123,6 +126,10 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
         ("DELETE", Route::Issue { project, iid }) => issues::delete(st, &cx, project, iid),
         ("GET", Route::Notes { project, iid }) => notes::list(st, &cx, project, iid),
         ("POST", Route::Notes { project, iid }) => notes::create(st, &cx, project, iid),
+        ("GET", Route::Labels { project }) => labels::list(st, &cx, project),
+        ("POST", Route::Labels { project }) => labels::create(st, &cx, project),
+        ("GET", Route::Label { project, name }) => labels::show(st, &cx, project, name),
+        ("DELETE", Route::Label { project, name }) => labels::delete(st, &cx, project, name),
         _ => Err(Reply::method_not_allowed()),
     }
 }

@@ -50,6 +50,10 @@ impl Env {
         self.client.put(self.api(path)).form(form).send().await.expect("PUT")
     }
 
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client.delete(self.api(path)).send().await.expect("DELETE")
+    }
+
     /// Creates an issue through the API and returns its JSON (asserting 201).
     pub async fn create(&self, form: &[(&str, &str)]) -> Value {
         let r = self.post("/projects/{p}/issues", form).await;

@@ -1,0 +1,94 @@
+//! Project label endpoints: list, show, create (409 when the name is taken) and delete, as
+//! lib/api/labels.rb and lib/api/helpers/label_helpers.rb answer them.
+
+use serde_json::Value;
+
+use super::{visible_project, Cx};
+use crate::model::Label;
+use crate::pagination::{paginate, PageRequest};
+use crate::render;
+use crate::reply::{Answer, Reply};
+use crate::state::State;
+
+pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
+    let pid = visible_project(st, cx, project)?;
+    let st: &State = st;
+    let search = cx.params.get("search").map(str::to_lowercase);
+    let labels: Vec<&Label> = st.projects[&pid]
+        .labels
+        .values()
+        .filter(|l| search.as_deref().is_none_or(|s| l.name.to_lowercase().contains(s)))
+        .collect();
+    let (page, headers) =
+        paginate(labels, PageRequest::from_params(cx.params), &cx.link(st), st.options.max_counted_total);
+    let body: Vec<Value> = page.into_iter().map(render::label).collect();
+    Ok(Reply::json(200, &Value::Array(body)).with_headers(headers))
+}
+
+/// `find_label`: a numeric `:name` is tried as an id first, then as a title.
+fn find<'s>(st: &'s State, pid: u64, name: &str) -> Result<&'s Label, Reply> {
+    let labels = &st.projects[&pid].labels;
+    let by_id = name.parse::<u64>().ok().and_then(|id| labels.values().find(|l| l.id == id));
+    by_id.or_else(|| labels.get(name)).ok_or_else(|| Reply::message(404, "404 Label Not Found"))
+}
+
+pub(super) fn show(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> Answer {
+    let pid = visible_project(st, cx, project)?;
+    Ok(Reply::json(200, &render::label(find(st, pid, name)?)))
+}
+
+pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
+    let p = cx.params;
+    let missing: Vec<String> =
+        ["name", "color"].iter().filter(|k| !p.has(k)).map(|k| format!("{k} is missing")).collect();
+    if !missing.is_empty() {
+        return Err(Reply::error(400, &missing.join(", ")));
+    }
+    let pid = visible_project(st, cx, project)?;
+    // `authorize! :admin_label` comes before the lookup: a Guest learns nothing.
+    if !st.may_manage_labels(pid, cx.user_id) {
+        return Err(Reply::forbidden());
+    }
+    let name = p.get("name").unwrap_or("").trim().to_string();
+    if st.projects[&pid].labels.contains_key(&name) {
+        return Err(Reply::message(409, "Label already exists"));
+    }
+    let color = p.get("color").unwrap_or("").trim();
+    let mut errors = Vec::new();
+    if name.is_empty() {
+        errors.push(("title", "can't be blank".to_string()));
+    } else if name.contains(',') {
+        errors.push(("title", "is invalid".to_string()));
+    }
+    if !valid_color(color) {
+        errors.push(("color", "must be a valid color code".to_string()));
+    }
+    if !errors.is_empty() {
+        return Err(Reply::validation(&errors));
+    }
+    let label = st.add_label(pid, &name, color, p.get("description"));
+    Ok(Reply::json(201, &render::label(&label)))
+}
+
+/// Deleting a label removes it from every issue that carries it (its label links go with it).
+pub(super) fn delete(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> Answer {
+    let pid = visible_project(st, cx, project)?;
+    let title = find(st, pid, name)?.name.clone();
+    if !st.may_manage_labels(pid, cx.user_id) {
+        return Err(Reply::forbidden());
+    }
+    let p = st.projects.get_mut(&pid).expect("visible project");
+    p.labels.remove(&title);
+    for issue in p.issues.values_mut() {
+        issue.labels.retain(|l| *l != title);
+    }
+    Ok(Reply::text(204, "text/plain", ""))
+}
+
+/// `#rgb`, `#rrggbb` or a CSS colour name (`Gitlab::Color.of`).
+fn valid_color(c: &str) -> bool {
+    match c.strip_prefix('#') {
+        Some(hex) => matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphabetic()),
+    }
+}
