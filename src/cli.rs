@@ -16,6 +16,9 @@ Environment:
                       set by GitLab CI under `parallel: N`: the default for --shard K/N
   GITLAB_CI           set by GitLab CI: the log is grouped in collapsible sections
   RUST_LOG            log detail, for example RUST_LOG=onboarder=debug (also -v, -vv)
+  ONBOARDER_LOCK_WAIT_SECONDS
+                      how long sync waits for another run's lock before failing its writes
+                      (default 1200)
 Without GITLAB_TOKEN or GITLAB_READ_TOKEN, plan works offline and says so in every output.
 
 Exit status:
