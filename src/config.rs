@@ -206,8 +206,8 @@ struct RawProgress {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDashboards {
-    #[serde(default)]
-    managers: bool,
+    /// On unless the config says `managers: false`: a manager's dashboard is the point.
+    managers: Option<bool>,
     #[serde(default)]
     team: bool,
     project: Option<Spanned<String>>,
@@ -379,7 +379,7 @@ impl Config {
                 label(&p.pace_label_prefix, "onboarding-pace", "progress.pace_label_prefix", &mut err);
         }
         let dashboards = DashboardSettings {
-            managers: raw.dashboards.as_ref().is_some_and(|d| d.managers),
+            managers: raw.dashboards.as_ref().and_then(|d| d.managers).unwrap_or(true),
             team: raw.dashboards.as_ref().is_some_and(|d| d.team),
             project: dashboard_project.map_or_else(|| raw.gitlab.project.value.clone(), |p| p.value.clone()),
             label: label(

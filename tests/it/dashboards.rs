@@ -12,7 +12,11 @@ const KWAME: &str = "Onboarding dashboard: Kwame Mensah";
 async fn with_dashboards(extra: &str) -> Ctx {
     let ctx = Ctx::new().await;
     let config = ctx.read("onboarder.yaml");
-    ctx.write("onboarder.yaml", &format!("{config}\ndashboards:\n  managers: true\n{extra}"));
+    // The example config turns them on; the context turns them off for other features' tests.
+    ctx.write(
+        "onboarder.yaml",
+        &config.replace(crate::support::NO_DASHBOARDS, &format!("dashboards:\n  managers: true\n{extra}")),
+    );
     ctx
 }
 

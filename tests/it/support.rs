@@ -10,6 +10,9 @@ use fake_gitlab::{FakeGitlab, Issue, Options};
 pub const TRAINING: &str = "gitlab-com/support/support-training";
 pub const META: &str = "gitlab-com/support/support-team-meta";
 pub const TODAY: &str = "2026-11-23";
+/// The dashboards block of the example config, and what the context puts in its place.
+const EXAMPLE_DASHBOARDS: &str = "dashboards:\n  managers: true\n  team: false\n";
+pub const NO_DASHBOARDS: &str = "dashboards:\n  managers: false\n";
 pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
 
 /// Variables of the test's own environment that would change what the binary does.
@@ -64,6 +67,11 @@ impl Ctx {
         for f in ["onboarder.yaml", "shadow-program.yaml"] {
             std::fs::copy(repo().join(f), dir.path().join(f)).unwrap();
         }
+        // The example turns managers' dashboards on; the tests of other features count issues and
+        // writes without them (tests/it/dashboards.rs turns them back on).
+        let config = std::fs::read_to_string(dir.path().join("onboarder.yaml")).unwrap();
+        assert!(config.contains(EXAMPLE_DASHBOARDS), "the example config's dashboards block changed");
+        std::fs::write(dir.path().join("onboarder.yaml"), config.replace(EXAMPLE_DASHBOARDS, NO_DASHBOARDS)).unwrap();
         let fake = FakeGitlab::start(options).await;
         let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
         fake.add_token(TOKEN, bot);
