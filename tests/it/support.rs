@@ -132,7 +132,9 @@ impl Ctx {
     /// Queue `fault` once this run holds its run lock (after the lock ticket is created and the
     /// tickets listed), so that it hits a person's create and not the ticket.
     pub fn inject_after_lock(&self, fault: fake_gitlab::Fault) {
-        let m = fake_gitlab::Matcher::route("GET", "/api/v4/projects/:id/issues").and_path_contains("state=closed");
+        // The lock's listing of tickets closed since the read (the only one with `updated_after`),
+        // not the closed managed issues looked for before it.
+        let m = fake_gitlab::Matcher::route("GET", "/api/v4/projects/:id/issues").and_path_contains("updated_after=");
         self.fake.before_request(m, move |fake| fake.inject(fault));
     }
 
