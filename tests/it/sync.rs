@@ -330,3 +330,41 @@ async fn shards_split_the_roster_without_overlap_and_together_do_everything() {
     assert_eq!(by_ci["actions"], by_flag["actions"]);
     assert_eq!(ctx.fake.writes(), 0);
 }
+
+// Regression: every run listed every managed issue ever created, closed ones included, so a run's
+// cost grew with the team's history (years of finished hires) and not with the people in scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_issues_of_people_long_gone_are_not_listed_and_a_persons_close_is_still_respected() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let grace = ctx.issue_of(TRAINING, "Grace Mwangi");
+    // 250 finished hires: managed issues (marker label, key and state block), closed, created years ago.
+    let long_ago = chrono::DateTime::parse_from_rfc3339("2020-03-02T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    for n in 0..250 {
+        let who = format!("former{n}");
+        let description = grace.description.replace("gmwangi", &who);
+        let iid = ctx.fake.human_create_issue(TRAINING, ctx.bot, &format!("Onboarding: {who}"), &description, &["onboarder"]);
+        ctx.fake.human_edit(TRAINING, iid, |i| {
+            i.state = "closed".into();
+            i.created_at = long_ago;
+        });
+    }
+    ctx.fake.clear_requests();
+    let out = ctx.sync(&["--format", "json"]).await.ok().json();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+    assert_eq!(out["summary"]["unchanged"], 9, "{out}");
+    // The same floor as with no history: the token check, per project its id and one page of open issues.
+    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2, "{:?}", ctx.fake.requests());
+
+    // A person closes their own issue: it is looked for among the closed issues created since
+    // their start (less a year), found, and left closed; nothing is created again.
+    ctx.fake.human_edit(TRAINING, grace.iid, |i| i.state = "closed".into());
+    ctx.fake.clear_requests();
+    let out = ctx.sync(&["--format", "json"]).await.ok().json();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+    // Grace's, left closed, and the paused person's (never created).
+    assert_eq!(out["summary"]["skip"], 2, "{out}");
+    assert!(!ctx.issue_of(TRAINING, "Grace Mwangi").is_open());
+    // One more page: the recent closed issues of the training project; the 250 old ones are not in it.
+    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 1, "{:?}", ctx.fake.requests());
+}
