@@ -53,10 +53,8 @@ pub async fn observe(
 ) -> Result<Vec<Observed>, ApiError> {
     let listing = Listing { label: Some(&config.marker_label), state: Some("opened"), ..Listing::default() };
     let mut observed = list_all(gl, projects, &listing).await?;
-    let missing: Vec<&DesiredIssue> = plan::missing_issues(desired, &observed, s)
-        .into_iter()
-        .filter(|d| projects.contains(&d.project))
-        .collect();
+    let missing: Vec<&DesiredIssue> =
+        plan::missing_issues(desired, &observed, s).into_iter().filter(|d| projects.contains(&d.project)).collect();
     if let Some(since) = missing.iter().map(|d| d.calendar.since).min() {
         let in_projects: BTreeSet<String> = missing.iter().map(|d| d.project.clone()).collect();
         let closed = Listing {

@@ -343,7 +343,8 @@ async fn closed_issues_of_people_long_gone_are_not_listed_and_a_persons_close_is
     for n in 0..250 {
         let who = format!("former{n}");
         let description = grace.description.replace("gmwangi", &who);
-        let iid = ctx.fake.human_create_issue(TRAINING, ctx.bot, &format!("Onboarding: {who}"), &description, &["onboarder"]);
+        let iid =
+            ctx.fake.human_create_issue(TRAINING, ctx.bot, &format!("Onboarding: {who}"), &description, &["onboarder"]);
         ctx.fake.human_edit(TRAINING, iid, |i| {
             i.state = "closed".into();
             i.created_at = long_ago;
@@ -367,4 +368,29 @@ async fn closed_issues_of_people_long_gone_are_not_listed_and_a_persons_close_is
     assert!(!ctx.issue_of(TRAINING, "Grace Mwangi").is_open());
     // One more page: the recent closed issues of the training project; the 250 old ones are not in it.
     assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 1, "{:?}", ctx.fake.requests());
+}
+
+// Regression: shards sharing one token each paced themselves at the whole per-user limit, so
+// together they ran into GitLab's limits (93 429s on a sharded first run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_sharing_one_token_divide_the_limits_and_are_never_throttled() {
+    let window = std::time::Duration::from_secs(2);
+    let ctx = Ctx::with_options(Options {
+        request_throttle: Some(fake_gitlab::Limit::new(12, window)),
+        ..Options::default()
+    })
+    .await;
+    let s = ctx.read("onboarder.yaml");
+    ctx.write(
+        "onboarder.yaml",
+        &format!("{s}\nrate_limits:\n  window_seconds: 2\n  requests: 12\nsharding:\n  shared_token: true\n"),
+    );
+    let (a, b, c) =
+        tokio::join!(ctx.sync(&["--shard", "1/3"]), ctx.sync(&["--shard", "2/3"]), ctx.sync(&["--shard", "3/3"]));
+    for run in [a, b, c] {
+        run.ok();
+    }
+    assert_eq!(ctx.issues(TRAINING).len() + ctx.issues(META).len(), 9);
+    // Without `shared_token` the same three runs get 429s (8 when this test was written).
+    assert_eq!(ctx.fake.rate_limited(), 0, "429s: each shard paced itself at the whole limit");
 }
