@@ -49,7 +49,8 @@ async fn first_sync_creates_the_planned_issues_and_a_second_sync_writes_nothing(
     assert_eq!(ctx.fake.writes(), 0, "second sync wrote: {:?}", ctx.fake.requests());
     assert_eq!(second["summary"]["unchanged"], 9);
     // The floor for a run with nothing to change: the token check, and per project its id
-    // (`GET /projects/:path`) and one listing page.
+    // (`GET /projects/:path`) and one listing page of OPEN issues (every issue is open, so no
+    // closed issue is looked for).
     assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2);
 }
 
