@@ -3,6 +3,7 @@
 //! ```text
 //! cargo build --release && cargo bench --bench sync -- [--people N] [--latency-ms L] [--window-s W]
 //!                                                       [--no-scaling] [--scaling-only] [--scaling 10,100,...]
+//!                                                       [--history PEOPLE,CLOSED] [--no-history] [--previews N]
 //! ```
 //!
 //! The `onboarder` binary is run as a subprocess (`target/release/onboarder`, built by the caller),
@@ -29,10 +30,22 @@ struct Args {
     window_s: u64,
     scaling: Vec<usize>,
     sync: bool,
+    /// The history scenario: active people, and old closed issues of people long gone.
+    history: Option<(usize, usize)>,
+    /// People for `plan --preview-dir` against `plan` (0: skip).
+    previews: usize,
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { people: 1000, latency_ms: 20, window_s: 2, scaling: vec![10, 100, 1_000, 10_000], sync: true };
+    let mut a = Args {
+        people: 1000,
+        latency_ms: 20,
+        window_s: 2,
+        scaling: vec![10, 100, 1_000, 10_000],
+        sync: true,
+        history: Some((200, 10_000)),
+        previews: 0,
+    };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     let val = |i: usize, name: &str| -> String {
@@ -65,6 +78,17 @@ fn parse_args() -> Args {
                 let v = val(i, "--scaling");
                 a.scaling =
                     v.split(',').filter(|s| !s.is_empty()).map(|s| num(s.to_string(), "--scaling") as usize).collect();
+                i += 1;
+            }
+            "--history" => {
+                let v = val(i, "--history");
+                let (p, c) = v.split_once(',').unwrap_or((v.as_str(), "10000"));
+                a.history = Some((num(p.to_string(), "--history") as usize, num(c.to_string(), "--history") as usize));
+                i += 1;
+            }
+            "--no-history" => a.history = None,
+            "--previews" => {
+                a.previews = num(val(i, "--previews"), "--previews") as usize;
                 i += 1;
             }
             "--no-scaling" => a.scaling.clear(),
@@ -504,6 +528,112 @@ fn sync_bench(exe: &Path, args: &Args) {
     drop(rt);
 }
 
+/// A project with years of history: `closed` managed issues of people long gone (closed, created
+/// in 2020) beside the issues of `active` people. The no-change run should list what the active
+/// people need, not the history.
+fn history_bench(exe: &Path, args: &Args, active: usize, closed: usize) {
+    let latency = Duration::from_millis(args.latency_ms);
+    let window = Duration::from_secs(args.window_s);
+    let dir = tempfile::tempdir().unwrap();
+    let people = generate(dir.path(), active, args.window_s);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let fake = rt.block_on(FakeGitlab::start(Options {
+        latency,
+        issue_create_limit: Some(Limit::new(200, window)),
+        note_create_limit: Some(Limit::new(60, window)),
+        request_throttle: Some(Limit::new(2000, window)),
+        ..Options::default()
+    }));
+    let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
+    fake.add_token(TOKEN, bot);
+    fake.add_project(TRAINING);
+    for p in &people {
+        fake.add_user_with_id(p.id, &p.username, &p.name);
+    }
+    let url = fake.url();
+    let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
+    let first = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
+    assert!(first.ok, "history bench: first sync failed: {}", first.stderr);
+    let long_ago = chrono::DateTime::parse_from_rfc3339("2020-03-02T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    for n in 0..closed {
+        // A managed issue (its key in the begin marker) of someone who finished long ago.
+        let description =
+            format!("<!-- onboarder:begin support-learning-path:former{n} -->\n- [x] done\n<!-- onboarder:end -->");
+        let iid = fake.human_create_issue(
+            TRAINING,
+            bot,
+            &format!("Support learning path: former {n}"),
+            &description,
+            &["onboarder"],
+        );
+        fake.human_edit(TRAINING, iid, |i| {
+            i.state = "closed".into();
+            i.created_at = long_ago;
+        });
+    }
+    let active_issues = active * PATHS.len();
+    let mut rows = Vec::new();
+    for _ in 0..3 {
+        fake.clear_requests();
+        let run = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
+        assert!(run.ok, "history bench: no-change sync failed: {}", run.stderr);
+        rows.push((fake.count("GET"), fake.writes(), run.wall, run.cpu, run.max_rss_kb));
+    }
+    rows.sort_by_key(|r| r.2);
+    let (get, writes, wall, cpu, rss) = rows[1];
+    let f = floor(&Expect { existing: active_issues, creates: 0, updates: 0, notes: 0 }, latency, window);
+    let all_pages = 1 + (active_issues + closed).div_ceil(100);
+    println!("\n## History: {active} active people ({active_issues} open issues), {closed} old closed issues of people long gone\n");
+    println!("| run | GETs | writes | floor (requests / wall) | GETs ÷ floor | listing everything would be | wall (median of 3) | wall ÷ floor | sync CPU | sync peak RSS |");
+    println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| no change ({DAY1}) | {get} | {writes} | {} req / {} | {:.2}x | {all_pages} GETs | {} | {:.2}x | {} | {} |",
+        f.requests,
+        fmt_dur(f.wall),
+        get as f64 / f.requests as f64,
+        fmt_dur(wall),
+        wall.as_secs_f64() / f.wall.as_secs_f64(),
+        fmt_dur(cpu),
+        fmt_mb(rss)
+    );
+    fake.shutdown();
+    drop(rt);
+}
+
+/// `plan --preview-dir` against `plan` over the same roster: previews must stay linear.
+fn previews_bench(exe: &Path, n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), n, 60);
+    let preview_dir = dir.path().join("previews");
+    let preview_arg = preview_dir.to_string_lossy().to_string();
+    let median = |args: &[&str]| {
+        let mut runs: Vec<ProcRun> = (0..3)
+            .map(|_| {
+                let r = run_measured(exe, dir.path(), args, &[]);
+                assert!(r.ok, "{args:?} over {n} people failed: {}", r.stderr);
+                r
+            })
+            .collect();
+        runs.sort_by_key(|r| r.cpu);
+        (runs[1].cpu, runs[1].wall, runs.iter().map(|r| r.max_rss_kb).max().unwrap())
+    };
+    let plain = median(&["plan", "--today", DAY1]);
+    let with = median(&["plan", "--today", DAY1, "--preview-dir", &preview_arg]);
+    println!(
+        "\n## Previews: `plan --preview-dir` against `plan`, {n} people ({} issues), median of 3\n",
+        n * PATHS.len()
+    );
+    println!("| run | CPU | wall | peak RSS | CPU ÷ plan |\n|---|---:|---:|---:|---:|");
+    println!("| plan | {} | {} | {} | 1.00x |", fmt_dur(plain.0), fmt_dur(plain.1), fmt_mb(plain.2));
+    println!(
+        "| plan --preview-dir | {} | {} | {} | {:.2}x |",
+        fmt_dur(with.0),
+        fmt_dur(with.1),
+        fmt_mb(with.2),
+        with.0.as_secs_f64() / plain.0.as_secs_f64()
+    );
+}
+
 fn scaling(exe: &Path, sizes: &[usize]) {
     println!(
         "\n## Offline planning (`onboarder plan --today {DAY1}`, no token), {} templates per person\n",
@@ -547,8 +677,14 @@ fn main() {
     let exe = onboarder_exe();
     if args.sync {
         sync_bench(&exe, &args);
+        if let Some((active, closed)) = args.history {
+            history_bench(&exe, &args, active, closed);
+        }
     }
     if !args.scaling.is_empty() {
         scaling(&exe, &args.scaling);
+    }
+    if args.previews > 0 {
+        previews_bench(&exe, args.previews);
     }
 }

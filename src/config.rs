@@ -32,6 +32,20 @@ pub struct RateLimits {
     pub notes: u32,
 }
 
+impl RateLimits {
+    /// This run's share when `shards` runs share one token (GitLab counts per user): each limit
+    /// divided by the shard count, rounded down, never below one.
+    pub fn shared_by(&self, shards: u32) -> RateLimits {
+        let part = |l: u32| (l / shards.max(1)).max(1);
+        RateLimits {
+            window: self.window,
+            requests: part(self.requests),
+            issue_creates: part(self.issue_creates),
+            notes: part(self.notes),
+        }
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         Self { window: Duration::from_secs(60), requests: 2000, issue_creates: 200, notes: 60 }
@@ -50,6 +64,8 @@ pub struct SyncSettings {
     /// The most issues of people missing from the roster one run may close, as a share of the
     /// managed open issues (never fewer than `MIN_CLOSE_CAP`), unless `--allow-mass-close`.
     pub max_close_share: f64,
+    /// Shards (`--shard K/N`) run with one token: each paces itself at 1/N of the limits.
+    pub shared_token: bool,
 }
 
 /// How progress is judged (see `progress`).
@@ -196,6 +212,13 @@ struct RawLimits {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawSharding {
+    #[serde(default)]
+    shared_token: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawProgress {
     #[serde(default)]
     calendar_ticks: bool,
@@ -232,6 +255,7 @@ struct RawConfig {
     rate_limits: Option<RawLimits>,
     progress: Option<RawProgress>,
     dashboards: Option<RawDashboards>,
+    sharding: Option<RawSharding>,
 
     max_close_share: Option<Spanned<f64>>,
 }
@@ -408,6 +432,7 @@ impl Config {
                 limits,
                 max_close_share,
                 close_completed: raw.close_completed,
+                shared_token: raw.sharding.as_ref().is_some_and(|s| s.shared_token),
             },
             progress,
             dashboards,

@@ -10,7 +10,7 @@ use super::inputs::{renderer, Inputs, Prepared};
 use super::output::{print_report, write_previews, write_reports};
 use super::{settings, EXIT_FAILURES, EXIT_INPUT};
 use crate::cli::RunArgs;
-use crate::config::Config;
+use crate::config::{Config, SyncSettings};
 use crate::dashboard::{self, Commands};
 use crate::gitlab::{self, ApiError, Gitlab, Token};
 use crate::plan::{self, Kind, Settings};
@@ -91,7 +91,8 @@ async fn online_async(
 ) -> ExitCode {
     let config = &inputs.config;
     let section = ci::Section::start("read", "Reading the managed issues from GitLab");
-    let gl = match Gitlab::connect(url, token, config.gitlab.accept_invalid_certs, &config.sync).await {
+    let pacing = pacing(config, prepared);
+    let gl = match Gitlab::connect(url, token, config.gitlab.accept_invalid_certs, &pacing).await {
         Ok(gl) => gl,
         Err(e) => {
             eprintln!("onboarder: cannot use GitLab at {url}: {e}; nothing was written");
@@ -236,6 +237,16 @@ async fn online_async(
         return ExitCode::from(EXIT_FAILURES);
     }
     ExitCode::SUCCESS
+}
+
+/// How this run paces itself: shards that share one token (`sharding.shared_token`) each take
+/// their share of GitLab's per-user limits, so together they stay under them.
+fn pacing(config: &Config, prepared: &Prepared) -> SyncSettings {
+    let mut s = config.sync.clone();
+    if let (true, Some(shard)) = (s.shared_token, prepared.selection.shard) {
+        s.limits = s.limits.shared_by(shard.total);
+    }
+    s
 }
 
 /// The projects of this run, resolved to ids.

@@ -26,11 +26,14 @@ pub fn write_previews(
 ) -> anyhow::Result<()> {
     let Some(dir) = &args.preview_dir else { return Ok(()) };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
+    // One lookup table, not a search of every desired issue per action: linear in the roster.
+    let by_key: std::collections::HashMap<&str, &crate::desired::DesiredIssue> =
+        desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
     for a in actions {
         let text = match &a.edit {
             Some(edit) if edit.description.is_some() => edit.description.clone().unwrap_or_default(),
             _ if a.board.is_some() => a.board.as_deref().map(crate::dashboard::initial_description).unwrap_or_default(),
-            _ => match desired.issues.iter().find(|d| d.key == a.key) {
+            _ => match by_key.get(a.key.as_str()) {
                 Some(d) => plan::initial_description(d, &render.body(d)?, today),
                 None => continue,
             },

@@ -364,6 +364,18 @@ pub fn projects_missing_issues(desired: &Desired, observed: &[Observed], s: &Set
         .collect()
 }
 
+/// The selected desired issues (not paused) that no listed issue matches, moved ones included:
+/// the ones a run must look for among closed issues before it may create them.
+pub fn missing_issues<'d>(desired: &'d Desired, observed: &[Observed], s: &Settings) -> Vec<&'d DesiredIssue> {
+    let m = matched(desired, observed, s);
+    m.found
+        .iter()
+        .filter(|(i, list)| list.is_empty() && !is_paused(desired, &desired.issues[*i]))
+        .filter(|(i, _)| !m.moved.contains_key(&desired.issues[*i].key))
+        .map(|(i, _)| &desired.issues[*i])
+        .collect()
+}
+
 fn is_paused(desired: &Desired, d: &DesiredIssue) -> bool {
     desired.standing.get(&d.username.to_lowercase()) == Some(&Standing::Paused)
 }

@@ -20,7 +20,7 @@ use futures::stream::{self, StreamExt};
 pub use lock::Lock;
 
 use crate::config::Config;
-use crate::desired::{Desired, Renderer};
+use crate::desired::{Desired, DesiredIssue, Renderer};
 use crate::gitlab::{ApiError, Gitlab, Listing};
 use crate::plan::{self, Action, Kind, Observed, Settings};
 use crate::report::Outcome;
@@ -39,9 +39,12 @@ pub fn projects(config: &Config, desired: &Desired) -> BTreeSet<String> {
 }
 
 /// Read the managed issues of the reachable `projects` (GitLab's own paths, one per project):
-/// one listing by the marker label each; then, only if some issue is about to be created, the
-/// token user's issues that lost the label (so a person removing the label never causes a
-/// duplicate).
+/// one listing of the OPEN issues with the marker label each, so a run's cost follows the people
+/// in scope and not the project's history; then, only where a desired issue is not among them,
+/// the closed managed issues created since the earliest such person's start (less a year), so a
+/// person's close is respected, a moved issue followed and nothing re-created; then, only if some
+/// issue is still about to be created, the token user's issues that lost the label (so a person
+/// removing the label never causes a duplicate).
 pub async fn observe(
     gl: &Gitlab,
     config: &Config,
@@ -49,8 +52,21 @@ pub async fn observe(
     desired: &Desired,
     s: &Settings<'_>,
 ) -> Result<Vec<Observed>, ApiError> {
-    let listing = Listing { label: Some(&config.marker_label), ..Listing::default() };
+    let listing = Listing { label: Some(&config.marker_label), state: Some("opened"), ..Listing::default() };
     let mut observed = list_all(gl, projects, &listing).await?;
+    let missing: Vec<&DesiredIssue> =
+        plan::missing_issues(desired, &observed, s).into_iter().filter(|d| projects.contains(&d.project)).collect();
+    if let Some(since) = missing.iter().map(|d| d.calendar.since).min() {
+        let in_projects: BTreeSet<String> = missing.iter().map(|d| d.project.clone()).collect();
+        let closed = Listing {
+            label: Some(&config.marker_label),
+            state: Some("closed"),
+            created_after: Some(closed_since(since)),
+            ..Listing::default()
+        };
+        let found = list_all(gl, &in_projects, &closed).await?;
+        add_new(&mut observed, found);
+    }
     let creating: BTreeSet<String> =
         plan::projects_missing_issues(desired, &observed, s).into_iter().filter(|p| projects.contains(p)).collect();
     if !creating.is_empty() {
@@ -58,10 +74,24 @@ pub async fn observe(
         let unlabeled = Listing { not_label: Some(&config.marker_label), author_id: Some(me), ..Listing::default() };
         let found = list_all(gl, &creating, &unlabeled).await?;
         // A GitLab that ignores `not[labels]` returns labeled issues again: keep one copy.
-        let known: BTreeSet<(String, u64)> = observed.iter().map(|o| (o.project.clone(), o.iid)).collect();
-        observed.extend(found.into_iter().filter(|o| !known.contains(&(o.project.clone(), o.iid))));
+        add_new(&mut observed, found);
     }
     Ok(observed)
+}
+
+/// How far back closed issues are looked for: a person's issue may be created before their start
+/// date (a roster entry added ahead of time), so a year before the earliest start searched for.
+const CLOSED_LOOKBACK_DAYS: i64 = 365;
+
+fn closed_since(start: chrono::NaiveDate) -> chrono::DateTime<Utc> {
+    let day = start - chrono::Duration::days(CLOSED_LOOKBACK_DAYS);
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+}
+
+/// Add the issues not listed yet (an issue closed between two listings appears in both).
+fn add_new(observed: &mut Vec<Observed>, found: Vec<Observed>) {
+    let known: BTreeSet<(String, u64)> = observed.iter().map(|o| (o.project.clone(), o.iid)).collect();
+    observed.extend(found.into_iter().filter(|o| !known.contains(&(o.project.clone(), o.iid))));
 }
 
 async fn list_all(gl: &Gitlab, projects: &BTreeSet<String>, listing: &Listing<'_>) -> Result<Vec<Observed>, ApiError> {

@@ -52,7 +52,8 @@ async fn first_sync_creates_the_planned_issues_and_a_second_sync_writes_nothing(
     assert_eq!(second["summary"]["unchanged"], 9);
     // The floor for a run with nothing to change: the token check, the token's expiry date
     // (`GET /personal_access_tokens/self`, one per run), and per project its id
-    // (`GET /projects/:path`) and one listing page.
+    // (`GET /projects/:path`) and one listing page of OPEN issues (every issue is open, so no
+    // closed issue is looked for).
     assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2);
 }
 
@@ -335,4 +336,68 @@ async fn shards_split_the_roster_without_overlap_and_together_do_everything() {
     assert!(!by_ci["actions"].as_array().unwrap().is_empty(), "shard 2/3 is empty: the test shows nothing");
     assert_eq!(by_ci["actions"], by_flag["actions"]);
     assert_eq!(ctx.fake.writes(), 0);
+}
+
+// Regression: every run listed every managed issue ever created, closed ones included, so a run's
+// cost grew with the team's history (years of finished hires) and not with the people in scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_issues_of_people_long_gone_are_not_listed_and_a_persons_close_is_still_respected() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let grace = ctx.issue_of(TRAINING, "Grace Mwangi");
+    // 250 finished hires: managed issues (marker label, key and state block), closed, created years ago.
+    let long_ago = chrono::DateTime::parse_from_rfc3339("2020-03-02T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    for n in 0..250 {
+        let who = format!("former{n}");
+        let description = grace.description.replace("gmwangi", &who);
+        let iid =
+            ctx.fake.human_create_issue(TRAINING, ctx.bot, &format!("Onboarding: {who}"), &description, &["onboarder"]);
+        ctx.fake.human_edit(TRAINING, iid, |i| {
+            i.state = "closed".into();
+            i.created_at = long_ago;
+        });
+    }
+    ctx.fake.clear_requests();
+    let out = ctx.sync(&["--format", "json"]).await.ok().json();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+    assert_eq!(out["summary"]["unchanged"], 9, "{out}");
+    // The same floor as with no history: the token check, per project its id and one page of open issues.
+    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2, "{:?}", ctx.fake.requests());
+
+    // A person closes their own issue: it is looked for among the closed issues created since
+    // their start (less a year), found, and left closed; nothing is created again.
+    ctx.fake.human_edit(TRAINING, grace.iid, |i| i.state = "closed".into());
+    ctx.fake.clear_requests();
+    let out = ctx.sync(&["--format", "json"]).await.ok().json();
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+    // Grace's, left closed, and the paused person's (never created).
+    assert_eq!(out["summary"]["skip"], 2, "{out}");
+    assert!(!ctx.issue_of(TRAINING, "Grace Mwangi").is_open());
+    // One more page: the recent closed issues of the training project; the 250 old ones are not in it.
+    assert_eq!(ctx.fake.count("GET"), 1 + 2 + 2 + 1, "{:?}", ctx.fake.requests());
+}
+
+// Regression: shards sharing one token each paced themselves at the whole per-user limit, so
+// together they ran into GitLab's limits (93 429s on a sharded first run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_sharing_one_token_divide_the_limits_and_are_never_throttled() {
+    let window = std::time::Duration::from_secs(2);
+    let ctx = Ctx::with_options(Options {
+        request_throttle: Some(fake_gitlab::Limit::new(12, window)),
+        ..Options::default()
+    })
+    .await;
+    let s = ctx.read("onboarder.yaml");
+    ctx.write(
+        "onboarder.yaml",
+        &format!("{s}\nrate_limits:\n  window_seconds: 2\n  requests: 12\nsharding:\n  shared_token: true\n"),
+    );
+    let (a, b, c) =
+        tokio::join!(ctx.sync(&["--shard", "1/3"]), ctx.sync(&["--shard", "2/3"]), ctx.sync(&["--shard", "3/3"]));
+    for run in [a, b, c] {
+        run.ok();
+    }
+    assert_eq!(ctx.issues(TRAINING).len() + ctx.issues(META).len(), 9);
+    // Without `shared_token` the same three runs get 429s (8 when this test was written).
+    assert_eq!(ctx.fake.rate_limited(), 0, "429s: each shard paced itself at the whole limit");
 }
