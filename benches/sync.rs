@@ -433,19 +433,7 @@ fn sync_bench(exe: &Path, args: &Args) {
     assert_eq!(adv_people * 10, args.people.div_ceil(10) * 10, "expected every 10th person to advance");
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = rt.block_on(FakeGitlab::start(Options {
-        latency,
-        issue_create_limit: Some(Limit::new(200, window)),
-        note_create_limit: Some(Limit::new(60, window)),
-        request_throttle: Some(Limit::new(2000, window)),
-        ..Options::default()
-    }));
-    let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
-    fake.add_token(TOKEN, bot);
-    fake.add_project(TRAINING);
-    for p in &people {
-        fake.add_user_with_id(p.id, &p.username, &p.name);
-    }
+    let fake = start_fake(&rt, latency, window, &people);
     let url = fake.url();
     let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
     let issues_total = people.len() * PATHS.len();
@@ -537,23 +525,12 @@ fn history_bench(exe: &Path, args: &Args, active: usize, closed: usize) {
     let dir = tempfile::tempdir().unwrap();
     let people = generate(dir.path(), active, args.window_s);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = rt.block_on(FakeGitlab::start(Options {
-        latency,
-        issue_create_limit: Some(Limit::new(200, window)),
-        note_create_limit: Some(Limit::new(60, window)),
-        request_throttle: Some(Limit::new(2000, window)),
-        ..Options::default()
-    }));
-    let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
-    fake.add_token(TOKEN, bot);
-    fake.add_project(TRAINING);
-    for p in &people {
-        fake.add_user_with_id(p.id, &p.username, &p.name);
-    }
+    let fake = start_fake(&rt, latency, window, &people);
     let url = fake.url();
     let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
     let first = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
     assert!(first.ok, "history bench: first sync failed: {}", first.stderr);
+    let bot = fake.user_id("onboarding-bot").expect("the fake knows the bot");
     let long_ago = chrono::DateTime::parse_from_rfc3339("2020-03-02T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
     for n in 0..closed {
         // A managed issue (its key in the begin marker) of someone who finished long ago.
@@ -687,4 +664,22 @@ fn main() {
     if args.previews > 0 {
         previews_bench(&exe, args.previews);
     }
+}
+
+/// A fake GitLab with latency and GitLab.com's limits over `window`, knowing the bot and `people`.
+fn start_fake(rt: &tokio::runtime::Runtime, latency: Duration, window: Duration, people: &[Person]) -> FakeGitlab {
+    let fake = rt.block_on(FakeGitlab::start(Options {
+        latency,
+        issue_create_limit: Some(Limit::new(200, window)),
+        note_create_limit: Some(Limit::new(60, window)),
+        request_throttle: Some(Limit::new(2000, window)),
+        ..Options::default()
+    }));
+    let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
+    fake.add_token(TOKEN, bot);
+    fake.add_project(TRAINING);
+    for p in people {
+        fake.add_user_with_id(p.id, &p.username, &p.name);
+    }
+    fake
 }
