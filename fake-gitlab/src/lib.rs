@@ -233,6 +233,20 @@ impl FakeGitlab {
         st.issue(pid, iid).cloned()
     }
 
+    /// Opens merge request `iid` in `project` (created when missing), with no notes yet.
+    pub fn add_merge_request(&self, project: &str, iid: u64) {
+        let mut st = self.lock();
+        let pid = st.add_project(project);
+        st.projects.get_mut(&pid).expect("just added").merge_requests.entry(iid).or_default();
+    }
+
+    /// Notes of a merge request, oldest first.
+    pub fn merge_request_notes(&self, project: &str, iid: u64) -> Vec<Note> {
+        let st = self.lock();
+        let pid = st.project_by_path(project);
+        pid.and_then(|pid| st.projects[&pid].merge_requests.get(&iid).cloned()).unwrap_or_default()
+    }
+
     /// Notes of an issue, oldest first.
     pub fn notes(&self, project: &str, iid: u64) -> Vec<Note> {
         let st = self.lock();

@@ -62,13 +62,15 @@ pub struct Label {
     pub description: Option<String>,
 }
 
-/// A comment on an issue.
+/// A comment on an issue or a merge request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
     pub id: u64,
     pub body: String,
     pub author_id: u64,
     pub created_at: DateTime<Utc>,
+    /// Moves on when its author edits the body.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// One HTTP request as the fake saw it, with the status it answered (0: no answer was sent).

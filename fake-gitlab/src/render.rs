@@ -117,7 +117,7 @@ pub(crate) fn note(st: &State, p: &Project, issue: &Issue, n: &Note) -> Value {
         "attachment": null,
         "author": user(st, n.author_id),
         "created_at": time(&n.created_at),
-        "updated_at": time(&n.created_at),
+        "updated_at": time(&n.updated_at),
         "system": false,
         "noteable_id": issue.id,
         "noteable_type": "Issue",

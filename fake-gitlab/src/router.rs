@@ -11,6 +11,8 @@ pub(crate) enum Route {
     Issues { project: String },
     Issue { project: String, iid: String },
     Notes { project: String, iid: String },
+    MrNotes { project: String, iid: String },
+    MrNote { project: String, iid: String, note: String },
     Labels { project: String },
     Label { project: String, name: String },
     TokenSelf,
@@ -28,6 +30,8 @@ impl Route {
             Route::Issues { .. } => "/api/v4/projects/:id/issues",
             Route::Issue { .. } => "/api/v4/projects/:id/issues/:iid",
             Route::Notes { .. } => "/api/v4/projects/:id/issues/:iid/notes",
+            Route::MrNotes { .. } => "/api/v4/projects/:id/merge_requests/:merge_request_iid/notes",
+            Route::MrNote { .. } => "/api/v4/projects/:id/merge_requests/:merge_request_iid/notes/:note_id",
             Route::Labels { .. } => "/api/v4/projects/:id/labels",
             Route::Label { .. } => "/api/v4/projects/:id/labels/:name",
             Route::TokenSelf => "/api/v4/personal_access_tokens/self",
@@ -45,7 +49,10 @@ impl Route {
             | Route::TokenSelf
             | Route::Tree { .. }
             | Route::RawFile { .. } => &["GET"],
-            Route::Issues { .. } | Route::Notes { .. } | Route::Labels { .. } => &["GET", "POST"],
+            Route::Issues { .. } | Route::Notes { .. } | Route::MrNotes { .. } | Route::Labels { .. } => {
+                &["GET", "POST"]
+            }
+            Route::MrNote { .. } => &["PUT"],
             Route::Issue { .. } => &["GET", "PUT", "DELETE"],
             Route::Label { .. } => &["GET", "DELETE"],
         };
@@ -72,6 +79,10 @@ pub(crate) fn match_path(path: &str) -> Option<Route> {
         ["projects", id, "issues"] => Route::Issues { project: decode(id) },
         ["projects", id, "issues", iid] => Route::Issue { project: decode(id), iid: decode(iid) },
         ["projects", id, "issues", iid, "notes"] => Route::Notes { project: decode(id), iid: decode(iid) },
+        ["projects", id, "merge_requests", iid, "notes"] => Route::MrNotes { project: decode(id), iid: decode(iid) },
+        ["projects", id, "merge_requests", iid, "notes", note] => {
+            Route::MrNote { project: decode(id), iid: decode(iid), note: decode(note) }
+        }
         ["projects", id, "labels"] => Route::Labels { project: decode(id) },
         // The name is one URL-encoded segment (`API::NO_SLASH_URL_PART_REGEX`).
         ["projects", id, "labels", name] => Route::Label { project: decode(id), name: decode(name) },

@@ -41,6 +41,8 @@ pub(crate) struct Project {
     pub next_iid: u64,
     pub issues: BTreeMap<u64, Issue>,
     pub notes: HashMap<u64, Vec<Note>>,
+    /// Merge requests by iid, each with its notes (onboarder only comments on them).
+    pub merge_requests: BTreeMap<u64, Vec<Note>>,
     /// Project labels by name (titles are unique per project, case-sensitive).
     pub labels: BTreeMap<String, Label>,
     pub denied: HashSet<u64>,
@@ -165,6 +167,7 @@ impl State {
                 next_iid: 1,
                 issues: BTreeMap::new(),
                 notes: HashMap::new(),
+                merge_requests: BTreeMap::new(),
                 labels: BTreeMap::new(),
                 denied: HashSet::new(),
                 read_only: HashSet::new(),

@@ -3,6 +3,7 @@
 mod filter;
 mod issues;
 mod labels;
+mod mr_notes;
 mod notes;
 mod repository;
 mod users;
@@ -86,6 +87,8 @@ fn project_key(route: &Route) -> Option<&str> {
         | Route::Issues { project }
         | Route::Issue { project, .. }
         | Route::Notes { project, .. }
+        | Route::MrNotes { project, .. }
+        | Route::MrNote { project, .. }
         | Route::Labels { project }
         | Route::Label { project, .. } => Some(project),
         Route::Tree { project } | Route::RawFile { project, .. } => Some(project),
@@ -126,6 +129,9 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
         ("DELETE", Route::Issue { project, iid }) => issues::delete(st, &cx, project, iid),
         ("GET", Route::Notes { project, iid }) => notes::list(st, &cx, project, iid),
         ("POST", Route::Notes { project, iid }) => notes::create(st, &cx, project, iid),
+        ("GET", Route::MrNotes { project, iid }) => mr_notes::list(st, &cx, project, iid),
+        ("POST", Route::MrNotes { project, iid }) => mr_notes::create(st, &cx, project, iid),
+        ("PUT", Route::MrNote { project, iid, note }) => mr_notes::edit(st, &cx, project, iid, note),
         ("GET", Route::Labels { project }) => labels::list(st, &cx, project),
         ("POST", Route::Labels { project }) => labels::create(st, &cx, project),
         ("GET", Route::Label { project, name }) => labels::show(st, &cx, project, name),

@@ -19,7 +19,7 @@ const MAX_NOTE_CHARS: usize = 1_000_000;
 pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
     let iid = parse_iid(iid)?;
     let descending = validate::one_of(cx.params, "sort", &["asc", "desc"])? != Some("asc");
-    // Notes are never edited here, so ordering by updated_at equals ordering by created_at.
+    // Issue notes are never edited here, so ordering by updated_at equals ordering by created_at.
     validate::one_of(cx.params, "order_by", &["created_at", "updated_at"])?;
     let pid = visible_project(st, cx, project)?;
     let st: &State = st;
@@ -59,7 +59,13 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> A
         return Ok(Reply::json(202, &json!({ "commands_changes": outcome.changes, "summary": outcome.summary })));
     }
     let now = st.now();
-    let note = Note { id: st.next_note_id(), body: extracted.text.clone(), author_id: cx.user_id, created_at: now };
+    let note = Note {
+        id: st.next_note_id(),
+        body: extracted.text.clone(),
+        author_id: cx.user_id,
+        created_at: now,
+        updated_at: now,
+    };
     st.projects.get_mut(&pid).expect("visible project").notes.entry(iid).or_default().push(note.clone());
     actions::apply(st, pid, iid, cx.user_id, &extracted.commands, "note");
     record_mentions(st, pid, iid, "", &note.body, "note");
