@@ -20,6 +20,7 @@ pub mod guard;
 pub mod input;
 pub mod isolation;
 pub mod merge;
+pub mod mr_comment;
 pub mod plan;
 pub mod progress;
 pub mod report;

@@ -14,8 +14,8 @@ use crate::config::{Config, SyncSettings};
 use crate::dashboard::{self, Commands};
 use crate::gitlab::{self, ApiError, Gitlab, Token};
 use crate::plan::{self, Kind, Settings};
-use crate::report::{Outcome, Summary};
-use crate::{ci, departures, sync, token_expiry};
+use crate::report::{self, Outcome, Summary};
+use crate::{ci, departures, mr_comment, sync, token_expiry};
 
 /// How far a run against GitLab goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +224,9 @@ async fn online_async(
     if let Err(e) = write_reports(args, &rows, &summary) {
         eprintln!("onboarder: {e:#}");
     }
+    if mode == Mode::Plan {
+        comment_on_merge_request(url, config, &pacing, &report::markdown(&rows, &summary)).await;
+    }
     if let Some(e) = fatal {
         eprintln!("onboarder: stopped: {e}");
         return ExitCode::from(EXIT_INPUT);
@@ -237,6 +240,23 @@ async fn online_async(
         return ExitCode::from(EXIT_FAILURES);
     }
     ExitCode::SUCCESS
+}
+
+/// In a merge request pipeline given `GITLAB_MR_TOKEN`, the plan's summary as one comment on the
+/// merge request, edited in place on later runs. Failing to comment is a warning: the plan stands.
+async fn comment_on_merge_request(url: &str, config: &Config, pacing: &SyncSettings, markdown: &str) {
+    let Some((target, token)) = mr_comment::Target::from_env() else { return };
+    let done = async {
+        let gl = Gitlab::connect(url, &token, config.gitlab.accept_invalid_certs, pacing).await?;
+        mr_comment::publish(&gl, &target, markdown).await
+    };
+    let mr = format!("merge request !{} of project {}", target.iid, target.project);
+    match done.await {
+        Ok(mr_comment::Step::Post) => eprintln!("onboarder: posted the plan on {mr}"),
+        Ok(mr_comment::Step::Edit(_)) => eprintln!("onboarder: updated the plan's comment on {mr}"),
+        Ok(mr_comment::Step::Nothing) => eprintln!("onboarder: the plan's comment on {mr} is up to date"),
+        Err(e) => eprintln!("warning: could not comment the plan on {mr}: {e}"),
+    }
 }
 
 /// How this run paces itself: shards that share one token (`sharding.shared_token`) each take

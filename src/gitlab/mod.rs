@@ -1,12 +1,13 @@
 //! The only module that talks to GitLab. `transport` sends every request (the token only to the
 //! configured origin, timeouts, retries, pacing); `issues`, `users`, `projects`, `repository`
-//! (roster files), `tokens` (the token's expiry) and `labels` (the run lock) are the endpoints
-//! onboarder uses, built with the `gitlab` crate's endpoint builders; `errors` reads GitLab's
+//! (roster files), `tokens` (the token's expiry), `labels` (the run lock) and `merge_requests`
+//! (the plan's comment) are the endpoints onboarder uses, built with the `gitlab` crate's endpoint builders; `errors` reads GitLab's
 //! answers when they are not a success.
 
 mod errors;
 mod issues;
 mod labels;
+mod merge_requests;
 mod projects;
 mod repository;
 mod tokens;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 pub use errors::{error_message, ApiError};
 pub use issues::{Asked, Listing};
 pub use labels::Label;
+pub use merge_requests::{MrNote, NoteAuthor};
 pub use projects::{reach_advice, Project, PLANNER};
 pub use repository::TreeEntry;
 pub use transport::Token;

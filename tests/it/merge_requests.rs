@@ -1,5 +1,5 @@
 //! Merge request pipelines: a read-only token plans against GitLab; without one, every output of
-//! the plan says it is offline.
+//! the plan says it is offline; with `GITLAB_MR_TOKEN` the plan is one comment on the merge request.
 
 use crate::check_and_plan::{onboarder, small};
 use crate::support::{Ctx, META, TODAY, TOKEN, TRAINING};
@@ -65,4 +65,76 @@ async fn a_read_token_plans_against_gitlab_but_never_syncs() {
         sync.stderr()
     );
     assert!(ctx.fake.requests().is_empty());
+}
+
+const MR_TOKEN: &str = "glpat-mr-comment-81d2";
+
+// Issue 13: the plan is one comment on the merge request, edited in place, never a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_is_one_comment_on_the_merge_request_kept_up_to_date() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let reader = ctx.fake.add_user("mr-reader", "Merge Request Reader");
+    ctx.fake.add_token(READ_TOKEN, reader);
+    for project in [TRAINING, META] {
+        ctx.fake.read_only(reader, project);
+    }
+    let commenter = ctx.fake.add_user("mr-commenter", "Merge Request Commenter");
+    ctx.fake.add_token(MR_TOKEN, commenter);
+    ctx.fake.add_merge_request(TRAINING, 12);
+    let url = ctx.fake.url();
+    let project_id = ctx.fake.project_id(TRAINING).unwrap().to_string();
+    let env = [
+        ("GITLAB_URL", url.as_str()),
+        ("GITLAB_READ_TOKEN", READ_TOKEN),
+        ("GITLAB_MR_TOKEN", MR_TOKEN),
+        ("CI_MERGE_REQUEST_IID", "12"),
+        ("CI_MERGE_REQUEST_PROJECT_ID", project_id.as_str()),
+    ];
+    let plan = ["plan", "--today", TODAY, "--summary-md", "plan.md"];
+    let only_the_comment_writes = |ctx: &Ctx| {
+        ctx.fake.requests().iter().filter(|r| r.method != "GET").all(|r| r.auth.as_deref() == Some(MR_TOKEN))
+    };
+
+    ctx.fake.clear_requests();
+    let first = ctx.run_env(&plan, &env).await.ok();
+    assert!(first.stderr().contains("posted the plan on merge request !12"), "{}", first.stderr());
+    let notes = ctx.fake.merge_request_notes(TRAINING, 12);
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].author_id, commenter);
+    assert!(notes[0].body.starts_with("<!-- onboarder:plan -->\n"), "{}", notes[0].body);
+    assert_eq!(notes[0].body.trim_end(), format!("<!-- onboarder:plan -->\n{}", ctx.read("plan.md").trim_end()));
+    assert_eq!((ctx.fake.writes(), ctx.fake.count("POST")), (1, 1));
+    assert!(only_the_comment_writes(&ctx));
+    let first_body = notes[0].body.clone();
+
+    // A roster change: the same note, new text, one PUT and nothing else written.
+    ctx.edit("roster/praman.yaml", "modules:\n", "modules:\n  - Omnibus GitLab\n");
+    ctx.fake.clear_requests();
+    let second = ctx.run_env(&plan, &env).await.ok();
+    assert!(second.stderr().contains("updated the plan's comment"), "{}", second.stderr());
+    let notes_now = ctx.fake.merge_request_notes(TRAINING, 12);
+    assert_eq!(notes_now.len(), 1);
+    assert_eq!(notes_now[0].id, notes[0].id);
+    assert_ne!(notes_now[0].body, first_body);
+    assert!(notes_now[0].body.contains(ctx.read("plan.md").trim_end()));
+    assert_eq!((ctx.fake.writes(), ctx.fake.count("PUT")), (1, 1));
+    assert!(only_the_comment_writes(&ctx));
+
+    // Nothing changed: the comment is read, not written.
+    ctx.fake.clear_requests();
+    let third = ctx.run_env(&plan, &env).await.ok();
+    assert!(third.stderr().contains("is up to date"), "{}", third.stderr());
+    assert_eq!(ctx.fake.writes(), 0);
+    assert_eq!(ctx.fake.merge_request_notes(TRAINING, 12), notes_now);
+
+    // A comment that cannot be made is a warning; the plan still succeeds.
+    let mut elsewhere = env;
+    elsewhere[3] = ("CI_MERGE_REQUEST_IID", "99");
+    let failed = ctx.run_env(&plan, &elsewhere).await.ok();
+    assert!(
+        failed.stderr().contains("warning: could not comment the plan on merge request !99"),
+        "{}",
+        failed.stderr()
+    );
 }

@@ -16,10 +16,14 @@ pub const NO_DASHBOARDS: &str = "dashboards:\n  managers: false\n";
 pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
 
 /// Variables of the test's own environment that would change what the binary does.
-pub const CLEARED_ENV: [&str; 9] = [
+pub const CLEARED_ENV: [&str; 13] = [
     "GITLAB_URL",
     "GITLAB_TOKEN",
     "GITLAB_READ_TOKEN",
+    "GITLAB_MR_TOKEN",
+    "CI_MERGE_REQUEST_IID",
+    "CI_MERGE_REQUEST_PROJECT_ID",
+    "CI_MERGE_REQUEST_PROJECT_PATH",
     "CI_SERVER_URL",
     "CI_NODE_INDEX",
     "CI_NODE_TOTAL",
