@@ -305,16 +305,8 @@ impl Gitlab {
             .sort(gitlab::api::common::SortOrder::Descending)
             .build()
             .map_err(builder_error)?;
-        let mut bodies = Vec::new();
-        let mut page = Some(1);
-        while let Some(n) = page {
-            let q = [("per_page", "100".to_string()), ("page", n.to_string())];
-            let (headers, notes): (_, Vec<WireNote>) =
-                self.json(&self.inner.transport.call(&ep, &q, &[], Class::Read)?).await?;
-            bodies.extend(notes.into_iter().map(|n| n.body));
-            page = next_page(&headers);
-        }
-        Ok(bodies)
+        let notes: Vec<WireNote> = self.all_pages(&ep).await?;
+        Ok(notes.into_iter().map(|n| n.body).collect())
     }
 
     /// Post a comment. Not retried after a timeout: a second copy would be spam.

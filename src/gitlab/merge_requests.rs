@@ -3,7 +3,6 @@
 use gitlab::api::projects::merge_requests::notes::{CreateMergeRequestNote, EditMergeRequestNote, MergeRequestNotes};
 use serde::Deserialize;
 
-use super::issues::next_page;
 use super::transport::Class;
 use super::{ApiError, Gitlab};
 
@@ -34,16 +33,7 @@ impl Gitlab {
             .sort(gitlab::api::common::SortOrder::Descending)
             .build()
             .map_err(builder_error)?;
-        let mut all = Vec::new();
-        let mut page = Some(1);
-        while let Some(n) = page {
-            let q = [("per_page", "100".to_string()), ("page", n.to_string())];
-            let (headers, notes): (_, Vec<MrNote>) =
-                self.json(&self.inner.transport.call(&ep, &q, &[], Class::Read)?).await?;
-            all.extend(notes);
-            page = next_page(&headers);
-        }
-        Ok(all)
+        self.all_pages(&ep).await
     }
 
     /// Post a note on merge request `iid`. Not retried after a timeout: a second copy would be noise.

@@ -83,6 +83,20 @@ impl Gitlab {
         self.inner.transport.retry_after(wait, e).await;
     }
 
+    /// Every item of a paged listing: 100 a page, following the next-page headers to the end.
+    async fn all_pages<T: for<'de> Deserialize<'de>, E: api::Endpoint>(&self, ep: &E) -> Result<Vec<T>, ApiError> {
+        let mut all = Vec::new();
+        let mut page = Some(1);
+        while let Some(n) = page {
+            let q = [("per_page", "100".to_string()), ("page", n.to_string())];
+            let (headers, items): (_, Vec<T>) =
+                self.json(&self.inner.transport.call(ep, &q, &[], Class::Read)?).await?;
+            all.extend(items);
+            page = issues::next_page(&headers);
+        }
+        Ok(all)
+    }
+
     async fn json<T: for<'de> Deserialize<'de>>(&self, call: &Call) -> Result<(http::HeaderMap, T), ApiError> {
         let (headers, body) = self.inner.transport.send(call).await?;
         let value = serde_json::from_slice(&body).map_err(|e| unexpected(&e))?;
