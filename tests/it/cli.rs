@@ -28,7 +28,7 @@ fn help_lists_the_environment_the_exit_statuses_and_three_examples() {
     assert_eq!(examples.lines().filter(|l| l.contains("onboarder ")).count(), 3, "{help}");
 }
 
-// Issue 13: a missing config said `onboarder.yaml:1:1: cannot read file`.
+// Regression: a missing config said `onboarder.yaml:1:1: cannot read file`.
 #[test]
 fn a_missing_config_says_which_path_was_tried_and_how_to_pass_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,7 +69,7 @@ async fn only_with_a_typo_suggests_the_closest_username() {
     assert!(ctx.fake.requests().is_empty(), "{:?}", ctx.fake.requests());
 }
 
-// Issue 13: `sync --only` for someone out of scope printed "would create 0" and exited 0, so the
+// Regression: `sync --only` for someone out of scope printed "would create 0" and exited 0, so the
 // manager's new-hire job went green and nothing happened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_only_for_someone_who_gets_no_issue_says_why_and_exits_2() {

@@ -6,7 +6,7 @@ use crate::support::{Ctx, META, TODAY, TOKEN, TRAINING};
 
 const READ_TOKEN: &str = "glpat-read-only-3c1e";
 
-// Issue 13: an offline plan looked like GitLab's state in plan.txt, plan.md and the JUnit report.
+// Regression: an offline plan looked like GitLab's state in plan.txt, plan.md and the JUnit report.
 #[test]
 fn an_offline_plan_says_so_in_every_output() {
     let dir = small();
@@ -31,11 +31,7 @@ fn an_offline_plan_says_so_in_every_output() {
 async fn a_read_token_plans_against_gitlab_but_never_syncs() {
     let ctx = Ctx::new().await;
     ctx.sync(&[]).await.ok();
-    let reader = ctx.fake.add_user("mr-reader", "Merge Request Reader");
-    ctx.fake.add_token(READ_TOKEN, reader);
-    for project in [TRAINING, META] {
-        ctx.fake.read_only(reader, project);
-    }
+    add_read_token(&ctx);
     let url = ctx.fake.url();
     let read_only = [("GITLAB_URL", url.as_str()), ("GITLAB_READ_TOKEN", READ_TOKEN)];
     ctx.fake.clear_requests();
@@ -69,16 +65,12 @@ async fn a_read_token_plans_against_gitlab_but_never_syncs() {
 
 const MR_TOKEN: &str = "glpat-mr-comment-81d2";
 
-// Issue 13: the plan is one comment on the merge request, edited in place, never a second one.
+// The plan is one comment on the merge request, edited in place, never a second one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_plan_is_one_comment_on_the_merge_request_kept_up_to_date() {
     let ctx = Ctx::new().await;
     ctx.sync(&[]).await.ok();
-    let reader = ctx.fake.add_user("mr-reader", "Merge Request Reader");
-    ctx.fake.add_token(READ_TOKEN, reader);
-    for project in [TRAINING, META] {
-        ctx.fake.read_only(reader, project);
-    }
+    add_read_token(&ctx);
     let commenter = ctx.fake.add_user("mr-commenter", "Merge Request Commenter");
     ctx.fake.add_token(MR_TOKEN, commenter);
     ctx.fake.add_merge_request(TRAINING, 12);
@@ -137,4 +129,13 @@ async fn the_plan_is_one_comment_on_the_merge_request_kept_up_to_date() {
         "{}",
         failed.stderr()
     );
+}
+
+/// A `read_api`-style token: it reads both projects and may write in neither.
+fn add_read_token(ctx: &Ctx) {
+    let reader = ctx.fake.add_user("mr-reader", "Merge Request Reader");
+    ctx.fake.add_token(READ_TOKEN, reader);
+    for project in [TRAINING, META] {
+        ctx.fake.read_only(reader, project);
+    }
 }
