@@ -4,6 +4,7 @@
 //! cargo build --release && cargo bench --bench sync -- [--people N] [--latency-ms L] [--window-s W]
 //!                                                       [--no-scaling] [--scaling-only] [--scaling 10,100,...]
 //!                                                       [--history PEOPLE,CLOSED] [--no-history] [--previews N]
+//!                                                       [--profile "perf record -g -o FILE --"]
 //! ```
 //!
 //! The `onboarder` binary is run as a subprocess (`target/release/onboarder`, built by the caller),
@@ -34,6 +35,8 @@ struct Args {
     history: Option<(usize, usize)>,
     /// People for `plan --preview-dir` against `plan` (0: skip).
     previews: usize,
+    /// A command the no-change sync is run under (a profiler), split on spaces.
+    profile: Vec<String>,
 }
 
 fn parse_args() -> Args {
@@ -45,6 +48,7 @@ fn parse_args() -> Args {
         sync: true,
         history: Some((200, 10_000)),
         previews: 0,
+        profile: Vec::new(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -89,6 +93,10 @@ fn parse_args() -> Args {
             "--no-history" => a.history = None,
             "--previews" => {
                 a.previews = num(val(i, "--previews"), "--previews") as usize;
+                i += 1;
+            }
+            "--profile" => {
+                a.profile = val(i, "--profile").split_whitespace().map(str::to_string).collect();
                 i += 1;
             }
             "--no-scaling" => a.scaling.clear(),
@@ -460,7 +468,15 @@ fn sync_bench(exe: &Path, args: &Args) {
         }
         fake.clear_requests();
         let r429_before = fake.rate_limited();
-        let run = run_measured(exe, dir.path(), &["sync", "--today", today], &env);
+        let run = if name == "no change" && !args.profile.is_empty() {
+            // Profiling: the profiler runs the binary; its CPU and memory are the profiler's too.
+            let mut argv: Vec<&str> = args.profile.iter().map(String::as_str).skip(1).collect();
+            let exe_str = exe.to_str().expect("utf-8 path");
+            argv.extend([exe_str, "sync", "--today", today]);
+            run_measured(Path::new(&args.profile[0]), dir.path(), &argv, &env)
+        } else {
+            run_measured(exe, dir.path(), &["sync", "--today", today], &env)
+        };
         if !run.ok {
             eprintln!(
                 "sync bench: {name}: onboarder failed:\n{}\n{}",
