@@ -32,13 +32,15 @@ pub struct DesiredIssue {
     pub template: String,
     pub project: String,
     pub title: String,
-    /// Items checked by the roster alone, and all items. The body itself is rendered again when
-    /// needed (`Renderer`): holding every body at once would cost ~20 KB a person.
+    /// Items checked by the roster alone, and all items: 0 until the body is rendered (with
+    /// `Bodies::Later`, by the planner: `plan::issue::with_body`). Bodies are not kept: holding
+    /// every body at once would cost ~20 KB a person.
     pub checked: usize,
     pub total: usize,
     /// Index of the person in the roster, for rendering the body again.
     pub person: usize,
-    /// Where the person stands by the roster's evidence alone (before reading the issue).
+    /// Where the person stands by the roster's evidence alone (before reading the issue); the
+    /// items' part only once the body is rendered (see `checked`).
     pub assessment: Assessment,
     /// The path's stage weeks, the manager's stated stage, start and due days.
     pub path: progress::Path,
@@ -98,14 +100,37 @@ impl Renderer<'_> {
             _ => return Err(InputError::new(crate::error::Location::file_start(&self.config.file), "inputs changed")),
         };
         let rendered = self.templates.render(t, &context(p, t, due))?;
+        let items = rendered.items(t);
+        fits(t, &p.username, &rendered, &items)?;
         let floor = roster_floor(self.config, d, self.today);
-        let marks = rendered
-            .items(t)
-            .iter()
-            .map(|i| (i.id.to_string(), if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open }))
-            .collect();
+        let marks =
+            items.iter().map(|i| (i.id.to_string(), if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open })).collect();
         Ok(Body { lines: rendered.body(t), marks })
     }
+}
+
+/// A rendered description GitLab would refuse is the template's error, found before any write.
+fn fits(t: &Template, username: &str, rendered: &crate::template::Rendered, items: &[ItemRef]) -> Result<(), InputError> {
+    // The body, each id again in the state block, and the markers.
+    let size = rendered.text.len() + items.iter().map(|i| i.id.len() + 8).sum::<usize>() + 512;
+    if size > MAX_DESCRIPTION_BYTES {
+        return Err(InputError::new(
+            crate::error::Location::file_start(&t.file),
+            format!(
+                "{:?} renders a description of {size} bytes for {}; GitLab takes at most {MAX_DESCRIPTION_BYTES}",
+                t.key, username
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// When bodies are rendered. `check` renders every one at once to validate it; `plan` and `sync`
+/// leave each to the planner, which renders it once, where it creates or compares the issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    Now,
+    Later,
 }
 
 /// The stage before which the roster itself checks every item: the manager's stated stage, or,
@@ -244,10 +269,12 @@ fn context(p: &Person, t: &Template, due: Option<NaiveDate>) -> TemplateContext 
 }
 
 /// Compute every desired issue. `selected` limits the work to some usernames (`--only`, shards).
+/// With `Bodies::Later` the bodies are left to the planner: `checked`, `total` and the items'
+/// part of `assessment` are then filled in from the body where the issue is planned.
 pub fn compute(
     config: &Config,
     roster: &Roster,
-    templates: &TemplateSet,
+    (templates, bodies): (&TemplateSet, Bodies),
     today: NaiveDate,
     selected: &dyn Fn(&str) -> bool,
 ) -> Result<Desired, InputErrors> {
@@ -286,7 +313,7 @@ pub fn compute(
         let mut issues = Vec::new();
         if renders && selected(&p.username) {
             for t in chosen {
-                match desired_issue(config, (index, p), t, templates, today, &ids) {
+                match desired_issue(config, (index, p), t, (templates, bodies), today, &ids) {
                     Ok(d) => issues.push(d),
                     Err(e) => mine.push(e),
                 }
@@ -318,7 +345,7 @@ fn desired_issue(
     config: &Config,
     (index, p): (usize, &Person),
     t: &Template,
-    templates: &TemplateSet,
+    (templates, bodies): (&TemplateSet, Bodies),
     today: NaiveDate,
     ids: &BTreeMap<String, u64>,
 ) -> Result<DesiredIssue, InputError> {
@@ -332,19 +359,22 @@ fn desired_issue(
     let calendar = Calendar { leave: p.leave.clone(), ..Calendar::new(p.since) };
     let paused = p.status == Status::Paused;
     let due_date = progress::assess(&path, &calendar, &[], paused, today, 0).due;
-    let rendered = templates.render(t, &context(p, t, due_date))?;
-    let items = rendered.items(t);
-    // The body, each id again in the state block, and the markers.
-    let size = rendered.text.len() + items.iter().map(|i| i.id.len() + 8).sum::<usize>() + 512;
-    if size > MAX_DESCRIPTION_BYTES {
-        return Err(InputError::new(
-            crate::error::Location::file_start(&t.file),
-            format!(
-                "{:?} renders a description of {size} bytes for {}; GitLab takes at most {MAX_DESCRIPTION_BYTES}",
-                t.key, p.username
-            ),
-        ));
-    }
+    let ctx = context(p, t, due_date);
+    let (title, rendered) = match bodies {
+        Bodies::Now => {
+            let r = templates.render(t, &ctx)?;
+            (r.title.clone(), Some(r))
+        }
+        Bodies::Later => (templates.render_title(t, &ctx)?, None),
+    };
+    let items = match &rendered {
+        Some(r) => {
+            let items = r.items(t);
+            fits(t, &p.username, r, &items)?;
+            items
+        }
+        None => Vec::new(),
+    };
     let by_calendar = if config.progress.calendar_ticks {
         progress::expected_stage(&path.weeks, calendar.working_days(today))
     } else {
@@ -386,7 +416,7 @@ fn desired_issue(
         username: p.username.clone(),
         template: t.key.clone(),
         project,
-        title: rendered.title,
+        title,
         checked,
         total,
         person: index,
@@ -459,7 +489,11 @@ pub fn rehearse(templates: &TemplateSet) -> InputErrors {
                         template: TemplateInfo { key: t.key.clone(), title: String::new() },
                         due_date: t.due_days.map(|_| "2026-04-05".to_string()),
                     };
-                    let result = templates.render(t, &ctx).and_then(|r| unique_ids(t, &r));
+                    // A body GitLab would refuse is found here too, before any request.
+                    let result = templates
+                        .render(t, &ctx)
+                        .and_then(|r| fits(t, &ctx.person.username, &r, &r.items(t)).map(|()| r))
+                        .and_then(|r| unique_ids(t, &r));
                     if let Err(e) = result {
                         if !errors.0.iter().any(|x| x.at == e.at && x.message == e.message) {
                             errors.push(e);

@@ -189,7 +189,7 @@ pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitC
         ExitCode::from(EXIT_INPUT)
     })?;
     let selected = |u: &str| selection.contains(u);
-    let desired = desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &selected)
+    let desired = desired::compute(&inputs.config, &inputs.roster, (&inputs.templates, desired::Bodies::Later), today, &selected)
         .map_err(|e| print_input_errors(&e))?;
     print_warnings(&inputs.roster, &desired, &selected);
     print_failed_entries(&desired, &selected);

@@ -28,7 +28,7 @@ use crate::{desired, isolation};
 pub const EXIT_FAILURES: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 
-fn print_input_errors(errors: &InputErrors) -> ExitCode {
+pub(super) fn print_input_errors(errors: &InputErrors) -> ExitCode {
     eprintln!("{errors}");
     let n = errors.0.len();
     eprintln!("onboarder: {n} input error{}; nothing was written", if n == 1 { "" } else { "s" });
@@ -81,7 +81,7 @@ fn check(inputs: &Inputs) -> ExitCode {
     let today = chrono::Utc::now().date_naive();
     let mut errors = inputs.fatal.clone();
     let desired = if inputs.renderable {
-        match desired::compute(&inputs.config, &inputs.roster, &inputs.templates, today, &everyone) {
+        match desired::compute(&inputs.config, &inputs.roster, (&inputs.templates, desired::Bodies::Now), today, &everyone) {
             Ok(d) => {
                 errors.0.extend(d.failed.values().flatten().cloned());
                 Some(d)
@@ -127,6 +127,7 @@ pub fn settings<'a>(
         grace_days: config.progress.grace_days,
         selected,
         commands,
+        keep_descriptions: false,
     }
 }
 
@@ -137,7 +138,10 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
-    let settings = settings(&inputs.config, &selected, prepared.today, &no_commands);
+    let settings = Settings {
+        keep_descriptions: args.preview_dir.is_some(),
+        ..settings(&inputs.config, &selected, prepared.today, &no_commands)
+    };
     if online::token(online::Mode::Plan).is_some() {
         return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);
     }
@@ -147,7 +151,10 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     );
     let renderer = renderer(inputs, prepared.today);
     let actions = plan::plan(&prepared.desired, &[], &settings, &|d, due| renderer.body_with_due(d, due));
-    if let Err(e) = write_previews(args, &actions, &prepared.desired, &renderer, prepared.today) {
+    if let Some(errors) = output::render_errors(&actions) {
+        return print_input_errors(&errors);
+    }
+    if let Err(e) = write_previews(args, &actions) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }

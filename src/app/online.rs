@@ -7,8 +7,8 @@ use chrono::Utc;
 
 use super::bar;
 use super::inputs::{renderer, Inputs, Prepared};
-use super::output::{print_report, write_previews, write_reports};
-use super::{settings, EXIT_FAILURES, EXIT_INPUT};
+use super::output::{print_report, render_errors, write_previews, write_reports};
+use super::{print_input_errors, settings, EXIT_FAILURES, EXIT_INPUT};
 use crate::cli::RunArgs;
 use crate::config::{Config, SyncSettings};
 use crate::dashboard::{self, Commands};
@@ -116,32 +116,45 @@ async fn online_async(
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
-    let settings = settings(config, &selected, prepared.today, &no_commands);
+    let settings = Settings {
+        keep_descriptions: args.preview_dir.is_some(),
+        ..settings(config, &selected, prepared.today, &no_commands)
+    };
     let desired = &prepared.desired;
+    let renderer = renderer(inputs, prepared.today);
+    let render = |d: &crate::desired::DesiredIssue, due| renderer.body_with_due(d, due);
+    let preparer = plan::Preparer::new(desired, &settings, &render);
+    // Each issue is planned as its page arrives; one a dashboard command applies to is read again.
     let read = |at: &'static str| {
         let gl = &gl;
         let settings = &settings;
         let reachable = &projects.reachable;
+        let preparer = &preparer;
         async move {
-            sync::observe(gl, config, reachable, desired, settings).await.map_err(|e| {
+            let fail = |e: ApiError| {
                 eprintln!("onboarder: cannot read the issues{at}: {e}; nothing was written");
                 ExitCode::from(if e.is_fatal() { EXIT_INPUT } else { EXIT_FAILURES })
-            })
+            };
+            let mut observed =
+                sync::observe(gl, config, reachable, desired, settings, &|o| preparer.prepare(o)).await.map_err(fail)?;
+            let commanded = dashboard::commanded(&observed);
+            sync::restore(gl, &mut observed, &commanded).await.map_err(fail)?;
+            // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
+            let commands = dashboard::commands(desired, &observed, settings);
+            Ok::<_, ExitCode>((observed, commands))
         }
     };
     let read_at = Utc::now();
-    let mut observed = match read("").await {
+    let (mut observed, mut commands) = match read("").await {
         Ok(o) => o,
         Err(code) => return code,
     };
     drop(section);
-    let renderer = renderer(inputs, prepared.today);
     let open = |observed: &[plan::Observed]| observed.iter().filter(|o| o.open).count();
-    // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
-    let mut commands = dashboard::commands(desired, &observed, &settings);
-    let mut actions = plan::plan(desired, &observed, &Settings { commands: &commands, ..settings }, &|d, due| {
-        renderer.body_with_due(d, due)
-    });
+    let mut actions = plan::plan(desired, &observed, &Settings { commands: &commands, ..settings }, &render);
+    if let Some(errors) = render_errors(&actions) {
+        return print_input_errors(&errors);
+    }
     // A mass close held back is no write: decided before the run lock, which only writing runs take.
     let mut held =
         departures::hold_mass_close(&mut actions, open(&observed), config.sync.max_close_share, allow_mass_close);
@@ -165,13 +178,18 @@ async fn online_async(
                 lock = ticket;
                 if reread {
                     // Another run wrote since the read: read again so nothing is created or posted twice.
-                    observed = match read(" again").await {
+                    (observed, commands) = match read(" again").await {
                         Ok(o) => o,
                         Err(code) => return code,
                     };
-                    commands = dashboard::commands(desired, &observed, &settings);
                     let settings = Settings { commands: &commands, ..settings };
-                    actions = plan::plan(desired, &observed, &settings, &|d, due| renderer.body_with_due(d, due));
+                    actions = plan::plan(desired, &observed, &settings, &render);
+                    if let Some(errors) = render_errors(&actions) {
+                        if let Some(held) = lock {
+                            held.release(&gl).await;
+                        }
+                        return print_input_errors(&errors);
+                    }
                     held = departures::hold_mass_close(
                         &mut actions,
                         open(&observed),
@@ -184,7 +202,7 @@ async fn online_async(
         }
     }
     let settings = Settings { commands: &commands, ..settings };
-    if let Err(e) = write_previews(args, &actions, desired, &renderer, prepared.today) {
+    if let Err(e) = write_previews(args, &actions) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }

@@ -1,11 +1,9 @@
 //! What a run leaves behind besides GitLab: the report on stdout, previews, JUnit and Markdown files.
 
 use anyhow::Context as _;
-use chrono::NaiveDate;
-
 use crate::cli::{Format, RunArgs};
-use crate::desired::{Desired, Renderer};
-use crate::plan::{self, Action};
+use crate::error::InputErrors;
+use crate::plan::Action;
 use crate::report::{self, Outcome, Summary};
 
 /// Print the plan or the sync result in the requested format.
@@ -17,32 +15,32 @@ pub fn print_report(format: Format, rows: &[(Action, Option<Outcome>)], summary:
 }
 
 /// Write each issue as it would be after this run, for a manager to read.
-pub fn write_previews(
-    args: &RunArgs,
-    actions: &[Action],
-    desired: &Desired,
-    render: &Renderer,
-    today: NaiveDate,
-) -> anyhow::Result<()> {
+pub fn write_previews(args: &RunArgs, actions: &[Action]) -> anyhow::Result<()> {
     let Some(dir) = &args.preview_dir else { return Ok(()) };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
-    // One lookup table, not a search of every desired issue per action: linear in the roster.
-    let by_key: std::collections::HashMap<&str, &crate::desired::DesiredIssue> =
-        desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
     for a in actions {
-        let text = match &a.edit {
-            Some(edit) if edit.description.is_some() => edit.description.clone().unwrap_or_default(),
-            _ if a.board.is_some() => a.board.as_deref().map(crate::dashboard::initial_description).unwrap_or_default(),
-            _ => match by_key.get(a.key.as_str()) {
-                Some(d) => plan::initial_description(d, &render.body(d)?, today),
-                None => continue,
-            },
-        };
+        // The planner kept each description it wrote (`Settings::keep_descriptions`): no body is
+        // rendered twice for a preview.
+        let edited = a.edit.as_ref().and_then(|e| e.description.as_deref());
+        let board = a.board.as_deref().map(crate::dashboard::initial_description);
+        let Some(text) = a.description.as_deref().or(edited).or(board.as_deref()) else { continue };
         let path = dir.join(format!("{}--{}.md", a.username, a.template));
         std::fs::write(&path, format!("# {}\n\n{text}\n", a.title))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// The template errors the planner met rendering bodies: they stop the run before any write,
+/// as if `compute` had found them (each body is rendered once, where it is planned).
+pub(super) fn render_errors(actions: &[Action]) -> Option<InputErrors> {
+    let mut errors = InputErrors::default();
+    for e in actions.iter().filter_map(|a| a.error.as_ref()) {
+        if !errors.0.contains(e) {
+            errors.push(e.clone());
+        }
+    }
+    (!errors.is_empty()).then_some(errors)
 }
 
 pub(super) fn write_reports(

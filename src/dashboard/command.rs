@@ -258,25 +258,36 @@ impl Commands {
     }
 }
 
-/// Read and decide every ticked command box on the dashboards found.
+/// The ticked command boxes of each open dashboard found, by the dashboard's key.
+fn boards(observed: &[Observed]) -> Vec<(String, BTreeSet<CommandId>)> {
+    observed
+        .iter()
+        .filter(|o| o.open)
+        .filter_map(|o| o.key().filter(|k| super::is_key(k)).map(|k| (k, o)))
+        .map(|(k, o)| (k, ticked(&o.description)))
+        .filter(|(_, t)| !t.is_empty())
+        .collect()
+}
+
+/// The keys of the issues a ticked command box names: deciding a command reads their record.
+pub fn commanded(observed: &[Observed]) -> BTreeSet<String> {
+    boards(observed).into_iter().flat_map(|(_, t)| t.into_iter().map(|c| c.issue)).collect()
+}
+
+/// Read and decide every ticked command box on the dashboards found. The issues the commands
+/// name must be listed whole (see `commanded`).
 pub fn commands(desired: &Desired, observed: &[Observed], s: &Settings) -> Commands {
     if desired.dashboards.is_empty() {
         return Commands::default();
     }
-    let boards: Vec<(String, BTreeSet<CommandId>)> = observed
-        .iter()
-        .filter(|o| o.open)
-        .filter_map(|o| description::key_of(&o.description).filter(|k| super::is_key(k)).map(|k| (k, o)))
-        .map(|(k, o)| (k, ticked(&o.description)))
-        .filter(|(_, t)| !t.is_empty())
-        .collect();
+    let boards = boards(observed);
     if boards.is_empty() {
         return Commands::default();
     }
     let wanted: BTreeSet<&str> = boards.iter().flat_map(|(_, t)| t.iter().map(|c| c.issue.as_str())).collect();
     let issues: BTreeMap<String, &Observed> = observed
         .iter()
-        .filter_map(|o| description::key_of(&o.description).filter(|k| wanted.contains(k.as_str())).map(|k| (k, o)))
+        .filter_map(|o| o.key().filter(|k| wanted.contains(k.as_str())).map(|k| (k, o)))
         .collect();
     let desired_by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
     let mut out = Commands::default();

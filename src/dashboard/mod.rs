@@ -22,7 +22,7 @@ use crate::plan::{Action, Edit, Kind, NewIssue, Observed, Settings};
 use crate::progress::Pace;
 use crate::template::BodyLine;
 
-pub use command::{commands, CommandId, Commands, Decided, Overrides, Verdict};
+pub use command::{commanded, commands, CommandId, Commands, Decided, Overrides, Verdict};
 pub use spec::{specs, PathStages, Report, Spec};
 
 const MANAGER_PREFIX: &str = "manager-dashboard:";
@@ -104,7 +104,7 @@ pub fn plan(desired: &Desired, observed: &[Observed], actions: &[Action], s: &Se
     }
     let mut found: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
     for o in observed {
-        if let Some(k) = description::key_of(&o.description).filter(|k| is_key(k)) {
+        if let Some(k) = o.key().filter(|k| is_key(k)) {
             found.entry(k).or_default().push(o);
         }
     }
@@ -157,7 +157,7 @@ pub fn missing_projects(desired: &Desired, observed: &[Observed], s: &Settings) 
         return BTreeSet::new();
     }
     let keys: BTreeSet<String> =
-        observed.iter().filter_map(|o| description::key_of(&o.description)).filter(|k| is_key(k)).collect();
+        observed.iter().filter_map(Observed::key).filter(|k| is_key(k)).collect();
     desired
         .dashboards
         .iter()

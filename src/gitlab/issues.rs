@@ -11,7 +11,7 @@ use gitlab::api::projects::issues::{CreateIssue, EditIssue, Issue, IssueStateEve
 use http::HeaderMap;
 use serde::Deserialize;
 
-use super::transport::{header_u64, Class};
+use super::transport::{header_u64, Call, Class};
 use super::users::User;
 use super::{ApiError, Gitlab};
 use crate::plan::{Edit, NewIssue, Observed};
@@ -59,6 +59,7 @@ impl WireIssue {
             user_notes_count: self.user_notes_count,
             author_id: self.author.map(|a| a.id),
             created_at: self.created_at,
+            slim: None,
         }
     }
 }
@@ -161,6 +162,17 @@ impl Gitlab {
     /// the `Link` header. When GitLab gives the page count, the pages after the first are
     /// fetched in parallel.
     pub async fn list_issues(&self, project: &str, filter: &Listing<'_>) -> Result<Vec<Observed>, ApiError> {
+        self.list_issues_each(project, filter, &|o| o).await
+    }
+
+    /// `list_issues`, passing each issue through `each` as soon as its page is read, while later
+    /// pages are still on their way: the caller can keep less of each issue than GitLab sends.
+    pub async fn list_issues_each(
+        &self,
+        project: &str,
+        filter: &Listing<'_>,
+        each: &dyn Fn(Observed) -> Observed,
+    ) -> Result<Vec<Observed>, ApiError> {
         let mut b = Issues::builder();
         b.project(self.project_ref(project)).issue_type(api::issues::IssueType::Issue);
         if let Some(label) = filter.label {
@@ -187,18 +199,22 @@ impl Gitlab {
             q
         };
         let t = &self.inner.transport;
-        let (headers, first): (_, Vec<WireIssue>) = self.json(&t.call(&ep, &page(1), &[], Class::Read)?).await?;
-        let mut issues: Vec<WireIssue> = first;
+        let path = self.canonical(project);
+        let read = |call: Call| {
+            let path = &path;
+            async move {
+                let (headers, page): (HeaderMap, Vec<WireIssue>) = self.json(&call).await?;
+                Ok::<_, ApiError>((headers, page.into_iter().map(|i| each(i.into_observed(path))).collect::<Vec<_>>()))
+            }
+        };
+        let (headers, mut issues) = read(t.call(&ep, &page(1), &[], Class::Read)?).await?;
         let mut next = next_page(&headers);
         if let (Some(n), Some(total)) = (next, header_u64(&headers, "x-total-pages")) {
             if total >= n {
                 let calls =
                     (n..=total).map(|p| t.call(&ep, &page(p), &[], Class::Read)).collect::<Result<Vec<_>, _>>()?;
-                let pages: Vec<(HeaderMap, Vec<WireIssue>)> = stream::iter(calls.iter())
-                    .map(|c| self.json::<Vec<WireIssue>>(c))
-                    .buffered(t.concurrency)
-                    .try_collect()
-                    .await?;
+                let pages: Vec<(HeaderMap, Vec<Observed>)> =
+                    stream::iter(calls).map(read).buffered(t.concurrency).try_collect().await?;
                 next = pages.last().and_then(|(h, _)| next_page(h));
                 issues.extend(pages.into_iter().flat_map(|(_, v)| v));
             }
@@ -209,15 +225,14 @@ impl Gitlab {
             if !asked.insert(n) {
                 break;
             }
-            let (headers, more): (_, Vec<WireIssue>) = self.json(&t.call(&ep, &page(n), &[], Class::Read)?).await?;
+            let (headers, more) = read(t.call(&ep, &page(n), &[], Class::Read)?).await?;
             next = next_page(&headers);
             issues.extend(more);
         }
         // An issue created while we page can shift another onto two pages.
         let mut seen = BTreeSet::new();
         issues.retain(|i| seen.insert(i.iid));
-        let path = self.canonical(project);
-        Ok(issues.into_iter().map(|i| i.into_observed(&path)).collect())
+        Ok(issues)
     }
 
     /// One issue, fresh.

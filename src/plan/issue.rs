@@ -104,15 +104,42 @@ fn initial_record(d: &DesiredIssue, today: NaiveDate) -> Record {
     }
 }
 
-/// The description a brand-new issue gets.
-pub fn initial_description(d: &DesiredIssue, body: &Body, today: NaiveDate) -> String {
-    let a = d.assessment;
-    let record = initial_record(d, today);
-    description::region(&d.key, &body.lines, &body.marks, &[], &state_for(d, &body.marks, false, &a, record))
+/// `d` with the counts and the assessment its rendered body gives: the planner renders each body
+/// once, where it creates or compares the issue (see `desired::Bodies`).
+pub fn with_body(d: &DesiredIssue, body: &Body, s: &Settings) -> DesiredIssue {
+    let items = staged(body, &body.marks);
+    DesiredIssue {
+        checked: body.marks.values().filter(|m| **m == Mark::Done).count(),
+        total: body.marks.len(),
+        assessment: progress::assess(&d.path, &d.calendar, &items, d.paused, s.today, s.grace_days),
+        ..d.clone()
+    }
 }
 
-/// The action for a person's issue that does not exist yet.
-pub fn create(d: &DesiredIssue, s: &Settings) -> Action {
+/// The description a brand-new issue gets.
+pub fn initial_description(d: &DesiredIssue, body: &Body, s: &Settings) -> String {
+    let d = &with_body(d, body, s);
+    let record = initial_record(d, s.today);
+    description::region(&d.key, &body.lines, &body.marks, &[], &state_for(d, &body.marks, false, &d.assessment, record))
+}
+
+/// The action for a person's issue that does not exist yet. Its body is rendered here for the
+/// counts and the stage; the description itself is written when it is sent (`initial_description`),
+/// unless previews are asked for (`Settings::keep_descriptions`).
+pub fn create(d: &DesiredIssue, s: &Settings, render: Render) -> Action {
+    let body = match render(d, d.due_date) {
+        Ok(b) => b,
+        Err(e) => return Action::for_desired(Kind::Skip, d, s).cannot_render(e),
+    };
+    if s.keep_descriptions {
+        let mut a = create_from(&with_body(d, &body, s), s);
+        a.description = Some(initial_description(d, &body, s));
+        return a;
+    }
+    create_from(&with_body(d, &body, s), s)
+}
+
+fn create_from(d: &DesiredIssue, s: &Settings) -> Action {
     let mut a = Action::for_desired(Kind::Create, d, s);
     let r = initial_record(d, s.today);
     a.facts = Some(Facts { reached: r.reached, since: r.since, ..Facts::default() });
@@ -292,7 +319,11 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     action.due_date = a.due;
     action.changes = item_changes(&body, &live, &merged.marks, &kept);
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
+    action.total = body.marks.len();
     action.facts = Some(facts);
+    if s.keep_descriptions {
+        action.description = Some(new_description.clone());
+    }
     if edit.is_empty() {
         return Ok(action);
     }

@@ -10,7 +10,7 @@ mod issue;
 
 use issue::wanted_labels;
 
-pub use issue::{create, initial_description, reconcile, retire, supersede, unsay, unusable, Render, NOT_IN_ROSTER};
+pub use issue::{create, initial_description, reconcile, with_body, retire, supersede, unsay, unusable, Render, NOT_IN_ROSTER};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +44,60 @@ pub struct Observed {
     pub user_notes_count: u64,
     pub author_id: Option<u64>,
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Planned as soon as it was listed, its description dropped (see `Preparer`).
+    pub slim: Option<Box<Slim>>,
+}
+
+/// An issue planned while the listing was still being read: its key and its action. Its
+/// description is dropped, so a run holds one action per issue instead of every description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slim {
+    pub key: String,
+    pub action: Action,
+}
+
+impl Observed {
+    /// The issue's key: from its description, or kept when the description was dropped.
+    pub fn key(&self) -> Option<String> {
+        match &self.slim {
+            Some(s) => Some(s.key.clone()),
+            None => description::key_of(&self.description),
+        }
+    }
+}
+
+/// Plans each issue as it is listed (`prepare`), so that a run never holds every description at
+/// once: the open issue of a selected desired issue is reconciled there and then, and `plan`
+/// later takes that action as it is. Pure, like `plan`: the same inputs give the same action.
+pub struct Preparer<'a> {
+    desired: &'a Desired,
+    by_key: std::collections::HashMap<&'a str, usize>,
+    settings: &'a Settings<'a>,
+    render: Render<'a>,
+}
+
+impl<'a> Preparer<'a> {
+    pub fn new(desired: &'a Desired, settings: &'a Settings<'a>, render: Render<'a>) -> Preparer<'a> {
+        let by_key = desired.issues.iter().enumerate().map(|(i, d)| (d.key.as_str(), i)).collect();
+        Preparer { desired, by_key, settings, render }
+    }
+
+    /// The issue with its action planned and its description dropped, or as it was when it is not
+    /// a selected person's open issue, a dashboard command applies to it, or it cannot be planned
+    /// alone (`plan` then decides with everything in view).
+    pub fn prepare(&self, o: Observed) -> Observed {
+        if !o.open || o.moved_to_id.is_some() || o.slim.is_some() {
+            return o;
+        }
+        let Some(key) = description::key_of(&o.description) else { return o };
+        let Some(d) = self.by_key.get(key.as_str()).map(|i| &self.desired.issues[*i]) else { return o };
+        let s = self.settings;
+        if !(s.selected)(&d.username) || !s.commands.to_apply(&d.key).is_empty() {
+            return o;
+        }
+        let Ok(action) = reconcile(d, &o, s, self.render) else { return o };
+        Observed { description: String::new(), slim: Some(Box::new(Slim { key, action })), ..o }
+    }
 }
 
 /// Settings the planner needs from the config.
@@ -60,6 +114,8 @@ pub struct Settings<'a> {
     pub selected: &'a dyn Fn(&str) -> bool,
     /// The commands ticked on the dashboards, decided (see `dashboard::commands`).
     pub commands: &'a Commands,
+    /// Keep each issue's new description in its action (`--preview-dir` writes them).
+    pub keep_descriptions: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -155,6 +211,11 @@ pub struct Action {
     pub facts: Option<Facts>,
     /// The dashboard this action writes, when it is one.
     pub board: Option<Box<Board>>,
+    /// The whole description the issue has after this action, when previews are asked for.
+    pub description: Option<String>,
+    /// Why the issue's body could not be rendered: a template error, which stops the run
+    /// before anything is written.
+    pub error: Option<crate::error::InputError>,
 }
 
 /// What the dashboards read of a person's issue after this run.
@@ -229,6 +290,8 @@ impl Action {
             changes: Vec::new(),
             facts: None,
             board: None,
+            description: None,
+            error: None,
         }
     }
 
@@ -250,14 +313,21 @@ impl Action {
     }
 
     fn for_observed(kind: Kind, key: &str, o: &Observed) -> Action {
-        let marks = description::parse(&o.description).items;
+        let (checked, total) = match &o.slim {
+            // Its description was dropped: the counts it was planned with.
+            Some(s) => (s.action.checked, s.action.total),
+            None => {
+                let marks = description::parse(&o.description).items;
+                (marks.iter().filter(|i| i.mark == Mark::Done).count(), marks.len())
+            }
+        };
         Action {
             username: key_username(key).to_string(),
             template: key.rsplit_once(':').map_or("", |(t, _)| t).to_string(),
             iid: Some(o.iid),
             web_url: Some(o.web_url.clone()),
-            checked: marks.iter().filter(|i| i.mark == Mark::Done).count(),
-            total: marks.len(),
+            checked,
+            total,
             labels: o.labels.clone(),
             assignees: o.assignees.clone(),
             due_date: o.due_date,
@@ -275,6 +345,13 @@ impl Action {
 
     fn because(mut self, reason: impl Into<String>) -> Action {
         self.reason = Some(reason.into());
+        self
+    }
+
+    fn cannot_render(mut self, e: crate::error::InputError) -> Action {
+        self.kind = Kind::Skip;
+        self.reason = Some(format!("cannot render: {e}"));
+        self.error = Some(e);
         self
     }
 
@@ -302,12 +379,12 @@ fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Mat
     for o in observed {
         // A moved issue stays behind, closed: its new home is found by key where it went.
         if o.moved_to_id.is_some() {
-            if let Some(k) = description::key_of(&o.description) {
+            if let Some(k) = o.key() {
                 moved.insert(k, o);
             }
             continue;
         }
-        match description::key_of(&o.description) {
+        match o.key() {
             Some(k) => by_key.entry(k).or_default().push(o),
             None if o.labels.iter().any(|l| l == s.marker_label) => unkeyed.push(o),
             None => {}
@@ -395,13 +472,25 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
                 Action::for_observed(Kind::Skip, &d.key, o)
                     .because("moved to a project onboarder does not manage; follow it there, never re-created")
             }
-            [] if paused => Action::for_desired(Kind::Skip, d, s).because("paused; no issue created"),
-            [] => create(d, s),
+            [] if paused => match render(d, d.due_date) {
+                Ok(body) => Action::for_desired(Kind::Skip, &issue::with_body(d, &body, s), s)
+                    .because("paused; no issue created"),
+                Err(e) => Action::for_desired(Kind::Skip, d, s).cannot_render(e),
+            },
+            [] => create(d, s, render),
             [o] => {
                 current.entry(d.username.to_lowercase()).or_insert(o);
-                match reconcile(d, o, s, render) {
-                    Ok(a) => a,
-                    Err(e) => Action::for_desired(Kind::Skip, d, s).observed(o).because(format!("cannot render: {e}")),
+                match &o.slim {
+                    Some(slim) if s.commands.to_apply(&d.key).is_empty() => slim.action.clone(),
+                    // The shell reads such an issue again before planning (`Preparer` never drops
+                    // one a command applies to, and commands are read from the same listing).
+                    Some(_) => Action::for_desired(Kind::Skip, d, s)
+                        .observed(o)
+                        .because("a dashboard command applies: the issue must be read again first"),
+                    None => match reconcile(d, o, s, render) {
+                        Ok(a) => a,
+                        Err(e) => Action::for_desired(Kind::Skip, d, s).observed(o).cannot_render(e),
+                    },
                 }
             }
             many => conflict(&d.key, many),

@@ -26,10 +26,11 @@ pub(super) fn untouched(o: &Observed, me: u64) -> bool {
 /// Close the untouched copies (keeping a touched one, else the first), or fail with the conflict.
 pub(super) async fn resolve(w: &Writer<'_>, a: &Action, observed: &[Observed]) -> Result<Action, Failure> {
     let me = w.gl.me().id;
-    let mut list: Vec<&Observed> = observed
-        .iter()
-        .filter(|o| o.moved_to_id.is_none() && description::key_of(&o.description).as_deref() == Some(a.key.as_str()))
-        .collect();
+    let mut list: Vec<Observed> = Vec::new();
+    for o in observed.iter().filter(|o| o.moved_to_id.is_none() && o.key().as_deref() == Some(a.key.as_str())) {
+        // An issue planned while listing has no description left to judge: read it.
+        list.push(if o.slim.is_some() { w.gl.issue(&o.project, o.iid).await? } else { o.clone() });
+    }
     list.sort_by_key(|o| (o.project.clone(), o.iid));
     let conflict = || {
         Failure::Other(format!(
@@ -37,10 +38,10 @@ pub(super) async fn resolve(w: &Writer<'_>, a: &Action, observed: &[Observed]) -
             a.reason.as_deref().unwrap_or("issues share this key")
         ))
     };
-    let touched: Vec<&&Observed> = list.iter().filter(|o| !untouched(o, me)).collect();
+    let touched: Vec<&Observed> = list.iter().filter(|o| !untouched(o, me)).collect();
     let keep = match touched.as_slice() {
-        [] => *list.first().ok_or_else(conflict)?,
-        [one] => **one,
+        [] => list.first().ok_or_else(conflict)?,
+        [one] => *one,
         _ => return Err(conflict()),
     };
     let mut closed = Vec::new();

@@ -45,15 +45,19 @@ pub fn projects(config: &Config, desired: &Desired) -> BTreeSet<String> {
 /// person's close is respected, a moved issue followed and nothing re-created; then, only if some
 /// issue is still about to be created, the token user's issues that lost the label (so a person
 /// removing the label never causes a duplicate).
+///
+/// Each open issue goes through `prepare` as its page arrives (see `plan::Preparer`), so the
+/// planning of one page overlaps the reading of the next and descriptions are not all kept.
 pub async fn observe(
     gl: &Gitlab,
     config: &Config,
     projects: &BTreeSet<String>,
     desired: &Desired,
     s: &Settings<'_>,
+    prepare: &dyn Fn(Observed) -> Observed,
 ) -> Result<Vec<Observed>, ApiError> {
     let listing = Listing { label: Some(&config.marker_label), state: Some("opened"), ..Listing::default() };
-    let mut observed = list_all(gl, projects, &listing).await?;
+    let mut observed = list_all(gl, projects, &listing, prepare).await?;
     let missing: Vec<&DesiredIssue> =
         plan::missing_issues(desired, &observed, s).into_iter().filter(|d| projects.contains(&d.project)).collect();
     if let Some(since) = missing.iter().map(|d| d.calendar.since).min() {
@@ -64,7 +68,7 @@ pub async fn observe(
             created_after: Some(closed_since(since)),
             ..Listing::default()
         };
-        let found = list_all(gl, &in_projects, &closed).await?;
+        let found = list_all(gl, &in_projects, &closed, &|o| o).await?;
         add_new(&mut observed, found);
     }
     let creating: BTreeSet<String> =
@@ -72,11 +76,23 @@ pub async fn observe(
     if !creating.is_empty() {
         let me = gl.me().id;
         let unlabeled = Listing { not_label: Some(&config.marker_label), author_id: Some(me), ..Listing::default() };
-        let found = list_all(gl, &creating, &unlabeled).await?;
+        let found = list_all(gl, &creating, &unlabeled, &|o| o).await?;
         // A GitLab that ignores `not[labels]` returns labeled issues again: keep one copy.
         add_new(&mut observed, found);
     }
     Ok(observed)
+}
+
+/// Read again, whole, each listed issue whose description was dropped while planning (see
+/// `plan::Preparer`) but that a ticked dashboard command names (`keys`): deciding the command
+/// reads its record, and carrying it out changes its plan.
+pub async fn restore(gl: &Gitlab, observed: &mut [Observed], keys: &BTreeSet<String>) -> Result<(), ApiError> {
+    for o in observed.iter_mut() {
+        if o.slim.as_ref().is_some_and(|s| keys.contains(&s.key)) {
+            *o = gl.issue(&o.project, o.iid).await?;
+        }
+    }
+    Ok(())
 }
 
 /// How far back closed issues are looked for: a person's issue may be created before their start
@@ -94,9 +110,14 @@ fn add_new(observed: &mut Vec<Observed>, found: Vec<Observed>) {
     observed.extend(found.into_iter().filter(|o| !known.contains(&(o.project.clone(), o.iid))));
 }
 
-async fn list_all(gl: &Gitlab, projects: &BTreeSet<String>, listing: &Listing<'_>) -> Result<Vec<Observed>, ApiError> {
+async fn list_all(
+    gl: &Gitlab,
+    projects: &BTreeSet<String>,
+    listing: &Listing<'_>,
+    each: &dyn Fn(Observed) -> Observed,
+) -> Result<Vec<Observed>, ApiError> {
     let lists: Vec<Result<Vec<Observed>, ApiError>> = stream::iter(projects.iter())
-        .map(|p| gl.list_issues(p, listing))
+        .map(|p| gl.list_issues_each(p, listing, each))
         .buffered(projects.len().max(1))
         .collect()
         .await;

@@ -104,7 +104,7 @@ impl Writer<'_> {
             None => {
                 let d = self.desired_issue(&a.key)?;
                 let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
-                (plan::initial_description(d, &body, self.settings.today), self.users.ids(d, &new.assignees).await)
+                (plan::initial_description(d, &body, self.settings), self.users.ids(d, &new.assignees).await)
             }
         };
         let ids = ids.map_err(Failure::Other)?;

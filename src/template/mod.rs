@@ -402,14 +402,29 @@ impl TemplateSet {
     pub fn render(&self, t: &Template, ctx: &TemplateContext) -> Result<Rendered, InputError> {
         // One conversion to JSON serves the title and the body.
         let mut data = Context::wraps(ctx).map_err(|e| InputError::new(t.title_at.clone(), reason(&e)))?;
-        let title = self.registry.render_with_context(&title_name(&t.key), &data).map_err(|e| {
+        let title = self.title_in(t, ctx, &data)?;
+        data.data_mut()["template"]["title"] = serde_json::Value::String(title.clone());
+        let text = self.registry.render_with_context(&t.key, &data).map_err(|e| {
+            let at = Location::new(&t.file, t.body_line_offset + e.line_no.unwrap_or(1), e.column_no.unwrap_or(1));
+            InputError::new(at, format!("rendering {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
+        })?;
+        Ok(Rendered { title, text })
+    }
+
+    /// Render only a template's title for one person (the body is rendered when it is needed).
+    pub fn render_title(&self, t: &Template, ctx: &TemplateContext) -> Result<String, InputError> {
+        let data = Context::wraps(ctx).map_err(|e| InputError::new(t.title_at.clone(), reason(&e)))?;
+        self.title_in(t, ctx, &data)
+    }
+
+    fn title_in(&self, t: &Template, ctx: &TemplateContext, data: &Context) -> Result<String, InputError> {
+        let title = self.registry.render_with_context(&title_name(&t.key), data).map_err(|e| {
             InputError::new(
                 t.title_at.clone(),
                 format!("title of {:?} for {}: {}", t.key, ctx.person.username, reason(&e)),
             )
         })?;
         let title = title.trim().to_string();
-        data.data_mut()["template"]["title"] = serde_json::Value::String(title.clone());
         if title.chars().count() > MAX_TITLE_CHARS || title.is_empty() {
             return Err(InputError::new(
                 t.title_at.clone(),
@@ -421,11 +436,7 @@ impl TemplateSet {
                 ),
             ));
         }
-        let text = self.registry.render_with_context(&t.key, &data).map_err(|e| {
-            let at = Location::new(&t.file, t.body_line_offset + e.line_no.unwrap_or(1), e.column_no.unwrap_or(1));
-            InputError::new(at, format!("rendering {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
-        })?;
-        Ok(Rendered { title, text })
+        Ok(title)
     }
 }
 
