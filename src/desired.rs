@@ -85,6 +85,8 @@ pub struct Renderer<'a> {
     pub roster: &'a Roster,
     pub templates: &'a TemplateSet,
     pub today: NaiveDate,
+    /// Bodies rendered so far: a run renders each issue's body once to plan it (`-v` says so).
+    pub rendered: std::sync::atomic::AtomicUsize,
 }
 
 impl Renderer<'_> {
@@ -99,18 +101,26 @@ impl Renderer<'_> {
             (Some(p), Some(t)) => (p, t),
             _ => return Err(InputError::new(crate::error::Location::file_start(&self.config.file), "inputs changed")),
         };
+        self.rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let rendered = self.templates.render(t, &context(p, t, due))?;
         let items = rendered.items(t);
         fits(t, &p.username, &rendered, &items)?;
         let floor = roster_floor(self.config, d, self.today);
-        let marks =
-            items.iter().map(|i| (i.id.to_string(), if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open })).collect();
+        let marks = items
+            .iter()
+            .map(|i| (i.id.to_string(), if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open }))
+            .collect();
         Ok(Body { lines: rendered.body(t), marks })
     }
 }
 
 /// A rendered description GitLab would refuse is the template's error, found before any write.
-fn fits(t: &Template, username: &str, rendered: &crate::template::Rendered, items: &[ItemRef]) -> Result<(), InputError> {
+fn fits(
+    t: &Template,
+    username: &str,
+    rendered: &crate::template::Rendered,
+    items: &[ItemRef],
+) -> Result<(), InputError> {
     // The body, each id again in the state block, and the markers.
     let size = rendered.text.len() + items.iter().map(|i| i.id.len() + 8).sum::<usize>() + 512;
     if size > MAX_DESCRIPTION_BYTES {

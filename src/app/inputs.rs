@@ -189,8 +189,9 @@ pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitC
         ExitCode::from(EXIT_INPUT)
     })?;
     let selected = |u: &str| selection.contains(u);
-    let desired = desired::compute(&inputs.config, &inputs.roster, (&inputs.templates, desired::Bodies::Later), today, &selected)
-        .map_err(|e| print_input_errors(&e))?;
+    let desired =
+        desired::compute(&inputs.config, &inputs.roster, (&inputs.templates, desired::Bodies::Later), today, &selected)
+            .map_err(|e| print_input_errors(&e))?;
     print_warnings(&inputs.roster, &desired, &selected);
     print_failed_entries(&desired, &selected);
     let unserved = unserved(inputs, &selection, &desired);
@@ -225,5 +226,11 @@ fn unserved(inputs: &Inputs, selection: &Selection, desired: &Desired) -> Vec<(S
 
 /// Renders bodies again, from the inputs and the run's date.
 pub(super) fn renderer(inputs: &Inputs, today: NaiveDate) -> Renderer<'_> {
-    Renderer { config: &inputs.config, roster: &inputs.roster, templates: &inputs.templates, today }
+    Renderer {
+        config: &inputs.config,
+        roster: &inputs.roster,
+        templates: &inputs.templates,
+        today,
+        rendered: std::sync::atomic::AtomicUsize::new(0),
+    }
 }

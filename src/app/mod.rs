@@ -81,7 +81,13 @@ fn check(inputs: &Inputs) -> ExitCode {
     let today = chrono::Utc::now().date_naive();
     let mut errors = inputs.fatal.clone();
     let desired = if inputs.renderable {
-        match desired::compute(&inputs.config, &inputs.roster, (&inputs.templates, desired::Bodies::Now), today, &everyone) {
+        match desired::compute(
+            &inputs.config,
+            &inputs.roster,
+            (&inputs.templates, desired::Bodies::Now),
+            today,
+            &everyone,
+        ) {
             Ok(d) => {
                 errors.0.extend(d.failed.values().flatten().cloned());
                 Some(d)

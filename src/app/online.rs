@@ -135,8 +135,9 @@ async fn online_async(
                 eprintln!("onboarder: cannot read the issues{at}: {e}; nothing was written");
                 ExitCode::from(if e.is_fatal() { EXIT_INPUT } else { EXIT_FAILURES })
             };
-            let mut observed =
-                sync::observe(gl, config, reachable, desired, settings, &|o| preparer.prepare(o)).await.map_err(fail)?;
+            let mut observed = sync::observe(gl, config, reachable, desired, settings, &|o| preparer.prepare(o))
+                .await
+                .map_err(fail)?;
             let commanded = dashboard::commanded(&observed);
             sync::restore(gl, &mut observed, &commanded).await.map_err(fail)?;
             // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
@@ -152,6 +153,12 @@ async fn online_async(
     drop(section);
     let open = |observed: &[plan::Observed]| observed.iter().filter(|o| o.open).count();
     let mut actions = plan::plan(desired, &observed, &Settings { commands: &commands, ..settings }, &render);
+    tracing::info!(
+        "planned {} issues from {} listed, rendering {} bodies",
+        desired.issues.len(),
+        observed.len(),
+        renderer.rendered.load(std::sync::atomic::Ordering::Relaxed)
+    );
     if let Some(errors) = render_errors(&actions) {
         return print_input_errors(&errors);
     }

@@ -1,10 +1,10 @@
 //! What a run leaves behind besides GitLab: the report on stdout, previews, JUnit and Markdown files.
 
-use anyhow::Context as _;
 use crate::cli::{Format, RunArgs};
 use crate::error::InputErrors;
 use crate::plan::Action;
 use crate::report::{self, Outcome, Summary};
+use anyhow::Context as _;
 
 /// Print the plan or the sync result in the requested format.
 pub fn print_report(format: Format, rows: &[(Action, Option<Outcome>)], summary: &Summary, diff: bool) {

@@ -285,10 +285,8 @@ pub fn commands(desired: &Desired, observed: &[Observed], s: &Settings) -> Comma
         return Commands::default();
     }
     let wanted: BTreeSet<&str> = boards.iter().flat_map(|(_, t)| t.iter().map(|c| c.issue.as_str())).collect();
-    let issues: BTreeMap<String, &Observed> = observed
-        .iter()
-        .filter_map(|o| o.key().filter(|k| wanted.contains(k.as_str())).map(|k| (k, o)))
-        .collect();
+    let issues: BTreeMap<String, &Observed> =
+        observed.iter().filter_map(|o| o.key().filter(|k| wanted.contains(k.as_str())).map(|k| (k, o))).collect();
     let desired_by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
     let mut out = Commands::default();
     for (board, ticked) in boards {

@@ -156,8 +156,7 @@ pub fn missing_projects(desired: &Desired, observed: &[Observed], s: &Settings) 
     if desired.dashboards.is_empty() {
         return BTreeSet::new();
     }
-    let keys: BTreeSet<String> =
-        observed.iter().filter_map(Observed::key).filter(|k| is_key(k)).collect();
+    let keys: BTreeSet<String> = observed.iter().filter_map(Observed::key).filter(|k| is_key(k)).collect();
     desired
         .dashboards
         .iter()

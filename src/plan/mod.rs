@@ -10,7 +10,9 @@ mod issue;
 
 use issue::wanted_labels;
 
-pub use issue::{create, initial_description, reconcile, with_body, retire, supersede, unsay, unusable, Render, NOT_IN_ROSTER};
+pub use issue::{
+    create, initial_description, reconcile, retire, supersede, unsay, unusable, with_body, Render, NOT_IN_ROSTER,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 

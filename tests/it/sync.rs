@@ -311,6 +311,33 @@ async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_reques
     assert_eq!(ctx.fake.writes(), 2 + 8);
 }
 
+/// "planned N issues from M listed, rendering R bodies", as `-v` logs it: (N, R).
+fn planned(out: &crate::support::Run) -> (usize, usize) {
+    let err = out.stderr();
+    let line = err.lines().find(|l| l.contains("planned ")).unwrap_or_else(|| panic!("no plan line in:\n{err}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let after = |w: &str| words[words.iter().position(|x| *x == w).unwrap() + 1].parse::<usize>().unwrap();
+    (after("planned"), after("rendering"))
+}
+
+// Regression: every body was rendered twice per run, once to validate it and once to compare it
+// with the issue, which was most of a no-change run's CPU. Now the planner renders each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_issue_body_is_rendered_once_to_plan_it() {
+    let ctx = Ctx::new().await;
+    let first = ctx.sync(&["-v"]).await.ok();
+    let (issues, rendered) = planned(&first);
+    // Nine issues are created; Yuki, paused, gets none but is planned (and counted) all the same.
+    assert_eq!(ctx.issues(TRAINING).len() + ctx.issues(META).len() + 1, issues, "{}", first.stderr());
+    assert_eq!(rendered, issues, "creating: {}", first.stderr());
+    let same = ctx.sync(&["-v"]).await.ok();
+    assert_eq!(planned(&same), (issues, issues), "nothing to change: {}", same.stderr());
+    let issue = ctx.issue_of(TRAINING, "Priya Raman");
+    ctx.fake.human_edit(TRAINING, issue.iid, |i| tick_stage(&mut i.description, "## Learn about GitLab"));
+    let changed = ctx.sync(&["-v", "--dry-run"]).await.ok();
+    assert_eq!(planned(&changed), (issues, issues), "one issue to update: {}", changed.stderr());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shards_split_the_roster_without_overlap_and_together_do_everything() {
     let ctx = Ctx::new().await;
