@@ -22,6 +22,7 @@ use crate::dashboard::Commands;
 use crate::error::InputErrors;
 use crate::plan::{self, Action, Settings};
 use crate::report::{Outcome, Summary};
+use crate::selection::Shard;
 use crate::{desired, isolation};
 
 /// Exit statuses: 0 all done, 1 some people or issues failed, 2 invalid input or no access.
@@ -115,6 +116,7 @@ fn check(inputs: &Inputs) -> ExitCode {
 pub fn settings<'a>(
     config: &'a Config,
     selected: &'a dyn Fn(&str) -> bool,
+    shard: Option<Shard>,
     today: NaiveDate,
     commands: &'a Commands,
 ) -> Settings<'a> {
@@ -126,6 +128,7 @@ pub fn settings<'a>(
         today,
         grace_days: config.progress.grace_days,
         selected,
+        shard,
         commands,
     }
 }
@@ -137,7 +140,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
-    let settings = settings(&inputs.config, &selected, prepared.today, &no_commands);
+    let settings = settings(&inputs.config, &selected, prepared.selection.shard, prepared.today, &no_commands);
     if online::token(online::Mode::Plan).is_some() {
         return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);
     }

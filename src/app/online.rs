@@ -116,7 +116,7 @@ async fn online_async(
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
-    let settings = settings(config, &selected, prepared.today, &no_commands);
+    let settings = settings(config, &selected, prepared.selection.shard, prepared.today, &no_commands);
     let desired = &prepared.desired;
     let read = |at: &'static str| {
         let gl = &gl;

@@ -15,12 +15,15 @@ use crate::desired::{Body, DesiredIssue};
 use crate::error::InputError;
 use crate::merge::merge;
 use crate::progress::{self, Assessment, Calendar};
+use crate::selection::SHARD_LABEL_PREFIX;
 
-/// The labels an issue of `d` should carry: the marker, the template's, the stage and the pace.
+/// The labels an issue of `d` should carry: the marker, the template's, the stage, the pace and,
+/// in a sharded run, the shard's.
 pub(super) fn wanted_labels(d: &DesiredIssue, a: &Assessment, s: &Settings) -> Vec<String> {
     let mut labels = d.labels.clone();
     labels.extend(d.stage_ids.get(a.reached).map(|id| format!("{}::{id}", s.stage_label_prefix)));
     labels.push(format!("{}::{}", s.pace_label_prefix, a.pace.id()));
+    labels.extend(s.shard.map(|sh| sh.label()));
     labels
 }
 
@@ -275,7 +278,12 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     }
     let wanted = wanted_labels(d, &a, s);
     edit.add_labels = wanted.iter().filter(|l| !o.labels.contains(l)).cloned().collect();
-    let scopes = [format!("{}::", s.stage_label_prefix), format!("{}::", s.pace_label_prefix)];
+    // Scoped labels do not replace each other on GitLab Free: the old stage, pace and shard go.
+    let scopes = [
+        format!("{}::", s.stage_label_prefix),
+        format!("{}::", s.pace_label_prefix),
+        format!("{SHARD_LABEL_PREFIX}::"),
+    ];
     edit.remove_labels = o
         .labels
         .iter()
