@@ -108,10 +108,11 @@ async fn shards_list_only_their_own_issues_on_a_no_change_day() {
     assert!(sum <= unsharded + 2 * (2 * 3 - 1), "three shards {sum} pages, one run {unsharded}");
 }
 
-/// The example team with managers' dashboards on (the context turns them off).
-fn with_dashboards(ctx: &Ctx) {
+/// The example team with managers' dashboards on (the context turns them off), and the team's.
+fn with_dashboards(ctx: &Ctx, team: bool) {
     let config = ctx.read("onboarder.yaml");
-    ctx.write("onboarder.yaml", &config.replace(crate::support::NO_DASHBOARDS, "dashboards:\n  managers: true\n"));
+    let on = format!("dashboards:\n  managers: true\n  team: {team}\n");
+    ctx.write("onboarder.yaml", &config.replace(crate::support::NO_DASHBOARDS, &on));
 }
 
 fn issue_count(ctx: &Ctx) -> usize {
@@ -152,7 +153,7 @@ fn owned_by(ctx: &Ctx, k: u32, total: u32) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_number_of_shards_or_turning_sharding_off_relabels_once_and_creates_nothing() {
     let ctx = Ctx::new().await;
-    with_dashboards(&ctx);
+    with_dashboards(&ctx, false);
     for k in 1..=3 {
         ctx.sync(&["--shard", &format!("{k}/3")]).await.ok();
     }
@@ -231,4 +232,23 @@ async fn a_renamed_username_that_moves_to_another_shard_keeps_its_issue() {
         assert_eq!(ctx.fake.writes(), 0, "shard {k}/3: {:?}", ctx.fake.requests());
     }
     assert!(ctx.fake.issue(TRAINING, before.iid).unwrap().is_open());
+}
+
+// The team dashboard's medians are over everyone's issues: a shard that listed only its own would
+// write other medians than the next shard, and each would rewrite the dashboard on every run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_team_dashboard_every_shard_lists_everyone_and_a_no_change_day_writes_nothing() {
+    let ctx = Ctx::new().await;
+    with_dashboards(&ctx, true);
+    for k in 1..=3 {
+        ctx.sync(&["--shard", &format!("{k}/3")]).await.ok();
+    }
+    assert!(ctx.issues(TRAINING).iter().any(|i| i.title.contains("team")), "no team dashboard");
+    assert_labeled_for(&ctx, 3, TRAINING);
+    for k in 1..=3 {
+        ctx.fake.clear_requests();
+        ctx.sync(&["--shard", &format!("{k}/3")]).await.ok();
+        assert_eq!(ctx.fake.writes(), 0, "shard {k}/3: {:?}", ctx.fake.requests());
+        assert_eq!(listing_pages(&ctx), 2, "one listing of everyone per project");
+    }
 }
