@@ -443,8 +443,9 @@ mod tests {
         const M: &str = "onboarder";
         const STAGE: &str = "onboarding-stage::one";
         const PACE: &str = "onboarding-pace::on-track";
-        // (labels the issue has, labels wanted, added, taken off)
-        let table: &[(&[&str], &[&str], &[&str], &[&str])] = &[
+        /// Labels the issue has, labels wanted, added, taken off.
+        type Row<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+        let table: &[Row] = &[
             // Nothing to do; a person's own label stays.
             (&[M, STAGE, PACE, "team-x"], &[M, STAGE, PACE], &[], &[]),
             // A first sharded run: the shard's label added.
