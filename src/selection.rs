@@ -31,7 +31,23 @@ impl Shard {
     pub fn owns(&self, username: &str) -> bool {
         stable_hash(&username.to_lowercase()) % u64::from(self.total) == u64::from(self.index - 1)
     }
+
+    /// The label every issue of this shard's people carries, so a shard lists only its own issues:
+    /// `onboarder-shard::K-of-N`.
+    pub fn label(&self) -> String {
+        format!("{SHARD_LABEL_PREFIX}::{}-of-{}", self.index, self.total)
+    }
+
+    /// The labels of every shard of this run's N: an issue carrying none of them is nobody's yet
+    /// (new, from an unsharded run, or from a run with another N).
+    pub fn all_labels(&self) -> Vec<String> {
+        (1..=self.total).map(|index| Shard { index, total: self.total }.label()).collect()
+    }
 }
+
+/// The scope of the shard labels. Fixed rather than derived from the marker label: an issue's
+/// shard label only ever narrows a listing that already asks for the marker label.
+pub const SHARD_LABEL_PREFIX: &str = "onboarder-shard";
 
 /// FNV-1a: the same on every machine and every Rust version, unlike the std hasher.
 fn stable_hash(s: &str) -> u64 {
@@ -163,5 +179,14 @@ mod tests {
         assert_eq!(stable_hash(""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(stable_hash("a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(stable_hash("foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn shard_labels_name_the_shard_and_its_total() {
+        let s = Shard { index: 2, total: 3 };
+        assert_eq!(s.label(), "onboarder-shard::2-of-3");
+        assert_eq!(s.all_labels(), ["onboarder-shard::1-of-3", "onboarder-shard::2-of-3", "onboarder-shard::3-of-3"]);
+        assert!(s.all_labels().contains(&s.label()));
+        assert!(!Shard { index: 2, total: 2 }.all_labels().contains(&s.label()), "another N, other labels");
     }
 }

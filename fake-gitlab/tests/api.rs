@@ -219,6 +219,34 @@ async fn list_filters() {
     assert_eq!((status, body), (400, json!({"error": "updated_after is invalid"})));
 }
 
+// `not[labels]=a,b` leaves out every issue carrying ANY of them (GitLab's `by_negated_label`:
+// NOT EXISTS a label link whose title is IN the list), not only those carrying all of them.
+#[tokio::test]
+async fn negated_labels_leave_out_issues_carrying_any_of_them() {
+    let env = Env::default().await;
+    let f = &env.fake;
+    let one = f.human_create_issue(PROJECT, env.bot, "shard 1", "", &["managed", "shard::1-of-3"]);
+    let two = f.human_create_issue(PROJECT, env.bot, "shard 2", "", &["managed", "shard::2-of-3"]);
+    let both = f.human_create_issue(PROJECT, env.bot, "both", "", &["managed", "shard::1-of-3", "shard::3-of-3"]);
+    let other_n = f.human_create_issue(PROJECT, env.bot, "other N", "", &["managed", "shard::1-of-2"]);
+    let none = f.human_create_issue(PROJECT, env.bot, "no shard", "", &["managed"]);
+    let unmanaged = f.human_create_issue(PROJECT, env.bot, "unmanaged", "", &[]);
+
+    let iids = |v: Value| -> Vec<u64> { v.as_array().unwrap().iter().map(|i| i["iid"].as_u64().unwrap()).collect() };
+    let get = |q: String| {
+        let env = &env;
+        async move { iids(json(env.get(&format!("/projects/{{p}}/issues?sort=asc&{q}")).await).await.1) }
+    };
+    let every = "shard::1-of-3,shard::2-of-3,shard::3-of-3";
+    assert_eq!(get(format!("labels=managed&not%5Blabels%5D={every}")).await, [other_n, none]);
+    assert_eq!(get(format!("not%5Blabels%5D={every}")).await, [other_n, none, unmanaged]);
+    assert_eq!(get("not%5Blabels%5D=shard::1-of-3".into()).await, [two, other_n, none, unmanaged]);
+    // `labels` is an AND: the issues of one shard.
+    assert_eq!(get("labels=managed,shard::1-of-3".into()).await, [one, both]);
+    // Label titles are matched exactly, case included.
+    assert_eq!(get("labels=managed&not%5Blabels%5D=SHARD::1-of-3".into()).await.len(), 5);
+}
+
 #[tokio::test]
 async fn edits_replace_or_change_labels_and_state() {
     let env = Env::default().await;

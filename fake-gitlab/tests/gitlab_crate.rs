@@ -1,7 +1,7 @@
 //! The real `gitlab` crate's own endpoints against the fake, for every endpoint onboarder uses:
 //! the standing check that the fake answers as GitLab does (shapes, paging, edits, notes, users,
-//! projects, token details, repository files, project labels (the run lock), and GitLab Free's
-//! first-assignee rule).
+//! projects, token details, repository files, project labels (the run lock), a shard's two
+//! listings, and GitLab Free's first-assignee rule).
 
 mod common;
 
@@ -18,7 +18,7 @@ use gitlab::api::projects::repository::files::FileRaw;
 use gitlab::api::projects::repository::Tree;
 use gitlab::api::projects::Project;
 use gitlab::api::users::Users;
-use gitlab::api::{self, AsyncQuery, BodyError, Endpoint, FormParams, Pagination};
+use gitlab::api::{self, AsyncQuery, BodyError, Endpoint, FormParams, Pageable, Pagination, QueryParams};
 use gitlab::{AsyncGitlab, GitlabBuilder};
 use serde_json::{json, Value};
 
@@ -206,6 +206,65 @@ async fn free_keeps_the_first_assignee_sent_and_the_crate_sends_the_lowest_first
     assert_eq!(ordered["assignees"].as_array().unwrap().len(), 1);
     let posted = env.fake.requests().into_iter().rfind(|r| r.method == "POST").unwrap();
     assert_eq!(posted.body, format!("title=raw&assignee_ids%5B%5D={hire}&assignee_ids%5B%5D={manager}"));
+}
+
+/// The crate's issue listing with `not[labels]` added, which the crate does not offer (its
+/// negation filters are a TODO); everything else is the crate's own query.
+struct IssuesWithout<'a> {
+    issues: Issues<'a>,
+    not_labels: &'a str,
+}
+
+impl Endpoint for IssuesWithout<'_> {
+    fn method(&self) -> Method {
+        self.issues.method()
+    }
+
+    fn endpoint(&self) -> Cow<'static, str> {
+        self.issues.endpoint()
+    }
+
+    fn parameters(&self) -> QueryParams<'_> {
+        let mut params = self.issues.parameters();
+        params.push("not[labels]", self.not_labels);
+        params
+    }
+}
+
+impl Pageable for IssuesWithout<'_> {}
+
+#[tokio::test]
+async fn a_shards_two_listings_through_the_crate_as_a_sharded_run_makes_them() {
+    let env = Env::default().await;
+    let client = client(&env).await;
+    let f = &env.fake;
+    let own = f.human_create_issue(PROJECT, env.bot, "mine", "", &["managed", "onboarder-shard::1-of-2"]);
+    f.human_create_issue(PROJECT, env.bot, "theirs", "", &["managed", "onboarder-shard::2-of-2"]);
+    let old_n = f.human_create_issue(PROJECT, env.bot, "of 3", "", &["managed", "onboarder-shard::1-of-3"]);
+    let unlabeled = f.human_create_issue(PROJECT, env.bot, "none", "", &["managed"]);
+    f.human_create_issue(PROJECT, env.bot, "unmanaged", "", &["onboarder-shard::1-of-2"]);
+    let iids = |v: Vec<Value>| -> Vec<u64> {
+        let mut i: Vec<u64> = v.iter().map(|i| i["iid"].as_u64().unwrap()).collect();
+        i.sort_unstable();
+        i
+    };
+    let open = || {
+        let mut b = Issues::builder();
+        b.project(PROJECT).state(IssueState::Opened);
+        b
+    };
+    let mine: Vec<Value> =
+        api::paged(open().labels(["managed", "onboarder-shard::1-of-2"]).build().unwrap(), Pagination::All)
+            .query_async(&client)
+            .await
+            .unwrap();
+    assert_eq!(iids(mine), [own], "labels is an AND");
+    let without = IssuesWithout {
+        issues: open().label("managed").build().unwrap(),
+        not_labels: "onboarder-shard::1-of-2,onboarder-shard::2-of-2",
+    };
+    let rest: Vec<Value> = api::paged(without, Pagination::All).query_async(&client).await.unwrap();
+    assert_eq!(iids(rest), [old_n, unlabeled], "not[labels] leaves out an issue carrying any of them");
 }
 
 #[tokio::test]

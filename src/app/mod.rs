@@ -22,6 +22,7 @@ use crate::dashboard::Commands;
 use crate::error::InputErrors;
 use crate::plan::{self, Action, Settings};
 use crate::report::{Outcome, Summary};
+use crate::selection::Shard;
 use crate::{desired, isolation};
 
 /// Exit statuses: 0 all done, 1 some people or issues failed, 2 invalid input or no access.
@@ -121,6 +122,7 @@ fn check(inputs: &Inputs) -> ExitCode {
 pub fn settings<'a>(
     config: &'a Config,
     selected: &'a dyn Fn(&str) -> bool,
+    shard: Option<Shard>,
     today: NaiveDate,
     commands: &'a Commands,
 ) -> Settings<'a> {
@@ -132,6 +134,7 @@ pub fn settings<'a>(
         today,
         grace_days: config.progress.grace_days,
         selected,
+        shard,
         commands,
         keep_descriptions: false,
     }
@@ -146,7 +149,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let no_commands = Commands::default();
     let settings = Settings {
         keep_descriptions: args.preview_dir.is_some(),
-        ..settings(&inputs.config, &selected, prepared.today, &no_commands)
+        ..settings(&inputs.config, &selected, prepared.selection.shard, prepared.today, &no_commands)
     };
     if online::token(online::Mode::Plan).is_some() {
         return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);

@@ -118,7 +118,7 @@ async fn online_async(
     let no_commands = Commands::default();
     let settings = Settings {
         keep_descriptions: args.preview_dir.is_some(),
-        ..settings(config, &selected, prepared.today, &no_commands)
+        ..settings(config, &selected, prepared.selection.shard, prepared.today, &no_commands)
     };
     let desired = &prepared.desired;
     let renderer = renderer(inputs, prepared.today);

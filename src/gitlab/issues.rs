@@ -68,7 +68,10 @@ impl WireIssue {
 #[derive(Debug, Clone, Default)]
 pub struct Listing<'a> {
     pub label: Option<&'a str>,
-    pub not_label: Option<&'a str>,
+    /// A second label the issues must also carry (GitLab's `labels` is an AND).
+    pub also_label: Option<&'a str>,
+    /// Issues carrying ANY of these are left out (`not[labels]`, a comma list).
+    pub not_labels: &'a [String],
     pub author_id: Option<u64>,
     pub created_after: Option<DateTime<Utc>>,
     pub updated_after: Option<DateTime<Utc>>,
@@ -176,7 +179,7 @@ impl Gitlab {
         let mut b = Issues::builder();
         b.project(self.project_ref(project)).issue_type(api::issues::IssueType::Issue);
         if let Some(label) = filter.label {
-            b.labels(std::iter::once(label));
+            b.labels(std::iter::once(label).chain(filter.also_label));
         }
         if let Some(author) = filter.author_id {
             b.author(author);
@@ -190,8 +193,8 @@ impl Gitlab {
         let ep = b.build().map_err(builder_error)?;
         let mut base: Vec<(&str, String)> =
             vec![("state", filter.state.unwrap_or("all").into()), ("per_page", "100".into())];
-        if let Some(not) = filter.not_label {
-            base.push(("not[labels]", not.to_string()));
+        if !filter.not_labels.is_empty() {
+            base.push(("not[labels]", filter.not_labels.join(",")));
         }
         let page = |n: u64| {
             let mut q = base.clone();

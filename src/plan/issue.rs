@@ -15,13 +15,34 @@ use crate::desired::{Body, DesiredIssue};
 use crate::error::InputError;
 use crate::merge::merge;
 use crate::progress::{self, Assessment, Calendar};
+use crate::selection::SHARD_LABEL_PREFIX;
 
-/// The labels an issue of `d` should carry: the marker, the template's, the stage and the pace.
+/// The labels an issue of `d` should carry: the marker, the template's, the stage, the pace and,
+/// in a sharded run, the shard's.
 pub(super) fn wanted_labels(d: &DesiredIssue, a: &Assessment, s: &Settings) -> Vec<String> {
     let mut labels = d.labels.clone();
     labels.extend(d.stage_ids.get(a.reached).map(|id| format!("{}::{id}", s.stage_label_prefix)));
     labels.push(format!("{}::{}", s.pace_label_prefix, a.pace.id()));
+    labels.extend(s.shard.map(|sh| sh.label()));
     labels
+}
+
+/// The labels to add and to take off an issue carrying `have` so it carries `wanted`. Scoped
+/// labels do not replace each other on GitLab Free: the old stage, pace and shard are taken off;
+/// every other label a person added stays.
+fn label_changes(have: &[String], wanted: &[String], s: &Settings) -> (Vec<String>, Vec<String>) {
+    let scopes = [
+        format!("{}::", s.stage_label_prefix),
+        format!("{}::", s.pace_label_prefix),
+        format!("{SHARD_LABEL_PREFIX}::"),
+    ];
+    let add = wanted.iter().filter(|l| !have.contains(l)).cloned().collect();
+    let remove = have
+        .iter()
+        .filter(|l| scopes.iter().any(|sc| l.starts_with(sc.as_str())) && !wanted.contains(l))
+        .cloned()
+        .collect();
+    (add, remove)
 }
 
 /// What the state block records besides the marks.
@@ -301,14 +322,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         }
     }
     let wanted = wanted_labels(d, &a, s);
-    edit.add_labels = wanted.iter().filter(|l| !o.labels.contains(l)).cloned().collect();
-    let scopes = [format!("{}::", s.stage_label_prefix), format!("{}::", s.pace_label_prefix)];
-    edit.remove_labels = o
-        .labels
-        .iter()
-        .filter(|l| scopes.iter().any(|sc| l.starts_with(sc.as_str())) && !wanted.contains(l))
-        .cloned()
-        .collect();
+    (edit.add_labels, edit.remove_labels) = label_changes(&o.labels, &wanted, s);
     edit.close = close;
 
     let mut action = base;
@@ -435,4 +449,63 @@ pub fn supersede(key: &str, o: &Observed, new_url: Option<&str>, today: NaiveDat
     )]);
     let edit = Edit { description: Some(description::with_state(&o.description, &state)), ..Edit::default() };
     Action { kind: Kind::Update, edit: Some(edit), note, link: Some(new_url.to_string()), ..base }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::Commands;
+
+    #[test]
+    fn label_changes_take_off_an_old_stage_pace_or_shard_and_keep_a_persons_labels() {
+        let commands = Commands::default();
+        let everyone = |_: &str| true;
+        let s = Settings {
+            marker_label: "onboarder",
+            stage_label_prefix: "onboarding-stage",
+            pace_label_prefix: "onboarding-pace",
+            close_completed: false,
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            grace_days: 14,
+            selected: &everyone,
+            shard: None,
+            commands: &commands,
+            keep_descriptions: false,
+        };
+        const M: &str = "onboarder";
+        const STAGE: &str = "onboarding-stage::one";
+        const PACE: &str = "onboarding-pace::on-track";
+        /// Labels the issue has, labels wanted, added, taken off.
+        type Row<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+        let table: &[Row] = &[
+            // Nothing to do; a person's own label stays.
+            (&[M, STAGE, PACE, "team-x"], &[M, STAGE, PACE], &[], &[]),
+            // A first sharded run: the shard's label added.
+            (&[M, STAGE, PACE], &[M, STAGE, PACE, "onboarder-shard::2-of-3"], &["onboarder-shard::2-of-3"], &[]),
+            (&[M, "onboarder-shard::2-of-3"], &[M, "onboarder-shard::2-of-3"], &[], &[]),
+            // N changed (2 to 3): the old shard label goes, a person's stays.
+            (
+                &[M, "onboarder-shard::1-of-2", "team-x"],
+                &[M, "onboarder-shard::2-of-3"],
+                &["onboarder-shard::2-of-3"],
+                &["onboarder-shard::1-of-2"],
+            ),
+            // Sharding turned off: the label goes.
+            (&[M, "onboarder-shard::2-of-3"], &[M], &[], &["onboarder-shard::2-of-3"]),
+            // Labels that only look like one are a person's.
+            (&[M, "onboarder-shard-notes", "shard::1-of-3"], &[M], &[], &[]),
+            // The stage and the pace moved on.
+            (
+                &[M, "onboarding-stage::zero", PACE],
+                &[M, STAGE, "onboarding-pace::behind"],
+                &[STAGE, "onboarding-pace::behind"],
+                &["onboarding-stage::zero", PACE],
+            ),
+        ];
+        let owned = |l: &[&str]| l.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+        for (have, wanted, add, remove) in table {
+            let changes = label_changes(&owned(have), &owned(wanted), &s);
+            assert_eq!(changes, (owned(add), owned(remove)), "{have:?} to {wanted:?}");
+        }
+    }
 }

@@ -25,6 +25,7 @@ use crate::dashboard::{self, Board, Commands};
 use crate::description::{self, State};
 use crate::desired::{key_username, Desired, DesiredIssue, Standing};
 use crate::progress::Pace;
+use crate::selection::Shard;
 
 /// An issue as GitLab has it, converted at the GitLab boundary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -114,6 +115,9 @@ pub struct Settings<'a> {
     pub grace_days: u32,
     /// Usernames this run may touch (`--only`, `--shard`).
     pub selected: &'a dyn Fn(&str) -> bool,
+    /// The run's shard: its people's issues carry its label (`Shard::label`); `None` (not
+    /// sharded) wants no shard label on any issue.
+    pub shard: Option<Shard>,
     /// The commands ticked on the dashboards, decided (see `dashboard::commands`).
     pub commands: &'a Commands,
     /// Keep each issue's new description in its action (`--preview-dir` writes them).

@@ -24,6 +24,7 @@ use crate::desired::{Desired, DesiredIssue, Renderer};
 use crate::gitlab::{ApiError, Gitlab, Listing};
 use crate::plan::{self, Action, Kind, Observed, Settings};
 use crate::report::Outcome;
+use crate::selection::Shard;
 use assignees::Users;
 use write::Writer;
 
@@ -39,12 +40,13 @@ pub fn projects(config: &Config, desired: &Desired) -> BTreeSet<String> {
 }
 
 /// Read the managed issues of the reachable `projects` (GitLab's own paths, one per project):
-/// one listing of the OPEN issues with the marker label each, so a run's cost follows the people
-/// in scope and not the project's history; then, only where a desired issue is not among them,
+/// one listing of the OPEN issues with the marker label each (a sharded run: those of its shard
+/// and those of no shard, `list_shard`), so a run's cost follows the people in scope and not the
+/// project's history; then, only where a desired issue is not among them,
 /// the closed managed issues created since the earliest such person's start (less a year), so a
 /// person's close is respected, a moved issue followed and nothing re-created; then, only if some
-/// issue is still about to be created, the token user's issues that lost the label (so a person
-/// removing the label never causes a duplicate).
+/// issue is still about to be created, in a sharded run the other shards' open issues, and the
+/// token user's issues that lost the label (so a person removing a label never causes a duplicate).
 ///
 /// Each open issue goes through `prepare` as its page arrives (see `plan::Preparer`), so the
 /// planning of one page overlaps the reading of the next and descriptions are not all kept.
@@ -57,7 +59,10 @@ pub async fn observe(
     prepare: &dyn Fn(Observed) -> Observed,
 ) -> Result<Vec<Observed>, ApiError> {
     let listing = Listing { label: Some(&config.marker_label), state: Some("opened"), ..Listing::default() };
-    let mut observed = list_all(gl, projects, &listing, prepare).await?;
+    let mut observed = match listed_shard(desired, s) {
+        None => list_all(gl, projects, &listing, prepare).await?,
+        Some(shard) => list_shard(gl, projects, &listing, shard, prepare).await?,
+    };
     let missing: Vec<&DesiredIssue> =
         plan::missing_issues(desired, &observed, s).into_iter().filter(|d| projects.contains(&d.project)).collect();
     if let Some(since) = missing.iter().map(|d| d.calendar.since).min() {
@@ -71,11 +76,20 @@ pub async fn observe(
         let found = list_all(gl, &in_projects, &closed, &|o| o).await?;
         add_new(&mut observed, found);
     }
-    let creating: BTreeSet<String> =
-        plan::projects_missing_issues(desired, &observed, s).into_iter().filter(|p| projects.contains(p)).collect();
+    let creating_in = |observed: &[Observed]| -> BTreeSet<String> {
+        plan::projects_missing_issues(desired, observed, s).into_iter().filter(|p| projects.contains(p)).collect()
+    };
+    let mut creating = creating_in(&observed);
+    if !creating.is_empty() && listed_shard(desired, s).is_some() {
+        // An issue carrying another shard's label (its person's username changed) was not listed:
+        // the rest of the project, once, before anything is created.
+        add_new(&mut observed, list_all(gl, &creating, &listing, prepare).await?);
+        creating = creating_in(&observed);
+    }
     if !creating.is_empty() {
         let me = gl.me().id;
-        let unlabeled = Listing { not_label: Some(&config.marker_label), author_id: Some(me), ..Listing::default() };
+        let marker = std::slice::from_ref(&config.marker_label);
+        let unlabeled = Listing { not_labels: marker, author_id: Some(me), ..Listing::default() };
         let found = list_all(gl, &creating, &unlabeled, &|o| o).await?;
         // A GitLab that ignores `not[labels]` returns labeled issues again: keep one copy.
         add_new(&mut observed, found);
@@ -93,6 +107,33 @@ pub async fn restore(gl: &Gitlab, observed: &mut [Observed], keys: &BTreeSet<Str
         }
     }
     Ok(())
+}
+
+/// The shard whose issues alone a run lists: none when the run is not sharded, or when it keeps a
+/// team dashboard, whose medians are over everyone's issues.
+fn listed_shard(desired: &Desired, s: &Settings) -> Option<Shard> {
+    s.shard.filter(|_| !desired.dashboards.iter().any(|b| b.manager.is_none()))
+}
+
+/// The open managed issues of a shard: those with its label, and those with no shard label of its
+/// N (new to sharding, labeled under another N, or dashboards, which carry none). Once every
+/// issue is labeled the second listing is one empty page per project.
+async fn list_shard(
+    gl: &Gitlab,
+    projects: &BTreeSet<String>,
+    open: &Listing<'_>,
+    shard: Shard,
+    prepare: &dyn Fn(Observed) -> Observed,
+) -> Result<Vec<Observed>, ApiError> {
+    let label = shard.label();
+    let every_shard = shard.all_labels();
+    let own = Listing { also_label: Some(&label), ..open.clone() };
+    let unsharded = Listing { not_labels: &every_shard, ..open.clone() };
+    let (mut observed, found) =
+        futures::try_join!(list_all(gl, projects, &own, prepare), list_all(gl, projects, &unsharded, prepare))?;
+    // A GitLab that ignores `not[labels]` returns this shard's issues again: keep one copy.
+    add_new(&mut observed, found);
+    Ok(observed)
 }
 
 /// How far back closed issues are looked for: a person's issue may be created before their start

@@ -13,5 +13,6 @@ mod inputs;
 mod merge_requests;
 mod progress;
 mod roster_source;
+mod shards;
 mod sync;
 mod token_expiry;

@@ -99,7 +99,9 @@ impl Filter {
                 return false;
             }
         }
-        // GitLab excludes issues carrying ANY of the negated labels.
+        // GitLab excludes issues carrying ANY of the negated labels: `by_negated_label` in
+        // app/finders/issuable_finder.rb calls `without_particular_labels`, a NOT EXISTS over the
+        // issue's label links whose title is IN the list.
         !self.not_labels.iter().any(|l| i.labels.contains(l))
     }
 
