@@ -23,6 +23,9 @@ use super::errors::{chain, classify, error_message, ApiError};
 use crate::config::{RateLimits, SyncSettings};
 use crate::report::RequestCounts;
 
+/// The most a response's Content-Length may make onboarder allocate before any byte arrives.
+const PRESIZE_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// An API token. Its `Debug` and `Display` never show it.
 #[derive(Clone)]
 pub struct Token(String);
@@ -318,11 +321,15 @@ impl Transport {
         let mut rsp = req.send().await?;
         let status = rsp.status();
         let headers = rsp.headers().clone();
-        let Some(limit) = call.max_body else { return Ok((status, headers, rsp.bytes().await?)) };
-        // The limit holds while reading, whatever Content-Length claims: stop one byte past it.
-        let mut body = Vec::new();
+        // Chunks are copied into one buffer as they arrive and dropped, so a page of issues is
+        // held once, not once in the connection's buffers and again when joined: a run reads
+        // `concurrency` pages at a time. Content-Length only sizes the buffer (up to a bound).
+        let limit = call.max_body.unwrap_or(u64::MAX);
+        let expected = rsp.content_length().unwrap_or(0).min(limit.saturating_add(1)).min(PRESIZE_LIMIT);
+        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         while let Some(chunk) = rsp.chunk().await? {
             body.extend_from_slice(&chunk);
+            // The limit holds while reading, whatever Content-Length claims: stop one byte past it.
             if body.len() as u64 > limit {
                 break;
             }
