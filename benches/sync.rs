@@ -4,12 +4,37 @@
 //! cargo build --release && cargo bench --bench sync -- [--people N] [--latency-ms L] [--window-s W]
 //!                                                       [--no-scaling] [--scaling-only] [--scaling 10,100,...]
 //!                                                       [--history PEOPLE,CLOSED] [--no-history] [--previews N]
+//!                                                       [--lost-creates ISSUES,PERCENT] [--no-lost-creates]
+//!                                                       [--shards N] [--no-shards]
+//!                                                       [--only sync,history,lost-creates,shards,scaling,previews]
 //!                                                       [--profile "perf record -g -o FILE --"]
 //! ```
+//!
+//! Scenarios (all but `previews` run by default; `--only` runs the ones named, alone):
+//! - `sync`: first sync, no change, then the advance day, on which every 10th person has ticked
+//!   the items of their current stage of one path (progress comes from ticks, not the calendar).
+//!   The no-change floor is issue 14's: `GET /user`, page 1, then the other pages `concurrency`
+//!   at a time; requests above it (token check, project lookup) are listed, not hidden.
+//! - `history`: `--history ACTIVE,CLOSED` (default 200,10000).
+//! - `lost-creates`: `--lost-creates ISSUES,PERCENT` (default 10000,5): a first sync in which
+//!   PERCENT% of the creates land but their answer never comes (the client times out), against the
+//!   same first sync without faults. Creates are limited at 1,000 per window and requests time out
+//!   after 1 s in this scenario only, so that 10,000 creates take minutes, not a quarter of an hour.
+//! - `shards`: `--shards N` (default 4, `--people` people): N shards (`sync --shard K/N`,
+//!   `sharding.shared_token: true`) at once, first sync and no change, against one unsharded run.
+//! - `scaling`: `--scaling` sizes of offline `plan`; `previews`: `--previews N` (off by default).
 //!
 //! The `onboarder` binary is run as a subprocess (`target/release/onboarder`, built by the caller),
 //! the fake GitLab runs in this process. See BENCHMARKS.md for what the numbers mean.
 
+#[path = "sync/lost_creates.rs"]
+mod lost_creates;
+#[path = "sync/shards.rs"]
+mod shards;
+#[path = "sync/ticks.rs"]
+mod ticks;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -24,6 +49,7 @@ const DAY1: &str = "2026-10-01";
 const DAY2: &str = "2026-10-02";
 const PATHS: [&str; 2] = ["support-learning-path", "promotion-senior"];
 const CONCURRENCY: usize = 8;
+const STAGE_PREFIX: &str = "onboarding-stage";
 
 struct Args {
     people: usize,
@@ -35,6 +61,10 @@ struct Args {
     history: Option<(usize, usize)>,
     /// People for `plan --preview-dir` against `plan` (0: skip).
     previews: usize,
+    /// The lost-creates scenario: issues created, and the percentage whose answer is lost.
+    lost_creates: Option<(usize, usize)>,
+    /// The shards scenario: how many shards share the token.
+    shards: Option<usize>,
     /// A command the no-change sync is run under (a profiler), split on spaces.
     profile: Vec<String>,
 }
@@ -48,8 +78,11 @@ fn parse_args() -> Args {
         sync: true,
         history: Some((200, 10_000)),
         previews: 0,
+        lost_creates: Some((10_000, 5)),
+        shards: Some(4),
         profile: Vec::new(),
     };
+    let mut only: Option<Vec<String>> = None;
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     let val = |i: usize, name: &str| -> String {
@@ -91,6 +124,27 @@ fn parse_args() -> Args {
                 i += 1;
             }
             "--no-history" => a.history = None,
+            "--lost-creates" => {
+                let v = val(i, "--lost-creates");
+                let (n, p) = v.split_once(',').unwrap_or((v.as_str(), "5"));
+                let percent = num(p.to_string(), "--lost-creates") as usize;
+                if percent > 100 {
+                    eprintln!("sync bench: --lost-creates PERCENT must be at most 100, not {percent}");
+                    std::process::exit(2)
+                }
+                a.lost_creates = Some((num(n.to_string(), "--lost-creates") as usize, percent));
+                i += 1;
+            }
+            "--no-lost-creates" => a.lost_creates = None,
+            "--shards" => {
+                a.shards = Some(num(val(i, "--shards"), "--shards").max(1) as usize);
+                i += 1;
+            }
+            "--no-shards" => a.shards = None,
+            "--only" => {
+                only = Some(val(i, "--only").split(',').map(|s| s.trim().to_string()).collect());
+                i += 1;
+            }
             "--previews" => {
                 a.previews = num(val(i, "--previews"), "--previews") as usize;
                 i += 1;
@@ -100,11 +154,36 @@ fn parse_args() -> Args {
                 i += 1;
             }
             "--no-scaling" => a.scaling.clear(),
-            "--scaling-only" => a.sync = false,
+            "--scaling-only" => {
+                a.sync = false;
+                a.history = None;
+                a.lost_creates = None;
+                a.shards = None;
+            }
             // `cargo bench` passes `--bench`; ignore it and any filter.
             _ => {}
         }
         i += 1;
+    }
+    if let Some(only) = only {
+        const NAMES: [&str; 6] = ["sync", "history", "lost-creates", "shards", "scaling", "previews"];
+        if let Some(bad) = only.iter().find(|n| !NAMES.contains(&n.as_str())) {
+            eprintln!("sync bench: --only takes scenarios among {}, not {bad:?}", NAMES.join(","));
+            std::process::exit(2)
+        }
+        let on = |n: &str| only.iter().any(|o| o == n);
+        a.sync = on("sync");
+        a.history = a.history.filter(|_| on("history")).or(on("history").then_some((200, 10_000)));
+        a.lost_creates = a.lost_creates.filter(|_| on("lost-creates")).or(on("lost-creates").then_some((10_000, 5)));
+        a.shards = a.shards.filter(|_| on("shards")).or(on("shards").then_some(4));
+        if !on("scaling") {
+            a.scaling.clear();
+        }
+        if !on("previews") {
+            a.previews = 0;
+        } else if a.previews == 0 {
+            a.previews = 20_000;
+        }
     }
     a
 }
@@ -189,41 +268,16 @@ mod chrono_lite {
     }
 }
 
-/// Stage start days (`(week - 1) * 7`) of a template, read from its front matter.
-fn stage_days(templates: &Path, key: &str) -> Vec<i64> {
-    let text = std::fs::read_to_string(templates.join(format!("{key}.md"))).expect("template");
-    let front = text.split("\n---").next().unwrap_or("");
-    front
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("week:"))
-        .map(|w| (w.trim().parse::<i64>().expect("week") - 1) * 7)
-        .collect()
-}
+/// Grace period before a person counts as behind (onboarder's default `progress.grace_days`).
+const GRACE_DAYS: i64 = 14;
 
-/// The stage index reached `days` after the start (None before the start), as src/desired.rs does.
-fn stage_at(stages: &[i64], days: i64) -> Option<usize> {
-    if days < 0 {
-        return None;
-    }
-    stages.iter().rposition(|s| *s <= days)
-}
-
-/// Days since start on DAY1 for person `i`: every 10th person sits the day before a stage boundary
-/// of exactly one of the two templates, everyone else where the next day crosses no boundary.
-fn days_since_start(i: usize, stages: &[Vec<i64>]) -> i64 {
-    let all: Vec<i64> = stages.iter().flatten().copied().collect();
-    let crosses = |d: i64| stages.iter().filter(|s| stage_at(s, d) != stage_at(s, d + 1)).count();
-    if i.is_multiple_of(10) {
-        // Boundaries belonging to exactly one template (day 0 is everyone's start: skip it).
-        let mut single: Vec<i64> = all.iter().copied().filter(|d| *d > 0 && crosses(*d - 1) == 1).collect();
-        single.sort();
-        single.dedup();
-        single[(i / 10) % single.len()] - 1
-    } else {
-        // Spread over 0..=85 days, skipping days whose next day is a boundary.
-        let calm: Vec<i64> = (0..=85).filter(|d| crosses(*d) == 0).collect();
-        calm[(i * 7919) % calm.len()]
-    }
+/// Days since start on DAY1 for person `i`, spread over 0..=85 days and chosen so that nothing the
+/// calendar decides changes between DAY1 and DAY2: no template's expected stage moves on DAY2,
+/// now or a grace period ago (the pace label), and no path falls due. Only ticks move a stage.
+fn days_since_start(i: usize, stages: &[Vec<ticks::Stage>]) -> i64 {
+    let crosses = |d: i64| stages.iter().any(|s| ticks::stage_at(s, d) != ticks::stage_at(s, d + 1));
+    let calm: Vec<i64> = (0..=85).filter(|d| !crosses(*d) && !crosses(*d - GRACE_DAYS)).collect();
+    calm[(i * 7919) % calm.len()]
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -242,19 +296,55 @@ struct Person {
     id: u64,
     username: String,
     name: String,
-    days: i64,
+}
+
+/// The limits and settings a scenario runs with, the same in onboarder's config and in the fake.
+#[derive(Clone, Copy)]
+struct Setup {
+    window_s: u64,
+    requests: u32,
+    issue_creates: u32,
+    notes: u32,
+    /// onboarder's `request_timeout_seconds` (its default when `None`).
+    timeout_s: Option<f64>,
+    /// `sharding.shared_token`.
+    shared_token: bool,
+}
+
+impl Setup {
+    /// GitLab.com's limits (2,000 requests, 200 issue creations, 60 notes) over `window_s` seconds.
+    fn new(window_s: u64) -> Setup {
+        Setup { window_s, requests: 2000, issue_creates: 200, notes: 60, timeout_s: None, shared_token: false }
+    }
+
+    fn window(&self) -> Duration {
+        Duration::from_secs(self.window_s)
+    }
+}
+
+/// The stages of each path, in `PATHS` order.
+fn path_stages(dir: &Path) -> Vec<Vec<ticks::Stage>> {
+    PATHS.iter().map(|k| ticks::stages(&dir.join("issue-templates"), k)).collect()
 }
 
 /// Writes config, templates and an N-person roster into `dir`; returns the people.
-fn generate(dir: &Path, n: usize, window_s: u64) -> Vec<Person> {
+fn generate(dir: &Path, n: usize, setup: &Setup) -> Vec<Person> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     copy_dir(&repo.join("issue-templates"), &dir.join("issue-templates"));
-    let stages: Vec<Vec<i64>> = PATHS.iter().map(|k| stage_days(&dir.join("issue-templates"), k)).collect();
-    let config = format!(
+    let stages = path_stages(dir);
+    let Setup { window_s, requests, issue_creates, notes, timeout_s, shared_token } = *setup;
+    let mut config = format!(
         "gitlab:\n  url: https://gitlab.com\n  project: {TRAINING}\nroster: roster/\ntemplates: issue-templates/\n\
-         started_after: 2026-01-01\nmarker_label: onboarder\nstage_label_prefix: onboarding-stage\n\
-         concurrency: {CONCURRENCY}\nrate_limits: {{window_seconds: {window_s}, requests: 2000, issue_creates: 200, notes: 60}}\n"
+         started_after: 2026-01-01\nmarker_label: onboarder\nstage_label_prefix: {STAGE_PREFIX}\n\
+         concurrency: {CONCURRENCY}\nrate_limits: {{window_seconds: {window_s}, requests: {requests}, \
+         issue_creates: {issue_creates}, notes: {notes}}}\n"
     );
+    if let Some(t) = timeout_s {
+        let _ = writeln!(config, "request_timeout_seconds: {t}");
+    }
+    if shared_token {
+        config.push_str("sharding: {shared_token: true}\n");
+    }
     std::fs::write(dir.join("onboarder.yaml"), config).unwrap();
     let roster = dir.join("roster");
     std::fs::create_dir_all(&roster).unwrap();
@@ -277,22 +367,9 @@ fn generate(dir: &Path, n: usize, window_s: u64) -> Vec<Person> {
             let _ = writeln!(y, "onboarding: {{paths: [{}]}}", PATHS.join(", "));
         }
         std::fs::write(roster.join(format!("{username}.yaml")), y).unwrap();
-        people.push(Person { id, name: format!("Person {i}"), username, days });
+        people.push(Person { id, name: format!("Person {i}"), username });
     }
     people
-}
-
-/// How many people, and issues, change stage between DAY1 and DAY2.
-fn advancing(dir: &Path, people: &[Person]) -> (usize, usize) {
-    let stages: Vec<Vec<i64>> = PATHS.iter().map(|k| stage_days(&dir.join("issue-templates"), k)).collect();
-    let mut persons = 0;
-    let mut issues = 0;
-    for p in people {
-        let n = stages.iter().filter(|s| stage_at(s, p.days) != stage_at(s, p.days + 1)).count();
-        issues += n;
-        persons += usize::from(n > 0);
-    }
-    (persons, issues)
 }
 
 // ---- running the binary ----------------------------------------------------------------------
@@ -312,8 +389,11 @@ struct ProcRun {
 /// process: Linux keeps a process's peak RSS across execve, so a child forked from this process
 /// (which holds the fake GitLab's state) would report this process's RSS as its own peak.
 fn run_measured(exe: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> ProcRun {
-    let out_path = dir.join(".bench-stdout");
-    let err_path = dir.join(".bench-stderr");
+    // Runs may go at once (shards): each gets its own output files.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out_path = dir.join(format!(".bench-stdout-{n}"));
+    let err_path = dir.join(format!(".bench-stderr-{n}"));
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.arg("--measure-child").arg(exe).args(args);
     cmd.current_dir(dir)
@@ -399,57 +479,108 @@ fn fmt_mb(kb: i64) -> String {
     format!("{:.1} MB", kb as f64 / 1024.0)
 }
 
+/// What a run must do at the least.
+#[derive(Clone, Copy, Default)]
 struct Expect {
-    /// Issues that exist before the run (listing pages).
+    /// Open managed issues before the run (the listing pages).
     existing: usize,
     creates: usize,
     updates: usize,
     notes: usize,
 }
 
+/// The least a run can cost.
 struct Floor {
     requests: usize,
+    /// Listing pages.
+    pages: usize,
+    /// Latency rounds: `GET /user`, page 1, the other pages `concurrency` at a time (issue 14's
+    /// floor for a no-change run), then the writes and their re-reads `concurrency` at a time.
+    rounds: usize,
+    /// `rounds` × latency.
+    latency: Duration,
+    /// The latency floor, or the rate limits' floor when higher.
     wall: Duration,
 }
 
-fn floor(e: &Expect, latency: Duration, window: Duration) -> Floor {
+fn floor(e: &Expect, latency: Duration, setup: &Setup) -> Floor {
     let pages = e.existing.div_ceil(100).max(1);
-    // current user + listing pages + writes + one re-read before every update (ids come from the roster).
-    let requests = 1 + pages + e.creates + e.updates + e.notes + e.updates;
-    let latency_floor = latency.mul_f64(requests as f64 / CONCURRENCY as f64);
-    let creation_floor = window.mul_f64(e.creates as f64 / 200.0);
-    let note_floor = window.mul_f64(e.notes as f64 / 60.0);
-    let request_floor = window.mul_f64(requests as f64 / 2000.0);
-    Floor { requests, wall: latency_floor.max(creation_floor).max(note_floor).max(request_floor) }
+    // Writes and one re-read before every update; user ids come from the roster: no lookups.
+    let work = e.creates + e.updates + e.notes + e.updates;
+    let requests = 1 + pages + work;
+    let rounds = 2 + (pages - 1).div_ceil(CONCURRENCY) + work.div_ceil(CONCURRENCY);
+    let latency_floor = latency * rounds as u32;
+    let window = setup.window();
+    let creation_floor = window.mul_f64(e.creates as f64 / f64::from(setup.issue_creates));
+    let note_floor = window.mul_f64(e.notes as f64 / f64::from(setup.notes));
+    let request_floor = window.mul_f64(requests as f64 / f64::from(setup.requests));
+    let wall = latency_floor.max(creation_floor).max(note_floor).max(request_floor);
+    Floor { requests, pages, rounds, latency: latency_floor, wall }
 }
 
-const HEADER: &str = "| run | people | issues | requests (GET/POST/PUT) | writes | 429s | wall | floor (requests / wall) | wall ÷ floor | plan CPU | plan peak RSS | sync CPU | sync peak RSS |\n|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|";
+/// The recorded requests by `METHOD route` (without `/api/v4`).
+fn by_route(fake: &FakeGitlab) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for r in fake.requests() {
+        *out.entry(format!("{} {}", r.method, r.route.trim_start_matches("/api/v4"))).or_default() += 1;
+    }
+    out
+}
+
+/// Listing pages recorded (`GET /projects/:id/issues`).
+fn listing_pages(routes: &BTreeMap<String, usize>) -> usize {
+    routes.get("GET /projects/:id/issues").copied().unwrap_or(0)
+}
+
+/// Requests above what the floor counts, by route: e.g. "1 × `GET /projects/:id`".
+fn over_floor(routes: &BTreeMap<String, usize>, e: &Expect, f: &Floor) -> Vec<String> {
+    let counted: BTreeMap<&str, usize> = [
+        ("GET /user", 1),
+        ("GET /projects/:id/issues", f.pages),
+        ("POST /projects/:id/issues", e.creates),
+        ("GET /projects/:id/issues/:iid", e.updates),
+        ("PUT /projects/:id/issues/:iid", e.updates),
+        ("POST /projects/:id/issues/:iid/notes", e.notes),
+    ]
+    .into_iter()
+    .collect();
+    routes
+        .iter()
+        .filter_map(|(route, n)| {
+            let over = n.saturating_sub(counted.get(route.as_str()).copied().unwrap_or(0));
+            (over > 0).then(|| format!("{over} × `{route}`"))
+        })
+        .collect()
+}
+
+const HEADER: &str = "| run | people | issues | requests (GET/POST/PUT) | writes | 429s | floor (requests / wall) | requests ÷ floor | over the floor | wall | wall ÷ floor | plan CPU | plan peak RSS | sync CPU | sync peak RSS |\n|---|---:|---:|---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|";
 
 fn sync_bench(exe: &Path, args: &Args) {
     let latency = Duration::from_millis(args.latency_ms);
-    let window = Duration::from_secs(args.window_s);
+    let setup = Setup::new(args.window_s);
     let dir = tempfile::tempdir().unwrap();
-    let people = generate(dir.path(), args.people, args.window_s);
-    let (adv_people, adv_issues) = advancing(dir.path(), &people);
+    let people = generate(dir.path(), args.people, &setup);
+    let stages = path_stages(dir.path());
+    let advancing = args.people.div_ceil(10);
     eprintln!(
-        "sync bench: {} people x {} paths, latency {} ms, window {} s; {adv_people} people ({adv_issues} issues) change stage between {DAY1} and {DAY2}",
+        "sync bench: {} people x {} paths, latency {} ms, window {} s; before {DAY2}, {advancing} people tick the items of their current stage of one path",
         args.people,
         PATHS.len(),
         args.latency_ms,
         args.window_s
     );
-    assert_eq!(adv_people * 10, args.people.div_ceil(10) * 10, "expected every 10th person to advance");
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = start_fake(&rt, latency, window, &people);
+    let fake = start_fake(&rt, latency, &setup, &people);
     let url = fake.url();
     let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
     let issues_total = people.len() * PATHS.len();
 
     let runs: [(&str, &str, Expect); 3] = [
-        ("first sync", DAY1, Expect { existing: 0, creates: issues_total, updates: 0, notes: 0 }),
-        ("no change", DAY1, Expect { existing: issues_total, creates: 0, updates: 0, notes: 0 }),
-        ("10% advance", DAY2, Expect { existing: issues_total, creates: 0, updates: adv_issues, notes: adv_issues }),
+        ("first sync", DAY1, Expect { creates: issues_total, ..Expect::default() }),
+        ("no change", DAY1, Expect { existing: issues_total, ..Expect::default() }),
+        // Each ticked issue: a re-read, an update (the stage label) and the stage's comment.
+        ("10% advance", DAY2, Expect { existing: issues_total, updates: advancing, notes: advancing, creates: 0 }),
     ];
     println!(
         "\n## Sync: {} people, latency {} ms, window {} s, concurrency {CONCURRENCY}\n",
@@ -457,13 +588,17 @@ fn sync_bench(exe: &Path, args: &Args) {
     );
     println!("{HEADER}");
     let mut details = Vec::new();
-    let mut labels_before: Vec<(u64, Vec<String>)> = Vec::new();
+    let mut failures = Vec::new();
     for (name, today, expect) in runs {
         // Offline planning cost for the same date.
         let plan = run_measured(exe, dir.path(), &["plan", "--today", today], &[]);
         assert!(plan.ok, "plan failed: {}", plan.stderr);
 
+        let mut ticked = BTreeMap::new();
+        let mut labels_before: BTreeMap<u64, Vec<String>> = BTreeMap::new();
         if name == "10% advance" {
+            ticked = ticks::advance_every_tenth(&fake, &people, &stages, STAGE_PREFIX);
+            assert_eq!(ticked.len(), advancing, "one ticked issue per 10th person");
             labels_before = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i.labels)).collect();
         }
         fake.clear_requests();
@@ -489,38 +624,60 @@ fn sync_bench(exe: &Path, args: &Args) {
         let writes = fake.writes();
         let r429 = fake.rate_limited() - r429_before;
         let issues = fake.issues(TRAINING).len();
-        let f = floor(&expect, latency, window);
+        let f = floor(&expect, latency, &setup);
+        let routes = by_route(&fake);
+        let over = over_floor(&routes, &expect, &f);
         let line = summary_line(&run.stdout);
         println!(
-            "| {name} ({today}) | {} | {issues} | {total} ({get}/{post}/{put}) | {writes} | {r429} | {} | {} req / {} | {:.2}x | {} | {} | {} | {} |",
+            "| {name} ({today}) | {} | {issues} | {total} ({get}/{post}/{put}) | {writes} | {r429} | {} req / {} | {:.2}x | {} | {} | {:.2}x | {} | {} | {} | {} |",
             people.len(),
-            fmt_dur(run.wall),
             f.requests,
             fmt_dur(f.wall),
+            total as f64 / f.requests as f64,
+            if over.is_empty() { "none".to_string() } else { over.join(", ") },
+            fmt_dur(run.wall),
             run.wall.as_secs_f64() / f.wall.as_secs_f64(),
             fmt_dur(plan.cpu),
             fmt_mb(plan.max_rss_kb),
             fmt_dur(run.cpu),
             fmt_mb(run.max_rss_kb),
         );
-        let mut by_route: std::collections::BTreeMap<String, usize> = Default::default();
-        for r in fake.requests() {
-            *by_route.entry(format!("{} {}", r.method, r.route)).or_default() += 1;
-        }
-        let routes: Vec<String> = by_route.iter().map(|(k, v)| format!("{v} × `{k}`")).collect();
-        let mut d = format!("- {name}: onboarder said: `{line}`; requests by route: {}", routes.join(", "));
+        let list: Vec<String> = routes.iter().map(|(k, v)| format!("{v} × `{k}`")).collect();
+        let mut d = format!("- {name}: onboarder said: `{line}`; requests by route: {}", list.join(", "));
         if let Some(n) = summary_num(&line, "API") {
             if n as usize != total {
                 let _ = write!(d, " (binary counted {n} requests, the fake recorded {total})");
             }
         }
-        if name == "10% advance" {
-            let after: Vec<(u64, Vec<String>)> = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i.labels)).collect();
-            let changed = after.iter().zip(&labels_before).filter(|(a, b)| a != b).count();
+        if name == "no change" {
             let _ = write!(
                 d,
-                "; issues whose labels changed: {changed} (expected {adv_issues}, people advancing: {adv_people})"
+                "; latency floor (issue 14): `GET /user`, page 1, then the other {} pages {CONCURRENCY} at a time = {} rounds × {} ms = {}, wall ÷ latency floor {:.2}x",
+                f.pages - 1,
+                f.rounds,
+                args.latency_ms,
+                fmt_dur(f.latency),
+                run.wall.as_secs_f64() / f.latency.as_secs_f64()
             );
+        }
+        if name == "10% advance" {
+            let after: BTreeMap<u64, fake_gitlab::Issue> = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i)).collect();
+            let changed: Vec<u64> =
+                after.iter().filter(|(iid, i)| labels_before.get(iid) != Some(&i.labels)).map(|(iid, _)| *iid).collect();
+            let unticked = changed.iter().filter(|iid| !ticked.contains_key(iid)).count();
+            let moved = ticked.iter().filter(|(iid, label)| after.get(iid).is_some_and(|i| i.labels.contains(label))).count();
+            let noted = ticked.keys().filter(|iid| !fake.notes(TRAINING, **iid).is_empty()).count();
+            let _ = write!(
+                d,
+                "; issues whose labels changed: {} (predicted from the ticks: {advancing}; {moved} ticked issues now carry the next stage's label, {unticked} changed without a tick, {noted} ticked issues have a comment)",
+                changed.len()
+            );
+            if changed.len() != advancing || moved != advancing || unticked != 0 {
+                failures.push(format!(
+                    "{name}: {} issues changed labels, {moved} of the {advancing} ticked reached their next stage, {unticked} changed without a tick",
+                    changed.len()
+                ));
+            }
         }
         details.push(d);
     }
@@ -530,6 +687,7 @@ fn sync_bench(exe: &Path, args: &Args) {
     }
     fake.shutdown();
     drop(rt);
+    assert!(failures.is_empty(), "sync bench: {}", failures.join("; "));
 }
 
 /// A project with years of history: `closed` managed issues of people long gone (closed, created
@@ -537,11 +695,11 @@ fn sync_bench(exe: &Path, args: &Args) {
 /// people need, not the history.
 fn history_bench(exe: &Path, args: &Args, active: usize, closed: usize) {
     let latency = Duration::from_millis(args.latency_ms);
-    let window = Duration::from_secs(args.window_s);
     let dir = tempfile::tempdir().unwrap();
-    let people = generate(dir.path(), active, args.window_s);
+    let setup = Setup::new(args.window_s);
+    let people = generate(dir.path(), active, &setup);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = start_fake(&rt, latency, window, &people);
+    let fake = start_fake(&rt, latency, &setup, &people);
     let url = fake.url();
     let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
     let first = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
@@ -574,7 +732,7 @@ fn history_bench(exe: &Path, args: &Args, active: usize, closed: usize) {
     }
     rows.sort_by_key(|r| r.2);
     let (get, writes, wall, cpu, rss) = rows[1];
-    let f = floor(&Expect { existing: active_issues, creates: 0, updates: 0, notes: 0 }, latency, window);
+    let f = floor(&Expect { existing: active_issues, ..Expect::default() }, latency, &setup);
     let all_pages = 1 + (active_issues + closed).div_ceil(100);
     println!("\n## History: {active} active people ({active_issues} open issues), {closed} old closed issues of people long gone\n");
     println!("| run | GETs | writes | floor (requests / wall) | GETs ÷ floor | listing everything would be | wall (median of 3) | wall ÷ floor | sync CPU | sync peak RSS |");
@@ -596,7 +754,7 @@ fn history_bench(exe: &Path, args: &Args, active: usize, closed: usize) {
 /// `plan --preview-dir` against `plan` over the same roster: previews must stay linear.
 fn previews_bench(exe: &Path, n: usize) {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), n, 60);
+    generate(dir.path(), n, &Setup::new(60));
     let preview_dir = dir.path().join("previews");
     let preview_arg = preview_dir.to_string_lossy().to_string();
     let median = |args: &[&str]| {
@@ -635,7 +793,7 @@ fn scaling(exe: &Path, sizes: &[usize]) {
     println!("| people | issues | CPU (median of 3) | CPU min–max | wall (median) | peak RSS (max) |\n|---:|---:|---:|---|---:|---:|");
     for &n in sizes {
         let dir = tempfile::tempdir().unwrap();
-        generate(dir.path(), n, 60);
+        generate(dir.path(), n, &Setup::new(60));
         let mut runs: Vec<ProcRun> = (0..3)
             .map(|_| {
                 let r = run_measured(exe, dir.path(), &["plan", "--today", DAY1], &[]);
@@ -670,9 +828,15 @@ fn main() {
     let exe = onboarder_exe();
     if args.sync {
         sync_bench(&exe, &args);
-        if let Some((active, closed)) = args.history {
-            history_bench(&exe, &args, active, closed);
-        }
+    }
+    if let Some((active, closed)) = args.history {
+        history_bench(&exe, &args, active, closed);
+    }
+    if let Some((issues, percent)) = args.lost_creates {
+        lost_creates::bench(&exe, &args, issues, percent);
+    }
+    if let Some(n) = args.shards {
+        shards::bench(&exe, &args, n);
     }
     if !args.scaling.is_empty() {
         scaling(&exe, &args.scaling);
@@ -682,13 +846,14 @@ fn main() {
     }
 }
 
-/// A fake GitLab with latency and GitLab.com's limits over `window`, knowing the bot and `people`.
-fn start_fake(rt: &tokio::runtime::Runtime, latency: Duration, window: Duration, people: &[Person]) -> FakeGitlab {
+/// A fake GitLab with latency and the limits of `setup`, knowing the bot and `people`.
+fn start_fake(rt: &tokio::runtime::Runtime, latency: Duration, setup: &Setup, people: &[Person]) -> FakeGitlab {
+    let window = setup.window();
     let fake = rt.block_on(FakeGitlab::start(Options {
         latency,
-        issue_create_limit: Some(Limit::new(200, window)),
-        note_create_limit: Some(Limit::new(60, window)),
-        request_throttle: Some(Limit::new(2000, window)),
+        issue_create_limit: Some(Limit::new(setup.issue_creates, window)),
+        note_create_limit: Some(Limit::new(setup.notes, window)),
+        request_throttle: Some(Limit::new(setup.requests, window)),
         ..Options::default()
     }));
     let bot = fake.add_user("onboarding-bot", "Onboarding Bot");
