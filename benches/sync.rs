@@ -27,18 +27,26 @@
 //! The `onboarder` binary is run as a subprocess (`target/release/onboarder`, built by the caller),
 //! the fake GitLab runs in this process. See BENCHMARKS.md for what the numbers mean.
 
+#[path = "sync/floor.rs"]
+mod floor;
+#[path = "sync/history.rs"]
+mod history;
 #[path = "sync/lost_creates.rs"]
 mod lost_creates;
+#[path = "sync/offline.rs"]
+mod offline;
+#[path = "sync/process.rs"]
+mod process;
 #[path = "sync/shards.rs"]
 mod shards;
+#[path = "sync/three_syncs.rs"]
+mod three_syncs;
 #[path = "sync/ticks.rs"]
 mod ticks;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_gitlab::{FakeGitlab, Limit, Options};
 
@@ -372,465 +380,18 @@ fn generate(dir: &Path, n: usize, setup: &Setup) -> Vec<Person> {
     people
 }
 
-// ---- running the binary ----------------------------------------------------------------------
-
-struct ProcRun {
-    wall: Duration,
-    cpu: Duration,
-    max_rss_kb: i64,
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-/// Run the binary, measuring its own CPU time and peak RSS with wait4 (per child, not cumulative).
-///
-/// The binary is started by a fresh copy of this bench exe (`--measure-child`), not by this
-/// process: Linux keeps a process's peak RSS across execve, so a child forked from this process
-/// (which holds the fake GitLab's state) would report this process's RSS as its own peak.
-fn run_measured(exe: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> ProcRun {
-    // Runs may go at once (shards): each gets its own output files.
-    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let out_path = dir.join(format!(".bench-stdout-{n}"));
-    let err_path = dir.join(format!(".bench-stderr-{n}"));
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.arg("--measure-child").arg(exe).args(args);
-    cmd.current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap());
-    for v in ["GITLAB_URL", "GITLAB_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI", "RUST_LOG"]
-    {
-        cmd.env_remove(v);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let start = Instant::now();
-    let status = cmd.status().expect("cannot start the measuring helper");
-    let wall = start.elapsed();
-    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
-    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-    // The helper's last stderr line: "MEASURED <cpu_us> <maxrss_kb> <exit_ok>".
-    let m = stderr.lines().rev().find_map(|l| l.strip_prefix("MEASURED ")).unwrap_or("0 0 0");
-    let f: Vec<i64> = m.split(' ').map(|x| x.parse().unwrap_or(0)).collect();
-    ProcRun {
-        wall,
-        cpu: Duration::from_micros(f[0] as u64),
-        max_rss_kb: f[1],
-        ok: status.success() && f[2] == 1,
-        stdout,
-        stderr,
-    }
-}
-
-/// `--measure-child EXE ARGS...`: run EXE (inheriting stdio, cwd and env), reap it with wait4 and
-/// print its CPU time and peak RSS on stderr.
-fn measure_child(argv: &[String]) -> ! {
-    let mut child = Command::new(&argv[0]).args(&argv[1..]).spawn().expect("cannot start onboarder");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = loop {
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-        if r == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-            continue;
-        }
-        break r;
-    };
-    assert_eq!(r, pid, "wait4 failed: {}", std::io::Error::last_os_error());
-    let _ = child.try_wait(); // already reaped; keeps std from waiting again
-    let us = |t: libc::timeval| t.tv_sec * 1_000_000 + t.tv_usec;
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    eprintln!("MEASURED {} {} {}", us(ru.ru_utime) + us(ru.ru_stime), ru.ru_maxrss, i32::from(ok));
-    std::process::exit(0)
-}
-
-/// The binary's own summary line, e.g. "created 2000, ...; 2023 API requests (...)".
-fn summary_line(stdout: &str) -> String {
-    stdout.lines().rev().find(|l| l.contains("unchanged,")).unwrap_or("").trim().to_string()
-}
-
-/// The number before `word` in the summary line.
-fn summary_num(line: &str, word: &str) -> Option<u64> {
-    let toks: Vec<&str> = line.split([' ', ',', ';', '(', ')']).filter(|t| !t.is_empty()).collect();
-    toks.windows(2).find(|w| w[1] == word).and_then(|w| w[0].parse().ok())
-}
-
-/// The number after `word` in the summary line ("would create 2000").
-fn summary_after(line: &str, word: &str) -> Option<u64> {
-    let toks: Vec<&str> = line.split([' ', ',', ';']).filter(|t| !t.is_empty()).collect();
-    toks.windows(2).find(|w| w[0] == word).and_then(|w| w[1].parse().ok())
-}
-
-fn fmt_dur(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 10.0 {
-        format!("{s:.1} s")
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{:.0} ms", s * 1000.0)
-    }
-}
-
-fn fmt_mb(kb: i64) -> String {
-    format!("{:.1} MB", kb as f64 / 1024.0)
-}
-
-/// What a run must do at the least.
-#[derive(Clone, Copy, Default)]
-struct Expect {
-    /// Open managed issues before the run (the listing pages).
-    existing: usize,
-    creates: usize,
-    updates: usize,
-    notes: usize,
-}
-
-/// The least a run can cost.
-struct Floor {
-    requests: usize,
-    /// Listing pages.
-    pages: usize,
-    /// Latency rounds: `GET /user`, page 1, the other pages `concurrency` at a time (issue 14's
-    /// floor for a no-change run), then the writes and their re-reads `concurrency` at a time.
-    rounds: usize,
-    /// `rounds` × latency.
-    latency: Duration,
-    /// The latency floor, or the rate limits' floor when higher.
-    wall: Duration,
-}
-
-fn floor(e: &Expect, latency: Duration, setup: &Setup) -> Floor {
-    let pages = e.existing.div_ceil(100).max(1);
-    // Writes and one re-read before every update; user ids come from the roster: no lookups.
-    let work = e.creates + e.updates + e.notes + e.updates;
-    let requests = 1 + pages + work;
-    let rounds = 2 + (pages - 1).div_ceil(CONCURRENCY) + work.div_ceil(CONCURRENCY);
-    let latency_floor = latency * rounds as u32;
-    let window = setup.window();
-    let creation_floor = window.mul_f64(e.creates as f64 / f64::from(setup.issue_creates));
-    let note_floor = window.mul_f64(e.notes as f64 / f64::from(setup.notes));
-    let request_floor = window.mul_f64(requests as f64 / f64::from(setup.requests));
-    let wall = latency_floor.max(creation_floor).max(note_floor).max(request_floor);
-    Floor { requests, pages, rounds, latency: latency_floor, wall }
-}
-
-/// The recorded requests by `METHOD route` (without `/api/v4`).
-fn by_route(fake: &FakeGitlab) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for r in fake.requests() {
-        *out.entry(format!("{} {}", r.method, r.route.trim_start_matches("/api/v4"))).or_default() += 1;
-    }
-    out
-}
-
-/// Listing pages recorded (`GET /projects/:id/issues`).
-fn listing_pages(routes: &BTreeMap<String, usize>) -> usize {
-    routes.get("GET /projects/:id/issues").copied().unwrap_or(0)
-}
-
-/// Requests above what the floor counts, by route: e.g. "1 × `GET /projects/:id`".
-fn over_floor(routes: &BTreeMap<String, usize>, e: &Expect, f: &Floor) -> Vec<String> {
-    let counted: BTreeMap<&str, usize> = [
-        ("GET /user", 1),
-        ("GET /projects/:id/issues", f.pages),
-        ("POST /projects/:id/issues", e.creates),
-        ("GET /projects/:id/issues/:iid", e.updates),
-        ("PUT /projects/:id/issues/:iid", e.updates),
-        ("POST /projects/:id/issues/:iid/notes", e.notes),
-    ]
-    .into_iter()
-    .collect();
-    routes
-        .iter()
-        .filter_map(|(route, n)| {
-            let over = n.saturating_sub(counted.get(route.as_str()).copied().unwrap_or(0));
-            (over > 0).then(|| format!("{over} × `{route}`"))
-        })
-        .collect()
-}
-
-const HEADER: &str = "| run | people | issues | requests (GET/POST/PUT) | writes | 429s | floor (requests / wall) | requests ÷ floor | over the floor | wall | wall ÷ floor | plan CPU | plan peak RSS | sync CPU | sync peak RSS |\n|---|---:|---:|---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|";
-
-fn sync_bench(exe: &Path, args: &Args) {
-    let latency = Duration::from_millis(args.latency_ms);
-    let setup = Setup::new(args.window_s);
-    let dir = tempfile::tempdir().unwrap();
-    let people = generate(dir.path(), args.people, &setup);
-    let stages = path_stages(dir.path());
-    let advancing = args.people.div_ceil(10);
-    eprintln!(
-        "sync bench: {} people x {} paths, latency {} ms, window {} s; before {DAY2}, {advancing} people tick the items of their current stage of one path",
-        args.people,
-        PATHS.len(),
-        args.latency_ms,
-        args.window_s
-    );
-
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = start_fake(&rt, latency, &setup, &people);
-    let url = fake.url();
-    let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
-    let issues_total = people.len() * PATHS.len();
-
-    let runs: [(&str, &str, Expect); 3] = [
-        ("first sync", DAY1, Expect { creates: issues_total, ..Expect::default() }),
-        ("no change", DAY1, Expect { existing: issues_total, ..Expect::default() }),
-        // Each ticked issue: a re-read, an update (the stage label) and the stage's comment.
-        ("10% advance", DAY2, Expect { existing: issues_total, updates: advancing, notes: advancing, creates: 0 }),
-    ];
-    println!(
-        "\n## Sync: {} people, latency {} ms, window {} s, concurrency {CONCURRENCY}\n",
-        args.people, args.latency_ms, args.window_s
-    );
-    println!("{HEADER}");
-    let mut details = Vec::new();
-    let mut failures = Vec::new();
-    for (name, today, expect) in runs {
-        // Offline planning cost for the same date.
-        let plan = run_measured(exe, dir.path(), &["plan", "--today", today], &[]);
-        assert!(plan.ok, "plan failed: {}", plan.stderr);
-
-        let mut ticked = BTreeMap::new();
-        let mut labels_before: BTreeMap<u64, Vec<String>> = BTreeMap::new();
-        if name == "10% advance" {
-            ticked = ticks::advance_every_tenth(&fake, &people, &stages, STAGE_PREFIX);
-            assert_eq!(ticked.len(), advancing, "one ticked issue per 10th person");
-            labels_before = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i.labels)).collect();
-        }
-        fake.clear_requests();
-        let r429_before = fake.rate_limited();
-        let run = if name == "no change" && !args.profile.is_empty() {
-            // Profiling: the profiler runs the binary; its CPU and memory are the profiler's too.
-            let mut argv: Vec<&str> = args.profile.iter().map(String::as_str).skip(1).collect();
-            let exe_str = exe.to_str().expect("utf-8 path");
-            argv.extend([exe_str, "sync", "--today", today]);
-            run_measured(Path::new(&args.profile[0]), dir.path(), &argv, &env)
-        } else {
-            run_measured(exe, dir.path(), &["sync", "--today", today], &env)
-        };
-        if !run.ok {
-            eprintln!(
-                "sync bench: {name}: onboarder failed:\n{}\n{}",
-                run.stdout.lines().rev().take(5).collect::<Vec<_>>().join("\n"),
-                run.stderr
-            );
-        }
-        let (get, post, put) = (fake.count("GET"), fake.count("POST"), fake.count("PUT"));
-        let total = fake.requests().len();
-        let writes = fake.writes();
-        let r429 = fake.rate_limited() - r429_before;
-        let issues = fake.issues(TRAINING).len();
-        let f = floor(&expect, latency, &setup);
-        let routes = by_route(&fake);
-        let over = over_floor(&routes, &expect, &f);
-        let line = summary_line(&run.stdout);
-        println!(
-            "| {name} ({today}) | {} | {issues} | {total} ({get}/{post}/{put}) | {writes} | {r429} | {} req / {} | {:.2}x | {} | {} | {:.2}x | {} | {} | {} | {} |",
-            people.len(),
-            f.requests,
-            fmt_dur(f.wall),
-            total as f64 / f.requests as f64,
-            if over.is_empty() { "none".to_string() } else { over.join(", ") },
-            fmt_dur(run.wall),
-            run.wall.as_secs_f64() / f.wall.as_secs_f64(),
-            fmt_dur(plan.cpu),
-            fmt_mb(plan.max_rss_kb),
-            fmt_dur(run.cpu),
-            fmt_mb(run.max_rss_kb),
-        );
-        let list: Vec<String> = routes.iter().map(|(k, v)| format!("{v} × `{k}`")).collect();
-        let mut d = format!("- {name}: onboarder said: `{line}`; requests by route: {}", list.join(", "));
-        if let Some(n) = summary_num(&line, "API") {
-            if n as usize != total {
-                let _ = write!(d, " (binary counted {n} requests, the fake recorded {total})");
-            }
-        }
-        if name == "no change" {
-            let _ = write!(
-                d,
-                "; latency floor (issue 14): `GET /user`, page 1, then the other {} pages {CONCURRENCY} at a time = {} rounds × {} ms = {}, wall ÷ latency floor {:.2}x",
-                f.pages - 1,
-                f.rounds,
-                args.latency_ms,
-                fmt_dur(f.latency),
-                run.wall.as_secs_f64() / f.latency.as_secs_f64()
-            );
-        }
-        if name == "10% advance" {
-            let after: BTreeMap<u64, fake_gitlab::Issue> = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i)).collect();
-            let changed: Vec<u64> =
-                after.iter().filter(|(iid, i)| labels_before.get(iid) != Some(&i.labels)).map(|(iid, _)| *iid).collect();
-            let unticked = changed.iter().filter(|iid| !ticked.contains_key(iid)).count();
-            let moved = ticked.iter().filter(|(iid, label)| after.get(iid).is_some_and(|i| i.labels.contains(label))).count();
-            let noted = ticked.keys().filter(|iid| !fake.notes(TRAINING, **iid).is_empty()).count();
-            let _ = write!(
-                d,
-                "; issues whose labels changed: {} (predicted from the ticks: {advancing}; {moved} ticked issues now carry the next stage's label, {unticked} changed without a tick, {noted} ticked issues have a comment)",
-                changed.len()
-            );
-            if changed.len() != advancing || moved != advancing || unticked != 0 {
-                failures.push(format!(
-                    "{name}: {} issues changed labels, {moved} of the {advancing} ticked reached their next stage, {unticked} changed without a tick",
-                    changed.len()
-                ));
-            }
-        }
-        details.push(d);
-    }
-    println!();
-    for d in details {
-        println!("{d}");
-    }
-    fake.shutdown();
-    drop(rt);
-    assert!(failures.is_empty(), "sync bench: {}", failures.join("; "));
-}
-
-/// A project with years of history: `closed` managed issues of people long gone (closed, created
-/// in 2020) beside the issues of `active` people. The no-change run should list what the active
-/// people need, not the history.
-fn history_bench(exe: &Path, args: &Args, active: usize, closed: usize) {
-    let latency = Duration::from_millis(args.latency_ms);
-    let dir = tempfile::tempdir().unwrap();
-    let setup = Setup::new(args.window_s);
-    let people = generate(dir.path(), active, &setup);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = start_fake(&rt, latency, &setup, &people);
-    let url = fake.url();
-    let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
-    let first = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
-    assert!(first.ok, "history bench: first sync failed: {}", first.stderr);
-    let bot = fake.user_id("onboarding-bot").expect("the fake knows the bot");
-    let long_ago = chrono::DateTime::parse_from_rfc3339("2020-03-02T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
-    for n in 0..closed {
-        // A managed issue (its key in the begin marker) of someone who finished long ago.
-        let description =
-            format!("<!-- onboarder:begin support-learning-path:former{n} -->\n- [x] done\n<!-- onboarder:end -->");
-        let iid = fake.human_create_issue(
-            TRAINING,
-            bot,
-            &format!("Support learning path: former {n}"),
-            &description,
-            &["onboarder"],
-        );
-        fake.human_edit(TRAINING, iid, |i| {
-            i.state = "closed".into();
-            i.created_at = long_ago;
-        });
-    }
-    let active_issues = active * PATHS.len();
-    let mut rows = Vec::new();
-    for _ in 0..3 {
-        fake.clear_requests();
-        let run = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
-        assert!(run.ok, "history bench: no-change sync failed: {}", run.stderr);
-        rows.push((fake.count("GET"), fake.writes(), run.wall, run.cpu, run.max_rss_kb));
-    }
-    rows.sort_by_key(|r| r.2);
-    let (get, writes, wall, cpu, rss) = rows[1];
-    let f = floor(&Expect { existing: active_issues, ..Expect::default() }, latency, &setup);
-    let all_pages = 1 + (active_issues + closed).div_ceil(100);
-    println!("\n## History: {active} active people ({active_issues} open issues), {closed} old closed issues of people long gone\n");
-    println!("| run | GETs | writes | floor (requests / wall) | GETs ÷ floor | listing everything would be | wall (median of 3) | wall ÷ floor | sync CPU | sync peak RSS |");
-    println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|");
-    println!(
-        "| no change ({DAY1}) | {get} | {writes} | {} req / {} | {:.2}x | {all_pages} GETs | {} | {:.2}x | {} | {} |",
-        f.requests,
-        fmt_dur(f.wall),
-        get as f64 / f.requests as f64,
-        fmt_dur(wall),
-        wall.as_secs_f64() / f.wall.as_secs_f64(),
-        fmt_dur(cpu),
-        fmt_mb(rss)
-    );
-    fake.shutdown();
-    drop(rt);
-}
-
-/// `plan --preview-dir` against `plan` over the same roster: previews must stay linear.
-fn previews_bench(exe: &Path, n: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), n, &Setup::new(60));
-    let preview_dir = dir.path().join("previews");
-    let preview_arg = preview_dir.to_string_lossy().to_string();
-    let median = |args: &[&str]| {
-        let mut runs: Vec<ProcRun> = (0..3)
-            .map(|_| {
-                let r = run_measured(exe, dir.path(), args, &[]);
-                assert!(r.ok, "{args:?} over {n} people failed: {}", r.stderr);
-                r
-            })
-            .collect();
-        runs.sort_by_key(|r| r.cpu);
-        (runs[1].cpu, runs[1].wall, runs.iter().map(|r| r.max_rss_kb).max().unwrap())
-    };
-    let plain = median(&["plan", "--today", DAY1]);
-    let with = median(&["plan", "--today", DAY1, "--preview-dir", &preview_arg]);
-    println!(
-        "\n## Previews: `plan --preview-dir` against `plan`, {n} people ({} issues), median of 3\n",
-        n * PATHS.len()
-    );
-    println!("| run | CPU | wall | peak RSS | CPU ÷ plan |\n|---|---:|---:|---:|---:|");
-    println!("| plan | {} | {} | {} | 1.00x |", fmt_dur(plain.0), fmt_dur(plain.1), fmt_mb(plain.2));
-    println!(
-        "| plan --preview-dir | {} | {} | {} | {:.2}x |",
-        fmt_dur(with.0),
-        fmt_dur(with.1),
-        fmt_mb(with.2),
-        with.0.as_secs_f64() / plain.0.as_secs_f64()
-    );
-}
-
-fn scaling(exe: &Path, sizes: &[usize]) {
-    println!(
-        "\n## Offline planning (`onboarder plan --today {DAY1}`, no token), {} templates per person\n",
-        PATHS.len()
-    );
-    println!("| people | issues | CPU (median of 3) | CPU min–max | wall (median) | peak RSS (max) |\n|---:|---:|---:|---|---:|---:|");
-    for &n in sizes {
-        let dir = tempfile::tempdir().unwrap();
-        generate(dir.path(), n, &Setup::new(60));
-        let mut runs: Vec<ProcRun> = (0..3)
-            .map(|_| {
-                let r = run_measured(exe, dir.path(), &["plan", "--today", DAY1], &[]);
-                assert!(r.ok, "plan over {n} people failed: {}", r.stderr);
-                r
-            })
-            .collect();
-        let issues = summary_after(&summary_line(&runs[0].stdout), "create").unwrap_or(0);
-        runs.sort_by_key(|r| r.cpu);
-        let cpu_med = runs[1].cpu;
-        let (cmin, cmax) = (runs[0].cpu, runs[2].cpu);
-        let rss = runs.iter().map(|r| r.max_rss_kb).max().unwrap();
-        let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
-        walls.sort();
-        println!(
-            "| {n} | {issues} | {} | {}–{} | {} | {} |",
-            fmt_dur(cpu_med),
-            fmt_dur(cmin),
-            fmt_dur(cmax),
-            fmt_dur(walls[1]),
-            fmt_mb(rss)
-        );
-    }
-}
-
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.first().map(String::as_str) == Some("--measure-child") {
-        measure_child(&argv[1..]);
+        process::measure_child(&argv[1..]);
     }
     let args = parse_args();
     let exe = onboarder_exe();
     if args.sync {
-        sync_bench(&exe, &args);
+        three_syncs::bench(&exe, &args);
     }
     if let Some((active, closed)) = args.history {
-        history_bench(&exe, &args, active, closed);
+        history::bench(&exe, &args, active, closed);
     }
     if let Some((issues, percent)) = args.lost_creates {
         lost_creates::bench(&exe, &args, issues, percent);
@@ -839,10 +400,10 @@ fn main() {
         shards::bench(&exe, &args, n);
     }
     if !args.scaling.is_empty() {
-        scaling(&exe, &args.scaling);
+        offline::scaling(&exe, &args.scaling);
     }
     if args.previews > 0 {
-        previews_bench(&exe, args.previews);
+        offline::previews(&exe, args.previews);
     }
 }
 

@@ -13,10 +13,9 @@ use std::time::Duration;
 
 use fake_gitlab::{Fault, FaultKind, Matcher};
 
-use super::{
-    by_route, floor, fmt_dur, generate, listing_pages, run_measured, start_fake, summary_line, Args, Expect, Person,
-    Setup, CONCURRENCY, DAY1, PATHS, TOKEN, TRAINING,
-};
+use super::floor::{by_route, floor, listing_pages, Expect};
+use super::process::{fmt_dur, run_measured, summary_line};
+use super::{generate, start_fake, Args, Person, Setup, CONCURRENCY, DAY1, PATHS, TOKEN, TRAINING};
 
 /// Creates allowed per window here (the other scenarios use GitLab.com's 200): at 200 per 2 s
 /// window, 10,000 creates would take 100 s before any fault.
@@ -139,7 +138,8 @@ fn first_sync(
         k += len;
     }
     let url = fake.url();
-    let run = run_measured(exe, dir, &["sync", "--today", DAY1], &[("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)]);
+    let run =
+        run_measured(exe, dir, &["sync", "--today", DAY1], &[("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)]);
     if !run.ok {
         eprintln!("sync bench: lost creates: onboarder failed:\n{}\n{}", summary_line(&run.stdout), run.stderr);
     }

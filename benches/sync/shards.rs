@@ -7,10 +7,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{
-    by_route, floor, fmt_dur, generate, listing_pages, run_measured, start_fake, summary_line, Args, Expect, Person,
-    ProcRun, Setup, DAY1, PATHS, TOKEN,
-};
+use super::floor::{by_route, floor, listing_pages, Expect};
+use super::process::{fmt_dur, run_measured, summary_line, ProcRun};
+use super::{generate, start_fake, Args, Person, Setup, DAY1, PATHS, TOKEN};
 
 pub fn bench(exe: &Path, args: &Args, shards: usize) {
     let latency = Duration::from_millis(args.latency_ms);
