@@ -18,8 +18,9 @@
 //! - `history`: `--history ACTIVE,CLOSED` (default 200,10000).
 //! - `lost-creates`: `--lost-creates ISSUES,PERCENT` (default 10000,5): a first sync in which
 //!   PERCENT% of the creates land but their answer never comes (the client times out), against the
-//!   same first sync without faults. Creates are limited at 1,000 per window and requests time out
-//!   after 1 s in this scenario only, so that 10,000 creates take minutes, not a quarter of an hour.
+//!   same first sync without faults. In this scenario only, creates are limited at 1,000 per window
+//!   (not 200) and onboarder's requests time out after 0.5 s (not 30 s): each lost answer is waited
+//!   for that long, and 10,000 creates then take minutes, not hours. The output says so.
 //! - `shards`: `--shards N` (default 4, `--people` people): N shards (`sync --shard K/N`,
 //!   `sharding.shared_token: true`) at once, first sync and no change, against one unsharded run.
 //! - `scaling`: `--scaling` sizes of offline `plan`; `previews`: `--previews N` (off by default).
