@@ -4,16 +4,50 @@
 //! cargo build --release && cargo bench --bench sync -- [--people N] [--latency-ms L] [--window-s W]
 //!                                                       [--no-scaling] [--scaling-only] [--scaling 10,100,...]
 //!                                                       [--history PEOPLE,CLOSED] [--no-history] [--previews N]
+//!                                                       [--lost-creates ISSUES,PERCENT] [--no-lost-creates]
+//!                                                       [--shards N] [--no-shards]
+//!                                                       [--only sync,history,lost-creates,shards,scaling,previews]
 //!                                                       [--profile "perf record -g -o FILE --"]
 //! ```
+//!
+//! Scenarios (all but `previews` run by default; `--only` runs the ones named, alone):
+//! - `sync`: first sync, no change, then the advance day, on which every 10th person has ticked
+//!   the items of their current stage of one path (progress comes from ticks, not the calendar).
+//!   The no-change floor is issue 14's: `GET /user`, page 1, then the other pages `concurrency`
+//!   at a time; requests above it (token check, project lookup) are listed, not hidden.
+//! - `history`: `--history ACTIVE,CLOSED` (default 200,10000).
+//! - `lost-creates`: `--lost-creates ISSUES,PERCENT` (default 10000,5): a first sync in which
+//!   PERCENT% of the creates land but their answer never comes (the client times out), against the
+//!   same first sync without faults. In this scenario only, creates are limited at 1,000 per window
+//!   (not 200) and onboarder's requests time out after 0.5 s (not 30 s): each lost answer is waited
+//!   for that long, and 10,000 creates then take minutes, not hours. The output says so.
+//! - `shards`: `--shards N` (default 4, `--people` people): N shards (`sync --shard K/N`,
+//!   `sharding.shared_token: true`) at once, first sync and no change, against one unsharded run.
+//! - `scaling`: `--scaling` sizes of offline `plan`; `previews`: `--previews N` (off by default).
 //!
 //! The `onboarder` binary is run as a subprocess (`target/release/onboarder`, built by the caller),
 //! the fake GitLab runs in this process. See BENCHMARKS.md for what the numbers mean.
 
+#[path = "sync/floor.rs"]
+mod floor;
+#[path = "sync/history.rs"]
+mod history;
+#[path = "sync/lost_creates.rs"]
+mod lost_creates;
+#[path = "sync/offline.rs"]
+mod offline;
+#[path = "sync/process.rs"]
+mod process;
+#[path = "sync/shards.rs"]
+mod shards;
+#[path = "sync/three_syncs.rs"]
+mod three_syncs;
+#[path = "sync/ticks.rs"]
+mod ticks;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_gitlab::{FakeGitlab, Limit, Options};
 
@@ -24,6 +58,7 @@ const DAY1: &str = "2026-10-01";
 const DAY2: &str = "2026-10-02";
 const PATHS: [&str; 2] = ["support-learning-path", "promotion-senior"];
 const CONCURRENCY: usize = 8;
+const STAGE_PREFIX: &str = "onboarding-stage";
 
 struct Args {
     people: usize,
@@ -35,6 +70,10 @@ struct Args {
     history: Option<(usize, usize)>,
     /// People for `plan --preview-dir` against `plan` (0: skip).
     previews: usize,
+    /// The lost-creates scenario: issues created, and the percentage whose answer is lost.
+    lost_creates: Option<(usize, usize)>,
+    /// The shards scenario: how many shards share the token.
+    shards: Option<usize>,
     /// A command the no-change sync is run under (a profiler), split on spaces.
     profile: Vec<String>,
 }
@@ -48,8 +87,11 @@ fn parse_args() -> Args {
         sync: true,
         history: Some((200, 10_000)),
         previews: 0,
+        lost_creates: Some((10_000, 5)),
+        shards: Some(4),
         profile: Vec::new(),
     };
+    let mut only: Option<Vec<String>> = None;
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     let val = |i: usize, name: &str| -> String {
@@ -91,6 +133,27 @@ fn parse_args() -> Args {
                 i += 1;
             }
             "--no-history" => a.history = None,
+            "--lost-creates" => {
+                let v = val(i, "--lost-creates");
+                let (n, p) = v.split_once(',').unwrap_or((v.as_str(), "5"));
+                let percent = num(p.to_string(), "--lost-creates") as usize;
+                if percent > 100 {
+                    eprintln!("sync bench: --lost-creates PERCENT must be at most 100, not {percent}");
+                    std::process::exit(2)
+                }
+                a.lost_creates = Some((num(n.to_string(), "--lost-creates") as usize, percent));
+                i += 1;
+            }
+            "--no-lost-creates" => a.lost_creates = None,
+            "--shards" => {
+                a.shards = Some(num(val(i, "--shards"), "--shards").max(1) as usize);
+                i += 1;
+            }
+            "--no-shards" => a.shards = None,
+            "--only" => {
+                only = Some(val(i, "--only").split(',').map(|s| s.trim().to_string()).collect());
+                i += 1;
+            }
             "--previews" => {
                 a.previews = num(val(i, "--previews"), "--previews") as usize;
                 i += 1;
@@ -100,11 +163,36 @@ fn parse_args() -> Args {
                 i += 1;
             }
             "--no-scaling" => a.scaling.clear(),
-            "--scaling-only" => a.sync = false,
+            "--scaling-only" => {
+                a.sync = false;
+                a.history = None;
+                a.lost_creates = None;
+                a.shards = None;
+            }
             // `cargo bench` passes `--bench`; ignore it and any filter.
             _ => {}
         }
         i += 1;
+    }
+    if let Some(only) = only {
+        const NAMES: [&str; 6] = ["sync", "history", "lost-creates", "shards", "scaling", "previews"];
+        if let Some(bad) = only.iter().find(|n| !NAMES.contains(&n.as_str())) {
+            eprintln!("sync bench: --only takes scenarios among {}, not {bad:?}", NAMES.join(","));
+            std::process::exit(2)
+        }
+        let on = |n: &str| only.iter().any(|o| o == n);
+        a.sync = on("sync");
+        a.history = a.history.filter(|_| on("history")).or(on("history").then_some((200, 10_000)));
+        a.lost_creates = a.lost_creates.filter(|_| on("lost-creates")).or(on("lost-creates").then_some((10_000, 5)));
+        a.shards = a.shards.filter(|_| on("shards")).or(on("shards").then_some(4));
+        if !on("scaling") {
+            a.scaling.clear();
+        }
+        if !on("previews") {
+            a.previews = 0;
+        } else if a.previews == 0 {
+            a.previews = 20_000;
+        }
     }
     a
 }
@@ -189,41 +277,16 @@ mod chrono_lite {
     }
 }
 
-/// Stage start days (`(week - 1) * 7`) of a template, read from its front matter.
-fn stage_days(templates: &Path, key: &str) -> Vec<i64> {
-    let text = std::fs::read_to_string(templates.join(format!("{key}.md"))).expect("template");
-    let front = text.split("\n---").next().unwrap_or("");
-    front
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("week:"))
-        .map(|w| (w.trim().parse::<i64>().expect("week") - 1) * 7)
-        .collect()
-}
+/// Grace period before a person counts as behind (onboarder's default `progress.grace_days`).
+const GRACE_DAYS: i64 = 14;
 
-/// The stage index reached `days` after the start (None before the start), as src/desired.rs does.
-fn stage_at(stages: &[i64], days: i64) -> Option<usize> {
-    if days < 0 {
-        return None;
-    }
-    stages.iter().rposition(|s| *s <= days)
-}
-
-/// Days since start on DAY1 for person `i`: every 10th person sits the day before a stage boundary
-/// of exactly one of the two templates, everyone else where the next day crosses no boundary.
-fn days_since_start(i: usize, stages: &[Vec<i64>]) -> i64 {
-    let all: Vec<i64> = stages.iter().flatten().copied().collect();
-    let crosses = |d: i64| stages.iter().filter(|s| stage_at(s, d) != stage_at(s, d + 1)).count();
-    if i.is_multiple_of(10) {
-        // Boundaries belonging to exactly one template (day 0 is everyone's start: skip it).
-        let mut single: Vec<i64> = all.iter().copied().filter(|d| *d > 0 && crosses(*d - 1) == 1).collect();
-        single.sort();
-        single.dedup();
-        single[(i / 10) % single.len()] - 1
-    } else {
-        // Spread over 0..=85 days, skipping days whose next day is a boundary.
-        let calm: Vec<i64> = (0..=85).filter(|d| crosses(*d) == 0).collect();
-        calm[(i * 7919) % calm.len()]
-    }
+/// Days since start on DAY1 for person `i`, spread over 0..=85 days and chosen so that nothing the
+/// calendar decides changes between DAY1 and DAY2: no template's expected stage moves on DAY2,
+/// now or a grace period ago (the pace label), and no path falls due. Only ticks move a stage.
+fn days_since_start(i: usize, stages: &[Vec<ticks::Stage>]) -> i64 {
+    let crosses = |d: i64| stages.iter().any(|s| ticks::stage_at(s, d) != ticks::stage_at(s, d + 1));
+    let calm: Vec<i64> = (0..=85).filter(|d| !crosses(*d) && !crosses(*d - GRACE_DAYS)).collect();
+    calm[(i * 7919) % calm.len()]
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -242,19 +305,55 @@ struct Person {
     id: u64,
     username: String,
     name: String,
-    days: i64,
+}
+
+/// The limits and settings a scenario runs with, the same in onboarder's config and in the fake.
+#[derive(Clone, Copy)]
+struct Setup {
+    window_s: u64,
+    requests: u32,
+    issue_creates: u32,
+    notes: u32,
+    /// onboarder's `request_timeout_seconds` (its default when `None`).
+    timeout_s: Option<f64>,
+    /// `sharding.shared_token`.
+    shared_token: bool,
+}
+
+impl Setup {
+    /// GitLab.com's limits (2,000 requests, 200 issue creations, 60 notes) over `window_s` seconds.
+    fn new(window_s: u64) -> Setup {
+        Setup { window_s, requests: 2000, issue_creates: 200, notes: 60, timeout_s: None, shared_token: false }
+    }
+
+    fn window(&self) -> Duration {
+        Duration::from_secs(self.window_s)
+    }
+}
+
+/// The stages of each path, in `PATHS` order.
+fn path_stages(dir: &Path) -> Vec<Vec<ticks::Stage>> {
+    PATHS.iter().map(|k| ticks::stages(&dir.join("issue-templates"), k)).collect()
 }
 
 /// Writes config, templates and an N-person roster into `dir`; returns the people.
-fn generate(dir: &Path, n: usize, window_s: u64) -> Vec<Person> {
+fn generate(dir: &Path, n: usize, setup: &Setup) -> Vec<Person> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     copy_dir(&repo.join("issue-templates"), &dir.join("issue-templates"));
-    let stages: Vec<Vec<i64>> = PATHS.iter().map(|k| stage_days(&dir.join("issue-templates"), k)).collect();
-    let config = format!(
+    let stages = path_stages(dir);
+    let Setup { window_s, requests, issue_creates, notes, timeout_s, shared_token } = *setup;
+    let mut config = format!(
         "gitlab:\n  url: https://gitlab.com\n  project: {TRAINING}\nroster: roster/\ntemplates: issue-templates/\n\
-         started_after: 2026-01-01\nmarker_label: onboarder\nstage_label_prefix: onboarding-stage\n\
-         concurrency: {CONCURRENCY}\nrate_limits: {{window_seconds: {window_s}, requests: 2000, issue_creates: 200, notes: 60}}\n"
+         started_after: 2026-01-01\nmarker_label: onboarder\nstage_label_prefix: {STAGE_PREFIX}\n\
+         concurrency: {CONCURRENCY}\nrate_limits: {{window_seconds: {window_s}, requests: {requests}, \
+         issue_creates: {issue_creates}, notes: {notes}}}\n"
     );
+    if let Some(t) = timeout_s {
+        let _ = writeln!(config, "request_timeout_seconds: {t}");
+    }
+    if shared_token {
+        config.push_str("sharding: {shared_token: true}\n");
+    }
     std::fs::write(dir.join("onboarder.yaml"), config).unwrap();
     let roster = dir.join("roster");
     std::fs::create_dir_all(&roster).unwrap();
@@ -277,418 +376,46 @@ fn generate(dir: &Path, n: usize, window_s: u64) -> Vec<Person> {
             let _ = writeln!(y, "onboarding: {{paths: [{}]}}", PATHS.join(", "));
         }
         std::fs::write(roster.join(format!("{username}.yaml")), y).unwrap();
-        people.push(Person { id, name: format!("Person {i}"), username, days });
+        people.push(Person { id, name: format!("Person {i}"), username });
     }
     people
-}
-
-/// How many people, and issues, change stage between DAY1 and DAY2.
-fn advancing(dir: &Path, people: &[Person]) -> (usize, usize) {
-    let stages: Vec<Vec<i64>> = PATHS.iter().map(|k| stage_days(&dir.join("issue-templates"), k)).collect();
-    let mut persons = 0;
-    let mut issues = 0;
-    for p in people {
-        let n = stages.iter().filter(|s| stage_at(s, p.days) != stage_at(s, p.days + 1)).count();
-        issues += n;
-        persons += usize::from(n > 0);
-    }
-    (persons, issues)
-}
-
-// ---- running the binary ----------------------------------------------------------------------
-
-struct ProcRun {
-    wall: Duration,
-    cpu: Duration,
-    max_rss_kb: i64,
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-/// Run the binary, measuring its own CPU time and peak RSS with wait4 (per child, not cumulative).
-///
-/// The binary is started by a fresh copy of this bench exe (`--measure-child`), not by this
-/// process: Linux keeps a process's peak RSS across execve, so a child forked from this process
-/// (which holds the fake GitLab's state) would report this process's RSS as its own peak.
-fn run_measured(exe: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> ProcRun {
-    let out_path = dir.join(".bench-stdout");
-    let err_path = dir.join(".bench-stderr");
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.arg("--measure-child").arg(exe).args(args);
-    cmd.current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap());
-    for v in ["GITLAB_URL", "GITLAB_TOKEN", "CI_SERVER_URL", "CI_NODE_INDEX", "CI_NODE_TOTAL", "GITLAB_CI", "RUST_LOG"]
-    {
-        cmd.env_remove(v);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let start = Instant::now();
-    let status = cmd.status().expect("cannot start the measuring helper");
-    let wall = start.elapsed();
-    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
-    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-    // The helper's last stderr line: "MEASURED <cpu_us> <maxrss_kb> <exit_ok>".
-    let m = stderr.lines().rev().find_map(|l| l.strip_prefix("MEASURED ")).unwrap_or("0 0 0");
-    let f: Vec<i64> = m.split(' ').map(|x| x.parse().unwrap_or(0)).collect();
-    ProcRun {
-        wall,
-        cpu: Duration::from_micros(f[0] as u64),
-        max_rss_kb: f[1],
-        ok: status.success() && f[2] == 1,
-        stdout,
-        stderr,
-    }
-}
-
-/// `--measure-child EXE ARGS...`: run EXE (inheriting stdio, cwd and env), reap it with wait4 and
-/// print its CPU time and peak RSS on stderr.
-fn measure_child(argv: &[String]) -> ! {
-    let mut child = Command::new(&argv[0]).args(&argv[1..]).spawn().expect("cannot start onboarder");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = loop {
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-        if r == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-            continue;
-        }
-        break r;
-    };
-    assert_eq!(r, pid, "wait4 failed: {}", std::io::Error::last_os_error());
-    let _ = child.try_wait(); // already reaped; keeps std from waiting again
-    let us = |t: libc::timeval| t.tv_sec * 1_000_000 + t.tv_usec;
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    eprintln!("MEASURED {} {} {}", us(ru.ru_utime) + us(ru.ru_stime), ru.ru_maxrss, i32::from(ok));
-    std::process::exit(0)
-}
-
-/// The binary's own summary line, e.g. "created 2000, ...; 2023 API requests (...)".
-fn summary_line(stdout: &str) -> String {
-    stdout.lines().rev().find(|l| l.contains("unchanged,")).unwrap_or("").trim().to_string()
-}
-
-/// The number before `word` in the summary line.
-fn summary_num(line: &str, word: &str) -> Option<u64> {
-    let toks: Vec<&str> = line.split([' ', ',', ';', '(', ')']).filter(|t| !t.is_empty()).collect();
-    toks.windows(2).find(|w| w[1] == word).and_then(|w| w[0].parse().ok())
-}
-
-/// The number after `word` in the summary line ("would create 2000").
-fn summary_after(line: &str, word: &str) -> Option<u64> {
-    let toks: Vec<&str> = line.split([' ', ',', ';']).filter(|t| !t.is_empty()).collect();
-    toks.windows(2).find(|w| w[0] == word).and_then(|w| w[1].parse().ok())
-}
-
-fn fmt_dur(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 10.0 {
-        format!("{s:.1} s")
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{:.0} ms", s * 1000.0)
-    }
-}
-
-fn fmt_mb(kb: i64) -> String {
-    format!("{:.1} MB", kb as f64 / 1024.0)
-}
-
-struct Expect {
-    /// Issues that exist before the run (listing pages).
-    existing: usize,
-    creates: usize,
-    updates: usize,
-    notes: usize,
-}
-
-struct Floor {
-    requests: usize,
-    wall: Duration,
-}
-
-fn floor(e: &Expect, latency: Duration, window: Duration) -> Floor {
-    let pages = e.existing.div_ceil(100).max(1);
-    // current user + listing pages + writes + one re-read before every update (ids come from the roster).
-    let requests = 1 + pages + e.creates + e.updates + e.notes + e.updates;
-    let latency_floor = latency.mul_f64(requests as f64 / CONCURRENCY as f64);
-    let creation_floor = window.mul_f64(e.creates as f64 / 200.0);
-    let note_floor = window.mul_f64(e.notes as f64 / 60.0);
-    let request_floor = window.mul_f64(requests as f64 / 2000.0);
-    Floor { requests, wall: latency_floor.max(creation_floor).max(note_floor).max(request_floor) }
-}
-
-const HEADER: &str = "| run | people | issues | requests (GET/POST/PUT) | writes | 429s | wall | floor (requests / wall) | wall ÷ floor | plan CPU | plan peak RSS | sync CPU | sync peak RSS |\n|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|";
-
-fn sync_bench(exe: &Path, args: &Args) {
-    let latency = Duration::from_millis(args.latency_ms);
-    let window = Duration::from_secs(args.window_s);
-    let dir = tempfile::tempdir().unwrap();
-    let people = generate(dir.path(), args.people, args.window_s);
-    let (adv_people, adv_issues) = advancing(dir.path(), &people);
-    eprintln!(
-        "sync bench: {} people x {} paths, latency {} ms, window {} s; {adv_people} people ({adv_issues} issues) change stage between {DAY1} and {DAY2}",
-        args.people,
-        PATHS.len(),
-        args.latency_ms,
-        args.window_s
-    );
-    assert_eq!(adv_people * 10, args.people.div_ceil(10) * 10, "expected every 10th person to advance");
-
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = start_fake(&rt, latency, window, &people);
-    let url = fake.url();
-    let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
-    let issues_total = people.len() * PATHS.len();
-
-    let runs: [(&str, &str, Expect); 3] = [
-        ("first sync", DAY1, Expect { existing: 0, creates: issues_total, updates: 0, notes: 0 }),
-        ("no change", DAY1, Expect { existing: issues_total, creates: 0, updates: 0, notes: 0 }),
-        ("10% advance", DAY2, Expect { existing: issues_total, creates: 0, updates: adv_issues, notes: adv_issues }),
-    ];
-    println!(
-        "\n## Sync: {} people, latency {} ms, window {} s, concurrency {CONCURRENCY}\n",
-        args.people, args.latency_ms, args.window_s
-    );
-    println!("{HEADER}");
-    let mut details = Vec::new();
-    let mut labels_before: Vec<(u64, Vec<String>)> = Vec::new();
-    for (name, today, expect) in runs {
-        // Offline planning cost for the same date.
-        let plan = run_measured(exe, dir.path(), &["plan", "--today", today], &[]);
-        assert!(plan.ok, "plan failed: {}", plan.stderr);
-
-        if name == "10% advance" {
-            labels_before = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i.labels)).collect();
-        }
-        fake.clear_requests();
-        let r429_before = fake.rate_limited();
-        let run = if name == "no change" && !args.profile.is_empty() {
-            // Profiling: the profiler runs the binary; its CPU and memory are the profiler's too.
-            let mut argv: Vec<&str> = args.profile.iter().map(String::as_str).skip(1).collect();
-            let exe_str = exe.to_str().expect("utf-8 path");
-            argv.extend([exe_str, "sync", "--today", today]);
-            run_measured(Path::new(&args.profile[0]), dir.path(), &argv, &env)
-        } else {
-            run_measured(exe, dir.path(), &["sync", "--today", today], &env)
-        };
-        if !run.ok {
-            eprintln!(
-                "sync bench: {name}: onboarder failed:\n{}\n{}",
-                run.stdout.lines().rev().take(5).collect::<Vec<_>>().join("\n"),
-                run.stderr
-            );
-        }
-        let (get, post, put) = (fake.count("GET"), fake.count("POST"), fake.count("PUT"));
-        let total = fake.requests().len();
-        let writes = fake.writes();
-        let r429 = fake.rate_limited() - r429_before;
-        let issues = fake.issues(TRAINING).len();
-        let f = floor(&expect, latency, window);
-        let line = summary_line(&run.stdout);
-        println!(
-            "| {name} ({today}) | {} | {issues} | {total} ({get}/{post}/{put}) | {writes} | {r429} | {} | {} req / {} | {:.2}x | {} | {} | {} | {} |",
-            people.len(),
-            fmt_dur(run.wall),
-            f.requests,
-            fmt_dur(f.wall),
-            run.wall.as_secs_f64() / f.wall.as_secs_f64(),
-            fmt_dur(plan.cpu),
-            fmt_mb(plan.max_rss_kb),
-            fmt_dur(run.cpu),
-            fmt_mb(run.max_rss_kb),
-        );
-        let mut by_route: std::collections::BTreeMap<String, usize> = Default::default();
-        for r in fake.requests() {
-            *by_route.entry(format!("{} {}", r.method, r.route)).or_default() += 1;
-        }
-        let routes: Vec<String> = by_route.iter().map(|(k, v)| format!("{v} × `{k}`")).collect();
-        let mut d = format!("- {name}: onboarder said: `{line}`; requests by route: {}", routes.join(", "));
-        if let Some(n) = summary_num(&line, "API") {
-            if n as usize != total {
-                let _ = write!(d, " (binary counted {n} requests, the fake recorded {total})");
-            }
-        }
-        if name == "10% advance" {
-            let after: Vec<(u64, Vec<String>)> = fake.issues(TRAINING).into_iter().map(|i| (i.iid, i.labels)).collect();
-            let changed = after.iter().zip(&labels_before).filter(|(a, b)| a != b).count();
-            let _ = write!(
-                d,
-                "; issues whose labels changed: {changed} (expected {adv_issues}, people advancing: {adv_people})"
-            );
-        }
-        details.push(d);
-    }
-    println!();
-    for d in details {
-        println!("{d}");
-    }
-    fake.shutdown();
-    drop(rt);
-}
-
-/// A project with years of history: `closed` managed issues of people long gone (closed, created
-/// in 2020) beside the issues of `active` people. The no-change run should list what the active
-/// people need, not the history.
-fn history_bench(exe: &Path, args: &Args, active: usize, closed: usize) {
-    let latency = Duration::from_millis(args.latency_ms);
-    let window = Duration::from_secs(args.window_s);
-    let dir = tempfile::tempdir().unwrap();
-    let people = generate(dir.path(), active, args.window_s);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let fake = start_fake(&rt, latency, window, &people);
-    let url = fake.url();
-    let env = [("GITLAB_URL", url.as_str()), ("GITLAB_TOKEN", TOKEN)];
-    let first = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
-    assert!(first.ok, "history bench: first sync failed: {}", first.stderr);
-    let bot = fake.user_id("onboarding-bot").expect("the fake knows the bot");
-    let long_ago = chrono::DateTime::parse_from_rfc3339("2020-03-02T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
-    for n in 0..closed {
-        // A managed issue (its key in the begin marker) of someone who finished long ago.
-        let description =
-            format!("<!-- onboarder:begin support-learning-path:former{n} -->\n- [x] done\n<!-- onboarder:end -->");
-        let iid = fake.human_create_issue(
-            TRAINING,
-            bot,
-            &format!("Support learning path: former {n}"),
-            &description,
-            &["onboarder"],
-        );
-        fake.human_edit(TRAINING, iid, |i| {
-            i.state = "closed".into();
-            i.created_at = long_ago;
-        });
-    }
-    let active_issues = active * PATHS.len();
-    let mut rows = Vec::new();
-    for _ in 0..3 {
-        fake.clear_requests();
-        let run = run_measured(exe, dir.path(), &["sync", "--today", DAY1], &env);
-        assert!(run.ok, "history bench: no-change sync failed: {}", run.stderr);
-        rows.push((fake.count("GET"), fake.writes(), run.wall, run.cpu, run.max_rss_kb));
-    }
-    rows.sort_by_key(|r| r.2);
-    let (get, writes, wall, cpu, rss) = rows[1];
-    let f = floor(&Expect { existing: active_issues, creates: 0, updates: 0, notes: 0 }, latency, window);
-    let all_pages = 1 + (active_issues + closed).div_ceil(100);
-    println!("\n## History: {active} active people ({active_issues} open issues), {closed} old closed issues of people long gone\n");
-    println!("| run | GETs | writes | floor (requests / wall) | GETs ÷ floor | listing everything would be | wall (median of 3) | wall ÷ floor | sync CPU | sync peak RSS |");
-    println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|");
-    println!(
-        "| no change ({DAY1}) | {get} | {writes} | {} req / {} | {:.2}x | {all_pages} GETs | {} | {:.2}x | {} | {} |",
-        f.requests,
-        fmt_dur(f.wall),
-        get as f64 / f.requests as f64,
-        fmt_dur(wall),
-        wall.as_secs_f64() / f.wall.as_secs_f64(),
-        fmt_dur(cpu),
-        fmt_mb(rss)
-    );
-    fake.shutdown();
-    drop(rt);
-}
-
-/// `plan --preview-dir` against `plan` over the same roster: previews must stay linear.
-fn previews_bench(exe: &Path, n: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), n, 60);
-    let preview_dir = dir.path().join("previews");
-    let preview_arg = preview_dir.to_string_lossy().to_string();
-    let median = |args: &[&str]| {
-        let mut runs: Vec<ProcRun> = (0..3)
-            .map(|_| {
-                let r = run_measured(exe, dir.path(), args, &[]);
-                assert!(r.ok, "{args:?} over {n} people failed: {}", r.stderr);
-                r
-            })
-            .collect();
-        runs.sort_by_key(|r| r.cpu);
-        (runs[1].cpu, runs[1].wall, runs.iter().map(|r| r.max_rss_kb).max().unwrap())
-    };
-    let plain = median(&["plan", "--today", DAY1]);
-    let with = median(&["plan", "--today", DAY1, "--preview-dir", &preview_arg]);
-    println!(
-        "\n## Previews: `plan --preview-dir` against `plan`, {n} people ({} issues), median of 3\n",
-        n * PATHS.len()
-    );
-    println!("| run | CPU | wall | peak RSS | CPU ÷ plan |\n|---|---:|---:|---:|---:|");
-    println!("| plan | {} | {} | {} | 1.00x |", fmt_dur(plain.0), fmt_dur(plain.1), fmt_mb(plain.2));
-    println!(
-        "| plan --preview-dir | {} | {} | {} | {:.2}x |",
-        fmt_dur(with.0),
-        fmt_dur(with.1),
-        fmt_mb(with.2),
-        with.0.as_secs_f64() / plain.0.as_secs_f64()
-    );
-}
-
-fn scaling(exe: &Path, sizes: &[usize]) {
-    println!(
-        "\n## Offline planning (`onboarder plan --today {DAY1}`, no token), {} templates per person\n",
-        PATHS.len()
-    );
-    println!("| people | issues | CPU (median of 3) | CPU min–max | wall (median) | peak RSS (max) |\n|---:|---:|---:|---|---:|---:|");
-    for &n in sizes {
-        let dir = tempfile::tempdir().unwrap();
-        generate(dir.path(), n, 60);
-        let mut runs: Vec<ProcRun> = (0..3)
-            .map(|_| {
-                let r = run_measured(exe, dir.path(), &["plan", "--today", DAY1], &[]);
-                assert!(r.ok, "plan over {n} people failed: {}", r.stderr);
-                r
-            })
-            .collect();
-        let issues = summary_after(&summary_line(&runs[0].stdout), "create").unwrap_or(0);
-        runs.sort_by_key(|r| r.cpu);
-        let cpu_med = runs[1].cpu;
-        let (cmin, cmax) = (runs[0].cpu, runs[2].cpu);
-        let rss = runs.iter().map(|r| r.max_rss_kb).max().unwrap();
-        let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
-        walls.sort();
-        println!(
-            "| {n} | {issues} | {} | {}–{} | {} | {} |",
-            fmt_dur(cpu_med),
-            fmt_dur(cmin),
-            fmt_dur(cmax),
-            fmt_dur(walls[1]),
-            fmt_mb(rss)
-        );
-    }
 }
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.first().map(String::as_str) == Some("--measure-child") {
-        measure_child(&argv[1..]);
+        process::measure_child(&argv[1..]);
     }
     let args = parse_args();
     let exe = onboarder_exe();
     if args.sync {
-        sync_bench(&exe, &args);
-        if let Some((active, closed)) = args.history {
-            history_bench(&exe, &args, active, closed);
-        }
+        three_syncs::bench(&exe, &args);
+    }
+    if let Some((active, closed)) = args.history {
+        history::bench(&exe, &args, active, closed);
+    }
+    if let Some((issues, percent)) = args.lost_creates {
+        lost_creates::bench(&exe, &args, issues, percent);
+    }
+    if let Some(n) = args.shards {
+        shards::bench(&exe, &args, n);
     }
     if !args.scaling.is_empty() {
-        scaling(&exe, &args.scaling);
+        offline::scaling(&exe, &args.scaling);
     }
     if args.previews > 0 {
-        previews_bench(&exe, args.previews);
+        offline::previews(&exe, args.previews);
     }
 }
 
-/// A fake GitLab with latency and GitLab.com's limits over `window`, knowing the bot and `people`.
-fn start_fake(rt: &tokio::runtime::Runtime, latency: Duration, window: Duration, people: &[Person]) -> FakeGitlab {
+/// A fake GitLab with latency and the limits of `setup`, knowing the bot and `people`.
+fn start_fake(rt: &tokio::runtime::Runtime, latency: Duration, setup: &Setup, people: &[Person]) -> FakeGitlab {
+    let window = setup.window();
     let fake = rt.block_on(FakeGitlab::start(Options {
         latency,
-        issue_create_limit: Some(Limit::new(200, window)),
-        note_create_limit: Some(Limit::new(60, window)),
-        request_throttle: Some(Limit::new(2000, window)),
+        issue_create_limit: Some(Limit::new(setup.issue_creates, window)),
+        note_create_limit: Some(Limit::new(setup.notes, window)),
+        request_throttle: Some(Limit::new(setup.requests, window)),
         ..Options::default()
     }));
     let bot = fake.add_user("onboarding-bot", "Onboarding Bot");

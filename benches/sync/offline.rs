@@ -1,0 +1,75 @@
+//! Offline planning: `plan` as the roster grows, and `plan --preview-dir` against `plan`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::process::{fmt_dur, fmt_mb, run_measured, summary_after, summary_line, ProcRun};
+use super::{generate, Setup, DAY1, PATHS};
+
+/// `plan --preview-dir` against `plan` over the same roster: previews must stay linear.
+pub fn previews(exe: &Path, n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), n, &Setup::new(60));
+    let preview_dir = dir.path().join("previews");
+    let preview_arg = preview_dir.to_string_lossy().to_string();
+    let median = |args: &[&str]| {
+        let mut runs: Vec<ProcRun> = (0..3)
+            .map(|_| {
+                let r = run_measured(exe, dir.path(), args, &[]);
+                assert!(r.ok, "{args:?} over {n} people failed: {}", r.stderr);
+                r
+            })
+            .collect();
+        runs.sort_by_key(|r| r.cpu);
+        (runs[1].cpu, runs[1].wall, runs.iter().map(|r| r.max_rss_kb).max().unwrap())
+    };
+    let plain = median(&["plan", "--today", DAY1]);
+    let with = median(&["plan", "--today", DAY1, "--preview-dir", &preview_arg]);
+    println!(
+        "\n## Previews: `plan --preview-dir` against `plan`, {n} people ({} issues), median of 3\n",
+        n * PATHS.len()
+    );
+    println!("| run | CPU | wall | peak RSS | CPU ÷ plan |\n|---|---:|---:|---:|---:|");
+    println!("| plan | {} | {} | {} | 1.00x |", fmt_dur(plain.0), fmt_dur(plain.1), fmt_mb(plain.2));
+    println!(
+        "| plan --preview-dir | {} | {} | {} | {:.2}x |",
+        fmt_dur(with.0),
+        fmt_dur(with.1),
+        fmt_mb(with.2),
+        with.0.as_secs_f64() / plain.0.as_secs_f64()
+    );
+}
+
+pub fn scaling(exe: &Path, sizes: &[usize]) {
+    println!(
+        "\n## Offline planning (`onboarder plan --today {DAY1}`, no token), {} templates per person\n",
+        PATHS.len()
+    );
+    println!("| people | issues | CPU (median of 3) | CPU min–max | wall (median) | peak RSS (max) |\n|---:|---:|---:|---|---:|---:|");
+    for &n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path(), n, &Setup::new(60));
+        let mut runs: Vec<ProcRun> = (0..3)
+            .map(|_| {
+                let r = run_measured(exe, dir.path(), &["plan", "--today", DAY1], &[]);
+                assert!(r.ok, "plan over {n} people failed: {}", r.stderr);
+                r
+            })
+            .collect();
+        let issues = summary_after(&summary_line(&runs[0].stdout), "create").unwrap_or(0);
+        runs.sort_by_key(|r| r.cpu);
+        let cpu_med = runs[1].cpu;
+        let (cmin, cmax) = (runs[0].cpu, runs[2].cpu);
+        let rss = runs.iter().map(|r| r.max_rss_kb).max().unwrap();
+        let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+        walls.sort();
+        println!(
+            "| {n} | {issues} | {} | {}–{} | {} | {} |",
+            fmt_dur(cpu_med),
+            fmt_dur(cmin),
+            fmt_dur(cmax),
+            fmt_dur(walls[1]),
+            fmt_mb(rss)
+        );
+    }
+}
