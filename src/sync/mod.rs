@@ -275,7 +275,9 @@ impl Batch<'_> {
                 progress(&a, &outcome);
                 Row::Finished(a, Some(outcome))
             })
-            .buffered(w.config.sync.concurrency.max(1))
+            // Unordered: a write whose answer never comes (until the timeout) must not keep the
+            // next ones from starting; the rows are sorted for the report anyway.
+            .buffer_unordered(w.config.sync.concurrency.max(1))
             .collect()
             .await;
 
