@@ -75,8 +75,20 @@ impl DesiredIssue {
 /// A rendered body and the mark each item should have by the roster alone (before any person's change).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body {
+    /// The lines, and each item's roster mark by id: empty unless asked for (`Want::Lines`).
     pub lines: Vec<BodyLine>,
     pub marks: BTreeMap<String, Mark>,
+    /// Each item's stage and roster mark, in order: what progress is judged on.
+    pub staged: Vec<(usize, Mark)>,
+}
+
+/// How much of a body a caller needs: the stages and marks in order (to count and judge a new
+/// issue), or the lines and marks by id too (to write or compare a description). Copying the
+/// text into lines is most of the cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Marks,
+    Lines,
 }
 
 /// Renders a desired issue's body again, from the same inputs `compute` used.
@@ -90,27 +102,30 @@ pub struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    /// The body of `d`. Rendering is deterministic, so this fails only if `compute` failed too.
+    /// The body of `d`, lines and all.
     pub fn body(&self, d: &DesiredIssue) -> Result<Body, InputError> {
-        self.body_with_due(d, d.due_date)
+        self.body_with_due(d, d.due_date, Want::Lines)
     }
 
     /// The body of `d` showing `due` as its due date (pauses recorded in the issue move it).
-    pub fn body_with_due(&self, d: &DesiredIssue, due: Option<NaiveDate>) -> Result<Body, InputError> {
+    pub fn body_with_due(&self, d: &DesiredIssue, due: Option<NaiveDate>, want: Want) -> Result<Body, InputError> {
         let (p, t) = match (self.roster.people.get(d.person), self.templates.get(&d.template)) {
             (Some(p), Some(t)) => (p, t),
             _ => return Err(InputError::new(crate::error::Location::file_start(&self.config.file), "inputs changed")),
         };
         self.rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let rendered = self.templates.render(t, &context(p, t, due))?;
+        // The title is the one planning rendered: the issue shows it whatever the due date.
+        let rendered = self.templates.render_body(t, &context(p, t, due), &d.title)?;
         let items = rendered.items(t);
         fits(t, &p.username, &rendered, &items)?;
         let floor = roster_floor(self.config, d, self.today);
-        let marks = items
-            .iter()
-            .map(|i| (i.id.to_string(), if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open }))
-            .collect();
-        Ok(Body { lines: rendered.body(t), marks })
+        let mark = |i: &ItemRef| if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open };
+        let staged = items.iter().map(|i| (i.stage, mark(i))).collect();
+        let (lines, marks) = match want {
+            Want::Lines => (rendered.body(t), items.iter().map(|i| (i.id.to_string(), mark(i))).collect()),
+            Want::Marks => (Vec::new(), BTreeMap::new()),
+        };
+        Ok(Body { lines, marks, staged })
     }
 }
 

@@ -159,7 +159,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         online::READ_TOKEN_VAR
     );
     let renderer = renderer(inputs, prepared.today);
-    let actions = plan::plan(&prepared.desired, &[], &settings, &|d, due| renderer.body_with_due(d, due));
+    let actions = plan::plan(&prepared.desired, &[], &settings, &|d, due, want| renderer.body_with_due(d, due, want));
     if let Some(errors) = output::render_errors(&actions) {
         return print_input_errors(&errors);
     }

@@ -122,7 +122,7 @@ async fn online_async(
     };
     let desired = &prepared.desired;
     let renderer = renderer(inputs, prepared.today);
-    let render = |d: &crate::desired::DesiredIssue, due| renderer.body_with_due(d, due);
+    let render = |d: &crate::desired::DesiredIssue, due, want| renderer.body_with_due(d, due, want);
     let preparer = plan::Preparer::new(desired, &settings, &render);
     // Each issue is planned as its page arrives; one a dashboard command applies to is read again.
     let read = |at: &'static str| {

@@ -11,7 +11,7 @@ use crate::checklist::Mark;
 use crate::comments::{self, Comment, Subject};
 use crate::dashboard::{command, Overrides};
 use crate::description::{self, Live, LiveItem, State};
-use crate::desired::{Body, DesiredIssue};
+use crate::desired::{Body, DesiredIssue, Want};
 use crate::error::InputError;
 use crate::merge::merge;
 use crate::progress::{self, Assessment, Calendar};
@@ -128,11 +128,10 @@ fn initial_record(d: &DesiredIssue, today: NaiveDate) -> Record {
 /// `d` with the counts and the assessment its rendered body gives: the planner renders each body
 /// once, where it creates or compares the issue (see `desired::Bodies`).
 pub fn with_body(d: &DesiredIssue, body: &Body, s: &Settings) -> DesiredIssue {
-    let items = staged(body, &body.marks);
     DesiredIssue {
-        checked: body.marks.values().filter(|m| **m == Mark::Done).count(),
-        total: body.marks.len(),
-        assessment: progress::assess(&d.path, &d.calendar, &items, d.paused, s.today, s.grace_days),
+        checked: body.staged.iter().filter(|(_, m)| *m == Mark::Done).count(),
+        total: body.staged.len(),
+        assessment: progress::assess(&d.path, &d.calendar, &body.staged, d.paused, s.today, s.grace_days),
         ..d.clone()
     }
 }
@@ -148,7 +147,8 @@ pub fn initial_description(d: &DesiredIssue, body: &Body, s: &Settings) -> Strin
 /// counts and the stage; the description itself is written when it is sent (`initial_description`),
 /// unless previews are asked for (`Settings::keep_descriptions`).
 pub fn create(d: &DesiredIssue, s: &Settings, render: Render) -> Action {
-    let body = match render(d, d.due_date) {
+    let want = if s.keep_descriptions { Want::Lines } else { Want::Marks };
+    let body = match render(d, d.due_date, want) {
         Ok(b) => b,
         Err(e) => return Action::for_desired(Kind::Skip, d, s).cannot_render(e),
     };
@@ -189,7 +189,7 @@ fn pause_record(paused: bool, old: Option<&State>, today: NaiveDate) -> (Option<
 }
 
 /// Renders a desired issue's body showing a given due date, when a decision needs it.
-pub type Render<'a> = &'a dyn Fn(&DesiredIssue, Option<NaiveDate>) -> Result<Body, InputError>;
+pub type Render<'a> = &'a dyn Fn(&DesiredIssue, Option<NaiveDate>, Want) -> Result<Body, InputError>;
 
 /// The items of a body with their marks, as (stage index, mark), for progress.
 fn staged(body: &Body, marks: &BTreeMap<String, Mark>) -> Vec<(usize, Mark)> {
@@ -256,7 +256,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         d
     };
     let due = progress::assess(&d.path, &calendar, &[], d.paused, s.today, s.grace_days).due;
-    let body = render(d, due)?;
+    let body = render(d, due, Want::Lines)?;
     let asserted = old.as_ref().map(State::asserted_marks);
     let current: Vec<(String, Mark)> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
     let merged = merge(&body.marks, asserted.as_ref(), &current);

@@ -478,7 +478,7 @@ pub fn plan(desired: &Desired, observed: &[Observed], s: &Settings, render: Rend
                 Action::for_observed(Kind::Skip, &d.key, o)
                     .because("moved to a project onboarder does not manage; follow it there, never re-created")
             }
-            [] if paused => match render(d, d.due_date) {
+            [] if paused => match render(d, d.due_date, crate::desired::Want::Marks) {
                 Ok(body) => Action::for_desired(Kind::Skip, &issue::with_body(d, &body, s), s)
                     .because("paused; no issue created"),
                 Err(e) => Action::for_desired(Kind::Skip, d, s).cannot_render(e),

@@ -131,7 +131,7 @@ impl Writer<'_> {
         }
         match self.by_key.get(a.key.as_str()).copied() {
             Some(d) => {
-                let render = |d: &DesiredIssue, due| self.render.body_with_due(d, due);
+                let render = |d: &DesiredIssue, due, want| self.render.body_with_due(d, due, want);
                 plan::reconcile(d, fresh, self.settings, &render).map_err(|e| Failure::Other(e.to_string()))
             }
             None => Ok(match self.desired.standing.get(key_username(&a.key)) {

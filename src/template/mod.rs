@@ -401,14 +401,20 @@ impl TemplateSet {
     /// Render a template for one person: title and body, with every item placed in its stage.
     pub fn render(&self, t: &Template, ctx: &TemplateContext) -> Result<Rendered, InputError> {
         // One conversion to JSON serves the title and the body.
+        let title = self.render_title(t, ctx)?;
+        self.render_body(t, ctx, &title)
+    }
+
+    /// Render only a template's body for one person whose title is already known (planning
+    /// renders titles for everyone first, and each body later, once).
+    pub fn render_body(&self, t: &Template, ctx: &TemplateContext, title: &str) -> Result<Rendered, InputError> {
         let mut data = Context::wraps(ctx).map_err(|e| InputError::new(t.title_at.clone(), reason(&e)))?;
-        let title = self.title_in(t, ctx, &data)?;
-        data.data_mut()["template"]["title"] = serde_json::Value::String(title.clone());
+        data.data_mut()["template"]["title"] = serde_json::Value::String(title.to_string());
         let text = self.registry.render_with_context(&t.key, &data).map_err(|e| {
             let at = Location::new(&t.file, t.body_line_offset + e.line_no.unwrap_or(1), e.column_no.unwrap_or(1));
             InputError::new(at, format!("rendering {:?} for {}: {}", t.key, ctx.person.username, reason(&e)))
         })?;
-        Ok(Rendered { title, text })
+        Ok(Rendered { title: title.to_string(), text })
     }
 
     /// Render only a template's title for one person (the body is rendered when it is needed).

@@ -338,6 +338,25 @@ async fn each_issue_body_is_rendered_once_to_plan_it() {
     assert_eq!(planned(&changed), (issues, issues), "one issue to update: {}", changed.stderr());
 }
 
+// The planner renders each real person's body (the sample people of `check` never carry this
+// title), so a body GitLab would refuse for one person's data is found there: the run stops
+// before anything is written, naming the template, as `check` would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_only_a_real_person_breaks_stops_the_run_before_any_write() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let huge = "Support Engineer ".repeat(70_000);
+    ctx.edit("roster/praman.yaml", "title: Support Engineer", &format!("title: {huge}"));
+    ctx.edit("roster/praman.yaml", "onboarding:\n", "onboarding:\n  role: engineer\n");
+    ctx.fake.clear_requests();
+    let out = ctx.sync(&[]).await;
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    assert!(out.stderr().contains("support-learning-path.md"), "{}", out.stderr());
+    assert!(out.stderr().contains("GitLab takes at most"), "{}", out.stderr());
+    assert!(out.stderr().contains("nothing was written"), "{}", out.stderr());
+    assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shards_split_the_roster_without_overlap_and_together_do_everything() {
     let ctx = Ctx::new().await;
