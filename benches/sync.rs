@@ -13,7 +13,7 @@
 //! Scenarios (all but `previews` run by default; `--only` runs the ones named, alone):
 //! - `sync`: first sync, no change, then the advance day, on which every 10th person has ticked
 //!   the items of their current stage of one path (progress comes from ticks, not the calendar).
-//!   The no-change floor is issue 14's: `GET /user`, page 1, then the other pages `concurrency`
+//!   The no-change floor: `GET /user`, page 1, then the other pages `concurrency`
 //!   at a time; requests above it (token check, project lookup) are listed, not hidden.
 //! - `history`: `--history ACTIVE,CLOSED` (default 200,10000).
 //! - `lost-creates`: `--lost-creates ISSUES,PERCENT` (default 10000,5): a first sync in which

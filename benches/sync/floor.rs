@@ -22,7 +22,7 @@ pub struct Floor {
     pub requests: usize,
     /// Listing pages.
     pub pages: usize,
-    /// Latency rounds: `GET /user`, page 1, the other pages `concurrency` at a time (issue 14's
+    /// Latency rounds: `GET /user`, page 1, the other pages `concurrency` at a time (the
     /// floor for a no-change run), then the writes and their re-reads `concurrency` at a time.
     pub rounds: usize,
     /// `rounds` × latency.

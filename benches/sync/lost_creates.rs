@@ -3,7 +3,7 @@
 //! The fake carries out every lost create and then never answers it (`LandThenHang`, as a proxy
 //! that drops a slow answer would): onboarder times out, counts the outcome as unknown and settles
 //! those creates together by listing the issues its user created since the run began
-//! (src/sync/creates.rs). Issue 14's floor: at most one extra listing per batch of creates, that is
+//! (src/sync/creates.rs). The floor: at most one extra listing per batch of creates, that is
 //! ⌈issues created / 100⌉ pages over the same first sync without faults (run first, on a fresh
 //! fake). Duplicates are counted by key among the fake's issues: there must be none.
 

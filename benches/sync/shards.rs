@@ -1,7 +1,7 @@
 //! Shards on one token: N shards (`sync --shard K/N`, `sharding.shared_token: true`) run at once,
 //! a first sync and then a no-change sync, against one unsharded run of the same roster on a
 //! fresh fake. The shards share the token, so together they are held to one run's rate floor, must
-//! get no 429, and should list no more pages than the one run (issue 14). The bench measures
+//! get no 429, and should list no more pages than the one run. The bench measures
 //! whatever the binary does: the pages of every shard are added up.
 
 use std::path::Path;

@@ -111,7 +111,7 @@ pub fn bench(exe: &Path, args: &Args) {
         if name == "no change" {
             let _ = write!(
                 d,
-                "; latency floor (issue 14): `GET /user`, page 1, then the other {} pages {CONCURRENCY} at a time = {} rounds × {} ms = {}, wall ÷ latency floor {:.2}x",
+                "; latency floor: `GET /user`, page 1, then the other {} pages {CONCURRENCY} at a time = {} rounds × {} ms = {}, wall ÷ latency floor {:.2}x",
                 f.pages - 1,
                 f.rounds,
                 args.latency_ms,

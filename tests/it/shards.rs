@@ -65,7 +65,7 @@ fn assert_labeled_for(ctx: &Ctx, total: u32, project: &str) {
     }
 }
 
-// Regression (issue 14): every shard listed all open managed issues of the project, so N shards
+// Regression: every shard listed all open managed issues of the project, so N shards
 // on a no-change day made N times the listing pages of one run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shards_list_only_their_own_issues_on_a_no_change_day() {
