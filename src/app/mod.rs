@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 
 pub use inputs::{load, Inputs, Prepared};
-pub use output::{print_report, write_previews};
+pub use output::{print_report, Previews};
 
 use inputs::{prepare, print_warnings, renderer};
 use output::write_reports;
@@ -136,7 +136,7 @@ pub fn settings<'a>(
         selected,
         shard,
         commands,
-        keep_descriptions: false,
+        preview: None,
     }
 }
 
@@ -147,13 +147,15 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
-    let settings = Settings {
-        keep_descriptions: args.preview_dir.is_some(),
-        ..settings(&inputs.config, &selected, prepared.selection.shard, prepared.today, &no_commands)
-    };
     if online::token(online::Mode::Plan).is_some() {
         return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);
     }
+    let previews = Previews::new(args.preview_dir.as_deref());
+    let preview = |d: &crate::desired::DesiredIssue, text: &str| previews.write(d, text);
+    let settings = Settings {
+        preview: previews.wanted().then_some(&preview as plan::Preview),
+        ..settings(&inputs.config, &selected, prepared.selection.shard, prepared.today, &no_commands)
+    };
     eprintln!(
         "onboarder: no GITLAB_TOKEN or {} set: planning offline, as if the projects had no issues yet",
         online::READ_TOKEN_VAR
@@ -163,7 +165,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     if let Some(errors) = output::render_errors(&actions) {
         return print_input_errors(&errors);
     }
-    if let Err(e) = write_previews(args, &actions) {
+    if let Err(e) = previews.finish(&actions) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }

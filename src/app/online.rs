@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::bar;
 use super::inputs::{renderer, Inputs, Prepared};
-use super::output::{print_report, render_errors, write_previews, write_reports};
+use super::output::{print_report, render_errors, write_reports, Previews};
 use super::{print_input_errors, settings, EXIT_FAILURES, EXIT_INPUT};
 use crate::cli::RunArgs;
 use crate::config::{Config, SyncSettings};
@@ -116,8 +116,10 @@ async fn online_async(
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
+    let previews = Previews::new(args.preview_dir.as_deref());
+    let preview = |d: &crate::desired::DesiredIssue, text: &str| previews.write(d, text);
     let settings = Settings {
-        keep_descriptions: args.preview_dir.is_some(),
+        preview: previews.wanted().then_some(&preview as plan::Preview),
         ..settings(config, &selected, prepared.selection.shard, prepared.today, &no_commands)
     };
     let desired = &prepared.desired;
@@ -208,8 +210,9 @@ async fn online_async(
             Err(e) => lock_error = Some(format!("could not take the run lock in {at}, so nothing is written: {e}")),
         }
     }
-    let settings = Settings { commands: &commands, ..settings };
-    if let Err(e) = write_previews(args, &actions) {
+    // Writes re-plan each issue from a fresh read: no preview is written again then.
+    let settings = Settings { commands: &commands, preview: None, ..settings };
+    if let Err(e) = previews.finish(&actions) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }

@@ -1,6 +1,11 @@
 //! What a run leaves behind besides GitLab: the report on stdout, previews, JUnit and Markdown files.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::Path;
+
 use crate::cli::{Format, RunArgs};
+use crate::desired::DesiredIssue;
 use crate::error::InputErrors;
 use crate::plan::Action;
 use crate::report::{self, Outcome, Summary};
@@ -14,21 +19,65 @@ pub fn print_report(format: Format, rows: &[(Action, Option<Outcome>)], summary:
     }
 }
 
-/// Write each issue as it would be after this run, for a manager to read.
-pub fn write_previews(args: &RunArgs, actions: &[Action]) -> anyhow::Result<()> {
-    let Some(dir) = &args.preview_dir else { return Ok(()) };
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
-    for a in actions {
-        // The planner kept each description it wrote (`Settings::keep_descriptions`): no body is
-        // rendered twice for a preview.
-        let edited = a.edit.as_ref().and_then(|e| e.description.as_deref());
-        let board = a.board.as_deref().map(crate::dashboard::initial_description);
-        let Some(text) = a.description.as_deref().or(edited).or(board.as_deref()) else { continue };
-        let path = dir.join(format!("{}--{}.md", a.username, a.template));
-        std::fs::write(&path, format!("# {}\n\n{text}\n", a.title))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+/// `--preview-dir`: each issue's text as a file `DIR/<username>--<template>.md`. The planner hands
+/// each description over as it makes it (`Settings::preview`), so a run never holds them all;
+/// `finish` adds the dashboards and the issues no desired issue plans (closed, superseded).
+pub struct Previews<'a> {
+    dir: Option<&'a Path>,
+    /// Keys written by the planner, and the first failure (reported by `finish`).
+    written: RefCell<BTreeSet<String>>,
+    failed: RefCell<Option<anyhow::Error>>,
+}
+
+impl<'a> Previews<'a> {
+    pub fn new(dir: Option<&'a Path>) -> Previews<'a> {
+        Previews { dir, written: RefCell::default(), failed: RefCell::default() }
     }
-    Ok(())
+
+    pub fn wanted(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    /// One planned issue's description (the planner may hand the same issue over again when it
+    /// plans again: the file then holds the last).
+    pub fn write(&self, d: &DesiredIssue, text: &str) {
+        if self.failed.borrow().is_some() {
+            return;
+        }
+        match self.file(&d.username, &d.template, &d.title, text) {
+            Ok(()) => {
+                self.written.borrow_mut().insert(d.key.clone());
+            }
+            Err(e) => *self.failed.borrow_mut() = Some(e),
+        }
+    }
+
+    /// The rest, and the first failure if any.
+    pub fn finish(&self, actions: &[Action]) -> anyhow::Result<()> {
+        if let Some(e) = self.failed.borrow_mut().take() {
+            return Err(e);
+        }
+        if self.dir.is_none() {
+            return Ok(());
+        }
+        let written = self.written.borrow();
+        for a in actions.iter().filter(|a| !written.contains(&a.key)) {
+            let edited = a.edit.as_ref().and_then(|e| e.description.clone());
+            let Some(text) = edited.or_else(|| a.board.as_deref().map(crate::dashboard::initial_description)) else {
+                continue;
+            };
+            self.file(&a.username, &a.template, &a.title, &text)?;
+        }
+        Ok(())
+    }
+
+    fn file(&self, username: &str, template: &str, title: &str, text: &str) -> anyhow::Result<()> {
+        let Some(dir) = self.dir else { return Ok(()) };
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
+        let path = dir.join(format!("{username}--{template}.md"));
+        std::fs::write(&path, format!("# {title}\n\n{text}\n"))
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
 }
 
 /// The template errors the planner met rendering bodies: they stop the run before any write,

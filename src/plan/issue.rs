@@ -145,17 +145,15 @@ pub fn initial_description(d: &DesiredIssue, body: &Body, s: &Settings) -> Strin
 
 /// The action for a person's issue that does not exist yet. Its body is rendered here for the
 /// counts and the stage; the description itself is written when it is sent (`initial_description`),
-/// unless previews are asked for (`Settings::keep_descriptions`).
+/// and here only for a preview (`Settings::preview`).
 pub fn create(d: &DesiredIssue, s: &Settings, render: Render) -> Action {
-    let want = if s.keep_descriptions { Want::Lines } else { Want::Marks };
+    let want = if s.preview.is_some() { Want::Lines } else { Want::Marks };
     let body = match render(d, d.due_date, want) {
         Ok(b) => b,
         Err(e) => return Action::for_desired(Kind::Skip, d, s).cannot_render(e),
     };
-    if s.keep_descriptions {
-        let mut a = create_from(&with_body(d, &body, s), s);
-        a.description = Some(initial_description(d, &body, s));
-        return a;
+    if let Some(preview) = s.preview {
+        preview(d, &initial_description(d, &body, s));
     }
     create_from(&with_body(d, &body, s), s)
 }
@@ -335,8 +333,8 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
     action.total = body.marks.len();
     action.facts = Some(facts);
-    if s.keep_descriptions {
-        action.description = Some(new_description.clone());
+    if let Some(preview) = s.preview {
+        preview(d, &new_description);
     }
     if edit.is_empty() {
         return Ok(action);
@@ -470,7 +468,7 @@ mod tests {
             selected: &everyone,
             shard: None,
             commands: &commands,
-            keep_descriptions: false,
+            preview: None,
         };
         const M: &str = "onboarder";
         const STAGE: &str = "onboarding-stage::one";

@@ -90,9 +90,13 @@ pub struct Settings<'a> {
     pub shard: Option<Shard>,
     /// The commands ticked on the dashboards, decided (see `dashboard::commands`).
     pub commands: &'a Commands,
-    /// Keep each issue's new description in its action (`--preview-dir` writes them).
-    pub keep_descriptions: bool,
+    /// Where each planned issue's new description goes when previews are asked for
+    /// (`--preview-dir`): handed over as it is made, so that no run holds them all.
+    pub preview: Option<Preview<'a>>,
 }
+
+/// Takes a planned issue's new description (see `Settings::preview`).
+pub type Preview<'a> = &'a dyn Fn(&DesiredIssue, &str);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -187,8 +191,6 @@ pub struct Action {
     pub facts: Option<Facts>,
     /// The dashboard this action writes, when it is one.
     pub board: Option<Box<Board>>,
-    /// The whole description the issue has after this action, when previews are asked for.
-    pub description: Option<String>,
     /// Why the issue's body could not be rendered: a template error, which stops the run
     /// before anything is written.
     pub error: Option<crate::error::InputError>,
@@ -266,7 +268,6 @@ impl Action {
             changes: Vec::new(),
             facts: None,
             board: None,
-            description: None,
             error: None,
         }
     }

@@ -357,6 +357,28 @@ async fn a_body_only_a_real_person_breaks_stops_the_run_before_any_write() {
     assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
 }
 
+// `--preview-dir` against GitLab writes each issue as it will be after the run, handed over by the
+// planner as it plans: an existing issue's preview holds what its person ticked, not the text a
+// new issue would get, and nothing is written to GitLab by a dry run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_of_an_existing_issue_is_its_text_after_the_run_with_the_persons_ticks() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let issue = ctx.issue_of(TRAINING, "Priya Raman");
+    ctx.fake.human_edit(TRAINING, issue.iid, |i| tick_stage(&mut i.description, "## Learn about GitLab"));
+    let ticked = ctx.issue_of(TRAINING, "Priya Raman").description.matches("- [x]").count();
+    assert!(ticked > 0);
+    ctx.fake.clear_requests();
+    ctx.sync(&["--dry-run", "--preview-dir", "preview"]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0);
+    let preview = ctx.read("preview/praman--support-learning-path.md");
+    assert_eq!(preview.matches("- [x]").count(), ticked, "{preview}");
+    assert!(preview.contains("<!-- onboarder:state "), "{preview}");
+    // Every issue of the plan has its preview, the ones planned while the listing was read too.
+    let files = std::fs::read_dir(ctx.path("preview")).unwrap().count();
+    assert_eq!(files, ctx.issues(TRAINING).len() + ctx.issues(META).len());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shards_split_the_roster_without_overlap_and_together_do_everything() {
     let ctx = Ctx::new().await;
