@@ -14,9 +14,7 @@ use issue::wanted_labels;
 
 pub use prepare::Preparer;
 
-pub use issue::{
-    create, initial_description, reconcile, retire, supersede, unsay, unusable, with_body, Render, NOT_IN_ROSTER,
-};
+pub use issue::{create, initial_description, reconcile, retire, supersede, unsay, unusable, Render, NOT_IN_ROSTER};
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -26,28 +26,29 @@ pub(super) fn untouched(o: &Observed, me: u64) -> bool {
 /// Close the untouched copies (keeping a touched one, else the first), or fail with the conflict.
 pub(super) async fn resolve(w: &Writer<'_>, a: &Action, observed: &[Observed]) -> Result<Action, Failure> {
     let me = w.gl.me().id;
-    let mut list: Vec<Observed> = Vec::new();
+    // An issue planned while listing has no description left to judge: it is read now, and that
+    // read is fresh enough to write on; the others are read again right before their write.
+    let mut list: Vec<(Observed, bool)> = Vec::new();
     for o in observed.iter().filter(|o| o.moved_to_id.is_none() && o.key().as_deref() == Some(a.key.as_str())) {
-        // An issue planned while listing has no description left to judge: read it.
-        list.push(if o.slim.is_some() { w.gl.issue(&o.project, o.iid).await? } else { o.clone() });
+        list.push(if o.slim.is_some() { (w.gl.issue(&o.project, o.iid).await?, true) } else { (o.clone(), false) });
     }
-    list.sort_by_key(|o| (o.project.clone(), o.iid));
+    list.sort_by_key(|(o, _)| (o.project.clone(), o.iid));
     let conflict = || {
         Failure::Other(format!(
             "{}; more than one of them has a person's edits or comments, so a person must close the extra ones",
             a.reason.as_deref().unwrap_or("issues share this key")
         ))
     };
-    let touched: Vec<&Observed> = list.iter().filter(|o| !untouched(o, me)).collect();
+    let touched: Vec<&Observed> = list.iter().map(|(o, _)| o).filter(|o| !untouched(o, me)).collect();
     let keep = match touched.as_slice() {
-        [] => list.first().ok_or_else(conflict)?,
+        [] => list.first().map(|(o, _)| o).ok_or_else(conflict)?,
         [one] => *one,
         _ => return Err(conflict()),
     };
     let mut closed = Vec::new();
-    for o in list.iter().filter(|o| (o.project.as_str(), o.iid) != (keep.project.as_str(), keep.iid)) {
+    for (o, read_now) in list.iter().filter(|(o, _)| (o.project.as_str(), o.iid) != (keep.project.as_str(), keep.iid)) {
         // Re-read before writing: someone may have started using this copy since the listing.
-        let fresh = w.gl.issue(&o.project, o.iid).await?;
+        let fresh = if *read_now { o.clone() } else { w.gl.issue(&o.project, o.iid).await? };
         if !untouched(&fresh, me) {
             return Err(conflict());
         }

@@ -341,7 +341,11 @@ async fn an_untouched_duplicate_is_closed_once_and_a_touched_pair_fails_the_pers
     let original = ctx.issue_of(TRAINING, "Priya Raman");
     let copy = ctx.fake.human_create_issue(TRAINING, ctx.bot, &original.title, &original.description, &["onboarder"]);
     ctx.fake.human_edit(TRAINING, original.iid, |i| i.description.push_str("\n\nPriya's notes.\n"));
+    ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();
+    // Each copy is read once (it was planned while listed, so its text must be read to judge it);
+    // that read is the one the close is based on.
+    assert_eq!(requests_to(&ctx, "GET", "/api/v4/projects/:id/issues/:iid"), 2, "{:?}", ctx.fake.requests());
     let closed = ctx.fake.issue(TRAINING, copy).unwrap();
     assert_eq!(closed.state, "closed");
     assert_eq!(ctx.fake.notes(TRAINING, copy).len(), 1);
