@@ -1,6 +1,8 @@
 //! Shared set-up for the fake's HTTP tests: a started fake, a bot user, a project, a client.
 #![allow(dead_code)]
 
+pub mod python;
+
 use fake_gitlab::{FakeGitlab, Options};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Client, Response};
