@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::{InputError, InputErrors, Location};
+use crate::gitlab::{ClientSettings, RateLimits};
+use crate::input::parse_yaml;
 use crate::input::{parse_date, read_text, resolve_inside};
-use crate::roster::parse_yaml;
 
 /// Where and how onboarder writes in GitLab.
 #[derive(Debug, Clone)]
@@ -23,42 +24,11 @@ pub struct GitlabTarget {
     pub accept_invalid_certs: bool,
 }
 
-/// Request pacing under GitLab's limits (GitLab.com values by default).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RateLimits {
-    pub window: Duration,
-    pub requests: u32,
-    pub issue_creates: u32,
-    pub notes: u32,
-}
-
-impl RateLimits {
-    /// This run's share when `shards` runs share one token (GitLab counts per user): each limit
-    /// divided by the shard count, rounded down, never below one.
-    pub fn shared_by(&self, shards: u32) -> RateLimits {
-        let part = |l: u32| (l / shards.max(1)).max(1);
-        RateLimits {
-            window: self.window,
-            requests: part(self.requests),
-            issue_creates: part(self.issue_creates),
-            notes: part(self.notes),
-        }
-    }
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        Self { window: Duration::from_secs(60), requests: 2000, issue_creates: 200, notes: 60 }
-    }
-}
-
 /// How the sync talks to GitLab.
 #[derive(Debug, Clone)]
 pub struct SyncSettings {
-    pub concurrency: usize,
-    pub request_timeout: Duration,
-    pub max_retries: u32,
-    pub limits: RateLimits,
+    /// Requests at once, timeouts, retries and the limits the client paces itself under.
+    pub client: ClientSettings,
     /// Close an issue once every item in it is checked.
     pub close_completed: bool,
     /// The most issues of people missing from the roster one run may close, as a share of the
@@ -426,10 +396,12 @@ impl Config {
             stage_label_prefix,
             shadow,
             sync: SyncSettings {
-                concurrency,
-                request_timeout: Duration::from_secs_f64(request_timeout),
-                max_retries,
-                limits,
+                client: ClientSettings {
+                    concurrency,
+                    request_timeout: Duration::from_secs_f64(request_timeout),
+                    max_retries,
+                    limits,
+                },
                 max_close_share,
                 close_completed: raw.close_completed,
                 shared_token: raw.sharding.as_ref().is_some_and(|s| s.shared_token),

@@ -5,15 +5,25 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
+use crate::calendar::{self, Calendar};
 use crate::checklist::Mark;
 use crate::config::Config;
 use crate::error::{InputError, InputErrors, Location};
-use crate::progress::{self, Assessment, Calendar};
 use crate::roster::{Person, Program, Role, Roster, Status};
 use crate::template::{
     Assignee, Audience, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, SpecialtyContext, Template,
     TemplateContext, TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
 };
+
+/// A path's schedule for one person: its stage weeks, the stage the manager states (a floor),
+/// when it began and how many days it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    pub weeks: Vec<u32>,
+    pub stated: Option<usize>,
+    pub start: NaiveDate,
+    pub due_days: Option<u32>,
+}
 
 /// The stage a person has reached in one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +49,8 @@ pub struct DesiredIssue {
     pub total: usize,
     /// Index of the person in the roster, for rendering the body again.
     pub person: usize,
-    /// Where the person stands by the roster's evidence alone (before reading the issue); the
-    /// items' part only once the body is rendered (see `checked`).
-    pub assessment: Assessment,
     /// The path's stage weeks, the manager's stated stage, start and due days.
-    pub path: progress::Path,
+    pub path: Path,
     /// Since when the pace clock runs, and the leave that stops it.
     pub calendar: Calendar,
     /// On open-ended leave (`status: paused`).
@@ -162,7 +169,7 @@ pub enum Bodies {
 /// only when the config asks for calendar ticking, the stage the calendar expects.
 fn roster_floor(config: &Config, d: &DesiredIssue, today: NaiveDate) -> Option<usize> {
     let by_calendar = if config.progress.calendar_ticks {
-        progress::expected_stage(&d.path.weeks, d.calendar.working_days(today))
+        calendar::expected_stage(&d.path.weeks, d.calendar.working_days(today))
     } else {
         None
     };
@@ -198,8 +205,6 @@ pub struct Desired {
     /// Where roster entries are whose person is unknown (the file does not parse): while there
     /// are any, nobody missing from the roster is taken for gone.
     pub unidentified: Vec<Location>,
-    /// The dashboards the roster calls for (see `dashboard`).
-    pub dashboards: Vec<crate::dashboard::Spec>,
 }
 
 /// The key of a person's issue for a template.
@@ -357,7 +362,6 @@ pub fn compute(
     // for a person to say.
     let failed = &desired.failed;
     desired.issues.retain(|d| !failed.contains_key(&d.username.to_lowercase()));
-    desired.dashboards = crate::dashboard::specs(config, roster, &desired.standing, templates);
     if !errors.is_empty() {
         // `check` lists every problem at once, the people's too.
         errors.0.extend(desired.failed.values().flatten().cloned());
@@ -375,15 +379,11 @@ fn desired_issue(
     ids: &BTreeMap<String, u64>,
 ) -> Result<DesiredIssue, InputError> {
     let stated = p.stage.as_ref().and_then(|s| t.stage_index(&s.value));
-    let path = progress::Path {
-        weeks: t.stages.iter().map(|s| s.week).collect(),
-        stated,
-        start: p.start_date,
-        due_days: t.due_days,
-    };
+    let path =
+        Path { weeks: t.stages.iter().map(|s| s.week).collect(), stated, start: p.start_date, due_days: t.due_days };
     let calendar = Calendar { leave: p.leave.clone(), ..Calendar::new(p.since) };
     let paused = p.status == Status::Paused;
-    let due_date = progress::assess(&path, &calendar, &[], paused, today, 0).due;
+    let due_date = calendar::due_date(path.start, path.due_days, &calendar);
     let ctx = context(p, t, due_date);
     let (title, rendered) = match bodies {
         Bodies::Now => {
@@ -401,7 +401,7 @@ fn desired_issue(
         None => Vec::new(),
     };
     let by_calendar = if config.progress.calendar_ticks {
-        progress::expected_stage(&path.weeks, calendar.working_days(today))
+        calendar::expected_stage(&path.weeks, calendar.working_days(today))
     } else {
         None
     };
@@ -410,8 +410,7 @@ fn desired_issue(
         items.iter().map(|i| (i.stage, if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open })).collect();
     let checked = marks.iter().filter(|(_, m)| *m == Mark::Done).count();
     let total = items.len();
-    let path = progress::Path { stated: floor, ..path };
-    let assessment = progress::assess(&path, &calendar, &marks, paused, today, config.progress.grace_days);
+    let path = Path { stated: floor, ..path };
     let project = match (&t.project, p.program, &config.shadow) {
         (Some(project), _, _) => project.clone(),
         (None, Program::Shadow, Some(shadow)) => shadow.project.clone(),
@@ -445,7 +444,6 @@ fn desired_issue(
         checked,
         total,
         person: index,
-        assessment,
         path,
         calendar,
         paused,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use serde::Deserialize;
 
 use crate::error::{InputError, InputErrors, Location};
 
@@ -188,6 +189,15 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
 /// cannot store.
 pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a real date");
 pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a real date");
+
+/// Parse YAML from one input file, reporting errors at their place in it.
+pub fn parse_yaml<T: for<'de> Deserialize<'de>>(
+    file: &Arc<Path>,
+    contents: &str,
+    line_offset: usize,
+) -> Result<T, InputError> {
+    serde_saphyr::from_str::<T>(contents).map_err(|e| InputError::from_yaml(file, line_offset, contents, &e))
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 
 use crate::desired::Desired;
 use crate::plan::{self, Action};
-use crate::report::Outcome;
+use crate::sync::Outcome;
 
 /// A failed row per selected person whose roster entry has errors, for the report and JUnit.
 pub fn rows(desired: &Desired, selected: &dyn Fn(&str) -> bool) -> Vec<(Action, Option<Outcome>)> {

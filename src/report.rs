@@ -4,17 +4,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::dashboard;
+use crate::gitlab::RequestCounts;
 use crate::plan::{Action, Kind};
 use crate::progress::Pace;
-
-/// What happened when an action was carried out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    /// `done`, `failed`, or `not-run` (dry run).
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
+use crate::sync::Outcome;
 
 /// Counts for the final line, and the JSON `summary`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -34,17 +28,6 @@ pub struct Summary {
     /// The warning that the token expires soon (see `token_expiry`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_warning: Option<String>,
-}
-
-/// API requests made by a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct RequestCounts {
-    pub total: u64,
-    pub get: u64,
-    pub post: u64,
-    pub put: u64,
-    pub retries: u64,
-    pub rate_limited: u64,
 }
 
 impl Summary {
@@ -184,7 +167,7 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
             let _ = writeln!(out, "          expected   {expected}");
             let _ = writeln!(out, "          pace       {pace}");
         }
-        if a.board.is_none() {
+        if a.template != dashboard::KIND {
             let _ = writeln!(out, "          checked    {} of {}", a.checked, a.total);
         }
         let _ = writeln!(out, "          labels     {}", a.labels.join(", "));

@@ -147,7 +147,7 @@ fn first_sync(
     let mut keys: BTreeMap<String, usize> = BTreeMap::new();
     let issues = fake.issues(TRAINING);
     for i in &issues {
-        if let Some(key) = onboarder::description::key_of(&i.description) {
+        if let Some(key) = onboarder::region::key_of(&i.description) {
             *keys.entry(key).or_default() += 1;
         }
     }

@@ -105,7 +105,7 @@ pub fn advance_every_tenth(
         .issues(TRAINING)
         .into_iter()
         .filter(|i| i.state == "opened")
-        .filter_map(|i| onboarder::description::key_of(&i.description).map(|k| (k, i)))
+        .filter_map(|i| onboarder::region::key_of(&i.description).map(|k| (k, i)))
         .collect();
     let mut ticked = BTreeMap::new();
     for (n, p) in people.iter().enumerate().filter(|(n, _)| n % 10 == 0) {

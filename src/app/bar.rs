@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::plan::Action;
-use crate::report::Outcome;
+use crate::sync::Outcome;
 
 pub struct Bar {
     bar: Option<ProgressBar>,

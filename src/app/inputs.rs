@@ -5,13 +5,17 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 
-use super::{print_input_errors, EXIT_INPUT};
+use super::env::gitlab_url;
+use super::status::{print_input_errors, EXIT_INPUT};
 use crate::cli::RunArgs;
 use crate::config::{Config, RepositoryPath, RosterSource};
+use crate::dashboard::{self, Spec};
 use crate::desired::{self, Desired, Renderer};
 use crate::error::{InputError, InputErrors, Location};
 use crate::gitlab::{Gitlab, Token};
 use crate::input::parse_date;
+use crate::plan::Settings;
+use crate::progress::overrides::Commands;
 use crate::roster::{self, Person, Rejected, Roster};
 use crate::selection::{self, Selection, Shard};
 use crate::template::TemplateSet;
@@ -94,7 +98,7 @@ fn read_rosters(config: &Config, fatal: &mut InputErrors) -> (Vec<Person>, Vec<P
 /// A connection for reading a roster from a repository; every command needs the token for it.
 fn connect_for(config: &Config, r: &RepositoryPath) -> Result<(tokio::runtime::Runtime, Gitlab), InputError> {
     let refuse = |why: String| InputError::new(r.at.clone(), format!("the roster in {} {why}", r.project));
-    let url = super::online::gitlab_url(config).ok_or_else(|| {
+    let url = gitlab_url(config).ok_or_else(|| {
         refuse(format!("is read through the API: set GITLAB_URL or gitlab.url in {}", config.file.display()))
     })?;
     let token = match std::env::var("GITLAB_TOKEN") {
@@ -111,7 +115,7 @@ fn connect_for(config: &Config, r: &RepositoryPath) -> Result<(tokio::runtime::R
         .build()
         .map_err(|e| refuse(format!("cannot be read: {e}")))?;
     let gl = rt
-        .block_on(Gitlab::connect(&url, &token, config.gitlab.accept_invalid_certs, &config.sync))
+        .block_on(Gitlab::connect(&url, &token, config.gitlab.accept_invalid_certs, &config.sync.client))
         .map_err(|e| refuse(format!("cannot be read: cannot use GitLab at {url}: {e}")))?;
     Ok((rt, gl))
 }
@@ -177,6 +181,8 @@ pub struct Prepared {
     pub today: NaiveDate,
     pub selection: Selection,
     pub desired: Desired,
+    /// The dashboards the roster calls for.
+    pub boards: Vec<Spec>,
 }
 
 pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitCode> {
@@ -202,7 +208,8 @@ pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitC
         eprintln!("onboarder: nothing was written");
         return Err(ExitCode::from(EXIT_INPUT));
     }
-    Ok(Prepared { today, selection, desired })
+    let boards = dashboard::specs(&inputs.config, &inputs.roster, &desired.standing, &inputs.templates);
+    Ok(Prepared { today, selection, desired, boards })
 }
 
 /// The people named with `--only` who would get no issue from this run, and why: a manager who
@@ -232,5 +239,28 @@ pub(super) fn renderer(inputs: &Inputs, today: NaiveDate) -> Renderer<'_> {
         templates: &inputs.templates,
         today,
         rendered: std::sync::atomic::AtomicUsize::new(0),
+    }
+}
+
+/// Settings for the planner, borrowed from the config.
+pub fn settings<'a>(
+    config: &'a Config,
+    selected: &'a dyn Fn(&str) -> bool,
+    shard: Option<Shard>,
+    today: NaiveDate,
+    commands: &'a Commands,
+) -> Settings<'a> {
+    Settings {
+        marker_label: &config.marker_label,
+        stage_label_prefix: &config.stage_label_prefix,
+        pace_label_prefix: &config.progress.pace_label_prefix,
+        close_completed: config.sync.close_completed,
+        today,
+        grace_days: config.progress.grace_days,
+        selected,
+        others: &dashboard::is_key,
+        shard,
+        commands,
+        preview: None,
     }
 }

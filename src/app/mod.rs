@@ -1,40 +1,31 @@
 //! The imperative shell: load inputs, decide, talk to GitLab, print. `main` only calls `run`.
-//! `inputs` loads and selects, `online` talks to GitLab, `output` writes reports.
+//! `inputs` loads and selects, `env` reads the environment, `online` talks to GitLab, `output`
+//! writes reports, `status` says how a run ends.
 
 mod bar;
+mod env;
 mod inputs;
 mod online;
 mod output;
+mod status;
 
 use std::process::ExitCode;
 
-use chrono::NaiveDate;
-
-pub use inputs::{load, Inputs, Prepared};
+pub use inputs::{load, settings, Inputs, Prepared};
 pub use output::{print_report, Previews};
+pub use status::{EXIT_FAILURES, EXIT_INPUT};
 
+use env::{token, Mode, READ_TOKEN_VAR};
 use inputs::{prepare, print_warnings, renderer};
 use output::write_reports;
+use status::print_input_errors;
 
 use crate::cli::{Cli, Command, RunArgs};
-use crate::config::Config;
-use crate::dashboard::Commands;
-use crate::error::InputErrors;
-use crate::plan::{self, Action, Settings};
-use crate::report::{Outcome, Summary};
-use crate::selection::Shard;
-use crate::{desired, isolation};
-
-/// Exit statuses: 0 all done, 1 some people or issues failed, 2 invalid input or no access.
-pub const EXIT_FAILURES: u8 = 1;
-pub const EXIT_INPUT: u8 = 2;
-
-pub(super) fn print_input_errors(errors: &InputErrors) -> ExitCode {
-    eprintln!("{errors}");
-    let n = errors.0.len();
-    eprintln!("onboarder: {n} input error{}; nothing was written", if n == 1 { "" } else { "s" });
-    ExitCode::from(EXIT_INPUT)
-}
+use crate::plan::{self, Action, Planned, Settings};
+use crate::progress::overrides::Commands;
+use crate::report::Summary;
+use crate::sync::Outcome;
+use crate::{dashboard, desired, isolation};
 
 /// Run the command line; the exit status says how it went.
 pub fn run(cli: Cli) -> ExitCode {
@@ -118,28 +109,6 @@ fn check(inputs: &Inputs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Settings for the planner, borrowed from the config.
-pub fn settings<'a>(
-    config: &'a Config,
-    selected: &'a dyn Fn(&str) -> bool,
-    shard: Option<Shard>,
-    today: NaiveDate,
-    commands: &'a Commands,
-) -> Settings<'a> {
-    Settings {
-        marker_label: &config.marker_label,
-        stage_label_prefix: &config.stage_label_prefix,
-        pace_label_prefix: &config.progress.pace_label_prefix,
-        close_completed: config.sync.close_completed,
-        today,
-        grace_days: config.progress.grace_days,
-        selected,
-        shard,
-        commands,
-        preview: None,
-    }
-}
-
 fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let mut prepared = match prepare(inputs, args) {
         Ok(p) => p,
@@ -147,8 +116,8 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     };
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
-    if online::token(online::Mode::Plan).is_some() {
-        return online::online(inputs, args, &mut prepared, online::Mode::Plan, false);
+    if token(Mode::Plan).is_some() {
+        return online::online(inputs, args, &mut prepared, Mode::Plan, false);
     }
     let previews = Previews::new(args.preview_dir.as_deref());
     let preview = |d: &crate::desired::DesiredIssue, text: &str| previews.write(d, text);
@@ -157,19 +126,23 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         ..settings(&inputs.config, &selected, prepared.selection.shard, prepared.today, &no_commands)
     };
     eprintln!(
-        "onboarder: no GITLAB_TOKEN or {} set: planning offline, as if the projects had no issues yet",
-        online::READ_TOKEN_VAR
+        "onboarder: no GITLAB_TOKEN or {READ_TOKEN_VAR} set: planning offline, as if the projects had no issues yet"
     );
     let renderer = renderer(inputs, prepared.today);
-    let actions = plan::plan(&prepared.desired, &[], &settings, &|d, due, want| renderer.body_with_due(d, due, want));
+    let render = |d: &desired::DesiredIssue, due, want| renderer.body_with_due(d, due, want);
+    let desired = &prepared.desired;
+    let actions = plan::plan(desired, &[], &Planned::default(), &settings, &render);
     if let Some(errors) = output::render_errors(&actions) {
         return print_input_errors(&errors);
     }
-    if let Err(e) = previews.finish(&actions) {
+    let boards = dashboard::plan(&prepared.boards, desired, &[], &actions, &[], &settings);
+    if let Err(e) = previews.finish(&actions, &boards) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
-    let mut rows: Vec<(Action, Option<Outcome>)> = actions.into_iter().map(|a| (a, None)).collect();
+    let mut rows: Vec<(Action, Option<Outcome>)> =
+        actions.into_iter().chain(boards.into_iter().map(|p| p.action)).map(|a| (a, None)).collect();
+    rows.sort_by(|(a, _), (b, _)| (&a.username, &a.template, a.iid).cmp(&(&b.username, &b.template, b.iid)));
     rows.extend(isolation::rows(&prepared.desired, &selected));
     let mut summary = Summary { today: prepared.today.to_string(), offline: true, ..Summary::default() };
     summary.count(&rows);
@@ -188,6 +161,6 @@ fn sync_command(inputs: &Inputs, args: &RunArgs, dry_run: bool, allow_mass_close
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mode = if dry_run { online::Mode::DryRun } else { online::Mode::Sync };
+    let mode = if dry_run { Mode::DryRun } else { Mode::Sync };
     online::online(inputs, args, &mut prepared, mode, allow_mass_close)
 }

@@ -6,47 +6,21 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use super::bar;
-use super::inputs::{renderer, Inputs, Prepared};
+use super::env::{env_token, gitlab_url, token, Mode, READ_TOKEN_VAR};
+use super::inputs::{renderer, settings, Inputs, Prepared};
 use super::output::{print_report, render_errors, write_reports, Previews};
-use super::{print_input_errors, settings, EXIT_FAILURES, EXIT_INPUT};
+use super::status::{print_input_errors, EXIT_FAILURES, EXIT_INPUT};
 use crate::cli::RunArgs;
-use crate::config::{Config, SyncSettings};
-use crate::dashboard::{self, Commands};
-use crate::gitlab::{self, ApiError, Gitlab, Token};
-use crate::plan::{self, Kind, Settings};
-use crate::report::{self, Outcome, Summary};
+use crate::config::Config;
+use crate::dashboard::{self, Decided};
+use crate::desired::DesiredIssue;
+use crate::gitlab::{self, ApiError, ClientSettings, Gitlab, Token};
+use crate::issue::Observed;
+use crate::plan::{self, Action, Kind, Settings};
+use crate::progress::overrides::Commands;
+use crate::report::{self, Summary};
+use crate::sync::Outcome;
 use crate::{ci, departures, mr_comment, sync, token_expiry};
-
-/// How far a run against GitLab goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
-    Plan,
-    DryRun,
-    Sync,
-}
-
-/// GitLab's address: `GITLAB_URL`, else `CI_SERVER_URL`, else the config's `gitlab.url`.
-pub(super) fn gitlab_url(config: &Config) -> Option<String> {
-    ["GITLAB_URL", "CI_SERVER_URL"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.trim().is_empty())
-        .or_else(|| config.gitlab.url.clone())
-}
-
-/// The read-only token a merge request pipeline can see (`read_api`, not protected): `plan` only.
-pub const READ_TOKEN_VAR: &str = "GITLAB_READ_TOKEN";
-
-fn env_token(var: &str) -> Option<Token> {
-    std::env::var(var).ok().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).map(Token::new)
-}
-
-/// The token a run may use: `GITLAB_TOKEN`; for `plan` only, else `GITLAB_READ_TOKEN`, so that a
-/// merge request pipeline, which cannot see a protected variable, still plans against GitLab.
-/// A sync never uses the read token: it could not write, and it is not protected.
-pub(super) fn token(mode: Mode) -> Option<Token> {
-    env_token("GITLAB_TOKEN").or_else(|| if mode == Mode::Plan { env_token(READ_TOKEN_VAR) } else { None })
-}
 
 pub(super) fn online(
     inputs: &Inputs,
@@ -117,14 +91,14 @@ async fn online_async(
     let selected = |u: &str| prepared.selection.contains(u);
     let no_commands = Commands::default();
     let previews = Previews::new(args.preview_dir.as_deref());
-    let preview = |d: &crate::desired::DesiredIssue, text: &str| previews.write(d, text);
+    let preview = |d: &DesiredIssue, text: &str| previews.write(d, text);
     let settings = Settings {
         preview: previews.wanted().then_some(&preview as plan::Preview),
         ..settings(config, &selected, prepared.selection.shard, prepared.today, &no_commands)
     };
-    let desired = &prepared.desired;
+    let (desired, specs) = (&prepared.desired, &prepared.boards);
     let renderer = renderer(inputs, prepared.today);
-    let render = |d: &crate::desired::DesiredIssue, due, want| renderer.body_with_due(d, due, want);
+    let render = |d: &DesiredIssue, due, want| renderer.body_with_due(d, due, want);
     let preparer = plan::Preparer::new(desired, &settings, &render);
     // Each issue is planned as its page arrives; one a dashboard command applies to is read again.
     let read = |at: &'static str| {
@@ -132,29 +106,39 @@ async fn online_async(
         let settings = &settings;
         let reachable = &projects.reachable;
         let preparer = &preparer;
+        let selected = &selected;
         async move {
             let fail = |e: ApiError| {
                 eprintln!("onboarder: cannot read the issues{at}: {e}; nothing was written");
                 ExitCode::from(if e.is_fatal() { EXIT_INPUT } else { EXIT_FAILURES })
             };
-            let mut observed = sync::observe(gl, config, reachable, desired, settings, &|o| preparer.prepare(o))
-                .await
-                .map_err(fail)?;
+            let mut observed =
+                sync::observe(gl, config, reachable, (desired, specs), settings, &|o| preparer.prepare(o))
+                    .await
+                    .map_err(fail)?;
             let commanded = dashboard::commanded(&observed);
             sync::restore(gl, &mut observed, &commanded).await.map_err(fail)?;
             // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
-            let commands = dashboard::commands(desired, &observed, settings);
-            Ok::<_, ExitCode>((observed, commands))
+            let decided = dashboard::commands(specs, desired, &observed, selected, settings.today);
+            Ok::<_, ExitCode>((observed, decided))
         }
     };
+    // The people's issues first, then the dashboards from their actions.
+    let plan_all = |observed: &[Observed], decided: &[Decided], commands: &Commands| {
+        let s = Settings { commands, ..settings };
+        let actions = plan::plan(desired, observed, &preparer.planned(), &s, &render);
+        let boards = dashboard::plan(specs, desired, observed, &actions, decided, &s);
+        (actions, boards)
+    };
     let read_at = Utc::now();
-    let (mut observed, mut commands) = match read("").await {
+    let (mut observed, mut decided) = match read("").await {
         Ok(o) => o,
         Err(code) => return code,
     };
     drop(section);
-    let open = |observed: &[plan::Observed]| observed.iter().filter(|o| o.open).count();
-    let mut actions = plan::plan(desired, &observed, &Settings { commands: &commands, ..settings }, &render);
+    let mut commands = dashboard::orders(&decided);
+    let open = |observed: &[Observed]| observed.iter().filter(|o| o.open).count();
+    let (mut actions, mut boards) = plan_all(&observed, &decided, &commands);
     tracing::info!(
         "planned {} issues from {} listed, rendering {} bodies",
         desired.issues.len(),
@@ -171,28 +155,32 @@ async fn online_async(
     let mut lock_error = None;
     // Any run that writes takes the run lock, so two runs at once neither create an issue twice
     // nor post one stage note twice; a run with nothing to write takes none.
-    let reachable = |a: &plan::Action| projects.reachable.contains(&a.project);
-    let creating: Vec<&plan::Action> = actions.iter().filter(|a| a.kind == Kind::Create && reachable(a)).collect();
+    let reachable = |a: &Action| projects.reachable.contains(&a.project);
+    let every = |actions: &[Action], boards: &[dashboard::Planned]| -> Vec<Action> {
+        actions.iter().chain(boards.iter().map(|p| &p.action)).filter(|a| reachable(a)).cloned().collect()
+    };
+    let all = every(&actions, &boards);
+    let creating: Vec<&Action> = all.iter().filter(|a| a.kind == Kind::Create).collect();
     let create_in: BTreeSet<String> = creating.iter().map(|a| a.project.clone()).collect();
-    let writes = actions.iter().any(|a| (a.writes() || a.kind == Kind::Conflict) && reachable(a));
+    let writes = all.iter().any(|a| a.writes() || a.kind == Kind::Conflict);
     if mode == Mode::Sync && writes {
         let main = gl.canonical(&config.gitlab.project);
         let at = if projects.reachable.contains(&main) {
             main
         } else {
-            actions.iter().find(|a| reachable(a)).map(|a| a.project.clone()).unwrap_or(main)
+            all.first().map(|a| a.project.clone()).unwrap_or(main)
         };
         match sync::Lock::acquire(&gl, config, &at, creating.len(), &create_in, read_at).await {
             Ok((ticket, reread)) => {
                 lock = ticket;
                 if reread {
                     // Another run wrote since the read: read again so nothing is created or posted twice.
-                    (observed, commands) = match read(" again").await {
+                    (observed, decided) = match read(" again").await {
                         Ok(o) => o,
                         Err(code) => return code,
                     };
-                    let settings = Settings { commands: &commands, ..settings };
-                    actions = plan::plan(desired, &observed, &settings, &render);
+                    commands = dashboard::orders(&decided);
+                    (actions, boards) = plan_all(&observed, &decided, &commands);
                     if let Some(errors) = render_errors(&actions) {
                         if let Some(held) = lock {
                             held.release(&gl).await;
@@ -212,13 +200,13 @@ async fn online_async(
     }
     // Writes re-plan each issue from a fresh read: no preview is written again then.
     let settings = Settings { commands: &commands, preview: None, ..settings };
-    if let Err(e) = previews.finish(&actions) {
+    if let Err(e) = previews.finish(&actions, &boards) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
     }
     // Issues in a project the token cannot see, and writes without the lock, fail here.
     let mut held_back = Vec::new();
-    actions.retain(|a| {
+    let mut hold = |a: &Action| {
         let why = match (projects.unreachable.get(&a.project), &lock_error) {
             (Some(why), _) => why.clone(),
             (None, Some(why)) if a.writes() || a.kind == Kind::Conflict => why.clone(),
@@ -226,14 +214,17 @@ async fn online_async(
         };
         held_back.push((a.clone(), Some(Outcome { status: "failed", error: Some(why) })));
         false
-    });
+    };
+    actions.retain(&mut hold);
+    boards.retain(|p| hold(&p.action));
     let mut summary =
         Summary { today: prepared.today.to_string(), dry_run: mode != Mode::Sync, token_warning, ..Summary::default() };
     let (mut rows, fatal) = if mode == Mode::Sync {
         let section = ci::Section::start("write", "Writing to GitLab");
-        let writes = actions.iter().filter(|a| a.writes()).count() as u64;
+        let writes = every(&actions, &boards).iter().filter(|a| a.writes()).count() as u64;
         let bar = bar::Bar::new(writes);
-        let done = sync::execute(&gl, desired, &renderer, actions, &observed, &settings, &|a, o| bar.step(a, o)).await;
+        let jobs = (actions, boards);
+        let done = sync::execute(&gl, desired, &renderer, jobs, &observed, &settings, &|a, o| bar.step(a, o)).await;
         bar.finish();
         if let Some(held) = lock {
             held.release(&gl).await;
@@ -241,7 +232,7 @@ async fn online_async(
         drop(section);
         (done.rows, done.fatal)
     } else {
-        (actions.into_iter().map(|a| (a, None)).collect(), None)
+        (actions.into_iter().chain(boards.into_iter().map(|p| p.action)).map(|a| (a, None)).collect(), None)
     };
     rows.extend(held_back);
     rows.extend(crate::isolation::rows(desired, &selected));
@@ -272,7 +263,7 @@ async fn online_async(
 
 /// In a merge request pipeline given `GITLAB_MR_TOKEN`, the plan's summary as one comment on the
 /// merge request, edited in place on later runs. Failing to comment is a warning: the plan stands.
-async fn comment_on_merge_request(url: &str, config: &Config, pacing: &SyncSettings, markdown: &str) {
+async fn comment_on_merge_request(url: &str, config: &Config, pacing: &ClientSettings, markdown: &str) {
     let Some((target, token)) = mr_comment::Target::from_env() else { return };
     let done = async {
         let gl = Gitlab::connect(url, &token, config.gitlab.accept_invalid_certs, pacing).await?;
@@ -289,9 +280,9 @@ async fn comment_on_merge_request(url: &str, config: &Config, pacing: &SyncSetti
 
 /// How this run paces itself: shards that share one token (`sharding.shared_token`) each take
 /// their share of GitLab's per-user limits, so together they stay under them.
-fn pacing(config: &Config, prepared: &Prepared) -> SyncSettings {
-    let mut s = config.sync.clone();
-    if let (true, Some(shard)) = (s.shared_token, prepared.selection.shard) {
+fn pacing(config: &Config, prepared: &Prepared) -> ClientSettings {
+    let mut s = config.sync.client.clone();
+    if let (true, Some(shard)) = (config.sync.shared_token, prepared.selection.shard) {
         s.limits = s.limits.shared_by(shard.total);
     }
     s
@@ -309,7 +300,7 @@ struct Reach {
 /// GitLab's own path, so two spellings of one project are one. A project the token cannot see
 /// fails only the issues in it; a token or address problem stops the run.
 async fn reach_projects(gl: &Gitlab, config: &Config, prepared: &mut Prepared) -> Result<Reach, ApiError> {
-    let spellings = sync::projects(config, &prepared.desired);
+    let spellings = sync::projects(config, &prepared.desired, &prepared.boards);
     let mut reach = Reach { reachable: BTreeSet::new(), unreachable: BTreeMap::new() };
     for (spelling, found) in gl.resolve_projects(&spellings).await {
         match found {

@@ -5,10 +5,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::cli::{Format, RunArgs};
+use crate::dashboard::{self, Planned};
 use crate::desired::DesiredIssue;
 use crate::error::InputErrors;
 use crate::plan::Action;
-use crate::report::{self, Outcome, Summary};
+use crate::report::{self, Summary};
+use crate::sync::Outcome;
 use anyhow::Context as _;
 
 /// Print the plan or the sync result in the requested format.
@@ -53,7 +55,7 @@ impl<'a> Previews<'a> {
     }
 
     /// The rest, and the first failure if any.
-    pub fn finish(&self, actions: &[Action]) -> anyhow::Result<()> {
+    pub fn finish(&self, actions: &[Action], boards: &[Planned]) -> anyhow::Result<()> {
         if let Some(e) = self.failed.borrow_mut().take() {
             return Err(e);
         }
@@ -61,9 +63,10 @@ impl<'a> Previews<'a> {
             return Ok(());
         }
         let written = self.written.borrow();
-        for a in actions.iter().filter(|a| !written.contains(&a.key)) {
+        let boards = boards.iter().map(|p| (&p.action, Some(&*p.board)));
+        for (a, board) in actions.iter().map(|a| (a, None)).chain(boards).filter(|(a, _)| !written.contains(&a.key)) {
             let edited = a.edit.as_ref().and_then(|e| e.description.clone());
-            let Some(text) = edited.or_else(|| a.board.as_deref().map(crate::dashboard::initial_description)) else {
+            let Some(text) = edited.or_else(|| board.map(dashboard::initial_description)) else {
                 continue;
             };
             self.file(&a.username, &a.template, &a.title, &text)?;

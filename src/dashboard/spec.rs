@@ -3,11 +3,20 @@
 
 use std::collections::BTreeMap;
 
-use super::{MANAGER_PREFIX, TEAM_KEY};
 use crate::config::Config;
 use crate::desired::Standing;
 use crate::roster::Roster;
 use crate::template::TemplateSet;
+
+const MANAGER_PREFIX: &str = "manager-dashboard:";
+const TEAM_KEY: &str = "team-dashboard";
+/// The `template` a dashboard's action shows in reports and preview file names.
+pub const KIND: &str = "dashboard";
+
+/// Is this the key of a dashboard (not of a person's issue)?
+pub fn is_key(key: &str) -> bool {
+    key.starts_with(MANAGER_PREFIX) || key == TEAM_KEY
+}
 
 /// A report on a dashboard: their name and their manager's.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::command::{CommandId, Verb, Verdict, EXTEND_DAYS};
-use super::{Decided, Record, Row, Spec};
+use super::board::{Record, Row};
+use super::command::{comment, Decided};
+use super::spec::Spec;
 use crate::escape::inert;
+use crate::progress::overrides::{CommandId, Verb, Verdict, EXTEND_DAYS};
 use crate::progress::Pace;
 
 /// Overdue first, then behind, on track, paused, complete; then the nearest due date, then name.
@@ -89,7 +91,7 @@ pub fn log_line(c: &Decided, today: NaiveDate) -> Option<String> {
 }
 
 fn command_line(id: CommandId, ticked: bool, text: &str) -> String {
-    format!("- [{}] {text} {}", if ticked { 'x' } else { ' ' }, id.comment())
+    format!("- [{}] {text} {}", if ticked { 'x' } else { ' ' }, comment(&id))
 }
 
 /// A manager's dashboard: the table, a command box group per row, and the log.

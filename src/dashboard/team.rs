@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::description;
-use crate::plan::{Action, Observed};
+use super::spec::is_key;
+use crate::issue::Observed;
+use crate::plan::{Action, IssueState};
 
 fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
@@ -40,8 +41,8 @@ fn days(reached: &BTreeMap<String, String>, since: Option<&str>) -> Vec<(String,
 pub fn medians(observed: &[Observed], actions: &[Action]) -> BTreeMap<String, BTreeMap<String, u32>> {
     let mut records: BTreeMap<String, (BTreeMap<String, String>, Option<String>)> = BTreeMap::new();
     for o in observed {
-        let Some(state) = description::parse(&o.description).state else { continue };
-        if !state.reached.is_empty() && !super::is_key(&state.key) {
+        let Some(state) = IssueState::read(&o.description) else { continue };
+        if !state.reached.is_empty() && !is_key(&state.key) {
             records.insert(state.key.clone(), (state.reached, state.since));
         }
     }

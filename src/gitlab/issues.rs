@@ -1,5 +1,5 @@
 //! Issues and notes: listing (every page, whatever headers a proxy leaves), reading, creating,
-//! editing and commenting. Wire types become `plan::Observed` here and nowhere else.
+//! editing and commenting. Wire types become `issue::Observed` here and nowhere else.
 
 use std::collections::BTreeSet;
 
@@ -11,10 +11,10 @@ use gitlab::api::projects::issues::{CreateIssue, EditIssue, Issue, IssueStateEve
 use http::HeaderMap;
 use serde::Deserialize;
 
-use super::transport::{header_u64, Call, Class};
-use super::users::User;
-use super::{ApiError, Gitlab};
-use crate::plan::{Edit, NewIssue, Observed};
+use super::client::{Gitlab, User};
+use super::errors::ApiError;
+use super::transport::{header_u64, next_page, Call, Class};
+use crate::issue::{Edit, NewIssue, Observed};
 
 #[derive(Deserialize)]
 struct Author {
@@ -59,7 +59,7 @@ impl WireIssue {
             user_notes_count: self.user_notes_count,
             author_id: self.author.map(|a| a.id),
             created_at: self.created_at,
-            slim: None,
+            key_kept: None,
         }
     }
 }
@@ -130,30 +130,6 @@ impl Asked {
         }
         out
     }
-}
-
-/// The page after this one: GitLab's `X-Next-Page` (empty on the last page), else the `Link`
-/// header's `rel="next"` (a proxy may strip the `X-` headers). Only the page number is taken
-/// from the link: the request still goes to the configured origin.
-pub(super) fn next_page(h: &HeaderMap) -> Option<u64> {
-    if h.contains_key("x-next-page") {
-        return header_u64(h, "x-next-page");
-    }
-    let link = h.get(http::header::LINK)?.to_str().ok()?;
-    link.split(',').find_map(|part| {
-        let (target, params) = part.split_once(';')?;
-        let rel_next = params.split(';').any(|p| {
-            let p = p.trim().replace(' ', "");
-            p == "rel=\"next\"" || p == "rel=next"
-        });
-        if !rel_next {
-            return None;
-        }
-        let target = target.trim().trim_start_matches('<').trim_end_matches('>');
-        let url = url::Url::parse(target).ok()?;
-        let page = url.query_pairs().find(|(k, _)| k == "page")?.1.parse().ok()?;
-        Some(page)
-    })
 }
 
 fn builder_error(e: impl std::fmt::Display) -> ApiError {
@@ -342,25 +318,6 @@ impl Gitlab {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, v.parse().unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn next_page_from_either_header() {
-        assert_eq!(next_page(&headers(&[("x-next-page", "3")])), Some(3));
-        assert_eq!(next_page(&headers(&[("x-next-page", ""), ("link", "<http://x/?page=9>; rel=\"next\"")])), None);
-        let link = "<https://gl/api/v4/projects/1/issues?page=1&per_page=100>; rel=\"first\", \
-                    <https://gl/api/v4/projects/1/issues?page=2&per_page=100>; rel=\"next\"";
-        assert_eq!(next_page(&headers(&[("link", link)])), Some(2));
-        assert_eq!(next_page(&headers(&[("link", "<https://gl/?page=1>; rel=\"first\"")])), None);
-        assert_eq!(next_page(&HeaderMap::new()), None);
-    }
 
     #[test]
     fn dropped_fields_are_named_and_a_single_assignee_tier_is_not_a_drop() {

@@ -4,8 +4,9 @@
 use gitlab::api;
 use serde::Deserialize;
 
+use super::client::Gitlab;
+use super::errors::ApiError;
 use super::transport::Class;
-use super::{ApiError, Gitlab};
 
 /// A project label as GitLab shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -3,8 +3,9 @@
 use gitlab::api::projects::merge_requests::notes::{CreateMergeRequestNote, EditMergeRequestNote, MergeRequestNotes};
 use serde::Deserialize;
 
+use super::client::Gitlab;
+use super::errors::ApiError;
 use super::transport::Class;
-use super::{ApiError, Gitlab};
 
 /// A note on a merge request, as much of it as onboarder reads.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -6,18 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use gitlab::api;
 use serde::Deserialize;
 
+use super::client::{Gitlab, Project};
+use super::errors::ApiError;
 use super::transport::Class;
-use super::{ApiError, Gitlab};
-
-/// A project as GitLab names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Project {
-    pub id: u64,
-    /// GitLab's current `path_with_namespace`.
-    pub path: String,
-    /// The token user's role (10 Guest, 15 Planner, 20 Reporter...), when GitLab says.
-    pub access_level: Option<u64>,
-}
 
 #[derive(Deserialize)]
 struct Access {

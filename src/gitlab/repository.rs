@@ -7,9 +7,9 @@ use bytes::Bytes;
 use gitlab::api;
 use serde::Deserialize;
 
-use super::issues::next_page;
-use super::transport::Class;
-use super::{ApiError, Gitlab};
+use super::client::Gitlab;
+use super::errors::ApiError;
+use super::transport::{next_page, Class};
 
 /// One entry of a repository tree.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

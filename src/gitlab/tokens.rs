@@ -4,8 +4,9 @@ use chrono::NaiveDate;
 use gitlab::api;
 use serde::Deserialize;
 
+use super::client::Gitlab;
+use super::errors::ApiError;
 use super::transport::Class;
-use super::{ApiError, Gitlab};
 
 #[derive(Deserialize)]
 struct TokenDetails {

@@ -20,8 +20,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::errors::{chain, classify, error_message, ApiError};
-use crate::config::{RateLimits, SyncSettings};
-use crate::report::RequestCounts;
+use super::settings::{ClientSettings, RateLimits, RequestCounts};
 
 /// The most a response's Content-Length may make onboarder allocate before any byte arrives.
 const PRESIZE_LIMIT: u64 = 16 * 1024 * 1024;
@@ -173,7 +172,7 @@ impl Transport {
         url: &str,
         token: &Token,
         accept_invalid_certs: bool,
-        s: &SyncSettings,
+        s: &ClientSettings,
     ) -> Result<Self, ApiError> {
         let base = api_base(url).map_err(ApiError::Config)?;
         let http = reqwest::Client::builder()
@@ -399,9 +398,52 @@ fn jitter(d: Duration) -> Duration {
     d.mul_f64(0.5 + fastrand::f64() * 0.5)
 }
 
+/// The page after this one: GitLab's `X-Next-Page` (empty on the last page), else the `Link`
+/// header's `rel="next"` (a proxy may strip the `X-` headers). Only the page number is taken
+/// from the link: the request still goes to the configured origin.
+pub(super) fn next_page(h: &HeaderMap) -> Option<u64> {
+    if h.contains_key("x-next-page") {
+        return header_u64(h, "x-next-page");
+    }
+    let link = h.get(http::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let rel_next = params.split(';').any(|p| {
+            let p = p.trim().replace(' ', "");
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        if !rel_next {
+            return None;
+        }
+        let target = target.trim().trim_start_matches('<').trim_end_matches('>');
+        let url = url::Url::parse(target).ok()?;
+        let page = url.query_pairs().find(|(k, _)| k == "page")?.1.parse().ok()?;
+        Some(page)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn next_page_from_either_header() {
+        assert_eq!(next_page(&headers(&[("x-next-page", "3")])), Some(3));
+        assert_eq!(next_page(&headers(&[("x-next-page", ""), ("link", "<http://x/?page=9>; rel=\"next\"")])), None);
+        let link = "<https://gl/api/v4/projects/1/issues?page=1&per_page=100>; rel=\"first\", \
+                    <https://gl/api/v4/projects/1/issues?page=2&per_page=100>; rel=\"next\"";
+        assert_eq!(next_page(&headers(&[("link", link)])), Some(2));
+        assert_eq!(next_page(&headers(&[("link", "<https://gl/?page=1>; rel=\"first\"")])), None);
+        assert_eq!(next_page(&HeaderMap::new()), None);
+    }
 
     #[test]
     fn plain_http_only_for_this_machine() {

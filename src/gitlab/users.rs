@@ -1,20 +1,10 @@
 //! GitLab users: the token's own, and usernames to ids (blocked accounts count as unknown).
 
 use gitlab::api;
-use serde::Deserialize;
 
+use super::client::{Gitlab, User};
+use super::errors::ApiError;
 use super::transport::Class;
-use super::{ApiError, Gitlab};
-
-/// A GitLab user.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct User {
-    pub id: u64,
-    pub username: String,
-    /// `active`, `blocked`, `banned`, ...; absent in some answers.
-    #[serde(default)]
-    pub state: Option<String>,
-}
 
 impl Gitlab {
     /// The token's user, read when connecting.

@@ -2,9 +2,26 @@
 //! its page arrives, and only its plan is kept (see `Preparer`). Pure, like the rest of `plan`.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
-use super::{reconcile, Desired, Observed, Render, Settings, Slim};
-use crate::description;
+use super::action::Action;
+use super::issue::reconcile;
+use super::settings::{Render, Settings};
+use crate::desired::Desired;
+use crate::issue::Observed;
+use crate::region;
+
+/// The actions planned while listing, by project and iid, for the issues whose descriptions were
+/// dropped (see `Observed::key_kept`).
+#[derive(Debug, Default)]
+pub struct Planned(HashMap<(String, u64), Action>);
+
+impl Planned {
+    /// The action planned for `o` while it was listed, if its description was dropped then.
+    pub fn get(&self, o: &Observed) -> Option<&Action> {
+        o.dropped().then(|| self.0.get(&(o.project.clone(), o.iid))).flatten()
+    }
+}
 
 /// Plans each issue as it is listed (`prepare`), so that a run never holds every description at
 /// once: the open issue of a selected desired issue is reconciled there and then, and `plan`
@@ -14,28 +31,35 @@ pub struct Preparer<'a> {
     by_key: HashMap<&'a str, usize>,
     settings: &'a Settings<'a>,
     render: Render<'a>,
+    planned: Mutex<Planned>,
 }
 
 impl<'a> Preparer<'a> {
     pub fn new(desired: &'a Desired, settings: &'a Settings<'a>, render: Render<'a>) -> Preparer<'a> {
         let by_key = desired.issues.iter().enumerate().map(|(i, d)| (d.key.as_str(), i)).collect();
-        Preparer { desired, by_key, settings, render }
+        Preparer { desired, by_key, settings, render, planned: Mutex::default() }
     }
 
     /// The issue with its action planned and its description dropped, or as it was when it is not
-    /// a selected person's open issue, a dashboard command applies to it, or it cannot be planned
-    /// alone (`plan` then decides with everything in view).
+    /// a selected person's open issue, a command applies to it, or it cannot be planned alone
+    /// (`plan` then decides with everything in view).
     pub fn prepare(&self, o: Observed) -> Observed {
-        if !o.open || o.moved_to_id.is_some() || o.slim.is_some() {
+        if !o.open || o.moved_to_id.is_some() || o.dropped() {
             return o;
         }
-        let Some(key) = description::key_of(&o.description) else { return o };
+        let Some(key) = region::key_of(&o.description) else { return o };
         let Some(d) = self.by_key.get(key.as_str()).map(|i| &self.desired.issues[*i]) else { return o };
         let s = self.settings;
         if !(s.selected)(&d.username) || !s.commands.to_apply(&d.key).is_empty() {
             return o;
         }
         let Ok(action) = reconcile(d, &o, s, self.render) else { return o };
-        Observed { description: String::new(), slim: Some(Box::new(Slim { key, action })), ..o }
+        self.planned.lock().expect("planned lock").0.insert((o.project.clone(), o.iid), action);
+        Observed { description: String::new(), key_kept: Some(key), ..o }
+    }
+
+    /// What was planned so far.
+    pub fn planned(&self) -> std::sync::MutexGuard<'_, Planned> {
+        self.planned.lock().expect("planned lock")
     }
 }

@@ -10,11 +10,10 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-pub(crate) use read::parse_yaml;
 pub use read::{load_team, parse_person_files, parse_shadow, parse_team_file, read_shadow, read_team};
 
+use crate::calendar::Away;
 use crate::error::{InputError, Located, Location};
-use crate::progress::Away;
 
 /// A person's job, which decides the learning path they get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

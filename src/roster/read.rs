@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::{is_valid_username, Contact, Person, Program, Region, Rejected, Role, Specialty, Status};
+use crate::calendar::Away;
 use crate::error::{InputError, InputErrors, Located, Location};
-use crate::input::{files_in, parse_date, read_text};
-use crate::progress::Away;
+use crate::input::{files_in, parse_date, parse_yaml, read_text};
 
 #[derive(Deserialize)]
 struct RawGitlabAccount {
@@ -74,15 +74,6 @@ struct RawParticipant {
 #[serde(deny_unknown_fields)]
 struct RawShadowFile {
     participants: Vec<RawParticipant>,
-}
-
-/// Parse YAML from one input file, reporting errors at their place in it.
-pub(crate) fn parse_yaml<T: for<'de> Deserialize<'de>>(
-    file: &Arc<Path>,
-    contents: &str,
-    line_offset: usize,
-) -> Result<T, InputError> {
-    serde_saphyr::from_str::<T>(contents).map_err(|e| InputError::from_yaml(file, line_offset, contents, &e))
 }
 
 /// Reads roster files, collecting every problem instead of stopping at the first.

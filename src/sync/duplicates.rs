@@ -3,10 +3,11 @@
 //! with one comment; otherwise the conflict is reported and the person's result fails until
 //! a person resolves it.
 
+use super::outcome::Failure;
 use super::write::Writer;
-use super::Failure;
-use crate::description;
-use crate::plan::{Action, Edit, Kind, Observed};
+use crate::issue::{Edit, Observed};
+use crate::plan::{Action, IssueState, Kind};
+use crate::region;
 
 /// Written by onboarder and never touched since: no comment, no text outside the managed
 /// region, and every checkbox as onboarder's state block says it set it.
@@ -14,8 +15,8 @@ pub(super) fn untouched(o: &Observed, me: u64) -> bool {
     if !o.open || o.user_notes_count > 0 || o.author_id != Some(me) {
         return false;
     }
-    let live = description::parse(&o.description);
-    let Some(state) = &live.state else { return false };
+    let live = region::parse(&o.description);
+    let Some(state) = IssueState::of(&live) else { return false };
     if !live.intact || !live.before.trim().is_empty() || !live.after.trim().is_empty() {
         return false;
     }
@@ -30,7 +31,7 @@ pub(super) async fn resolve(w: &Writer<'_>, a: &Action, observed: &[Observed]) -
     // read is fresh enough to write on; the others are read again right before their write.
     let mut list: Vec<(Observed, bool)> = Vec::new();
     for o in observed.iter().filter(|o| o.moved_to_id.is_none() && o.key().as_deref() == Some(a.key.as_str())) {
-        list.push(if o.slim.is_some() { (w.gl.issue(&o.project, o.iid).await?, true) } else { (o.clone(), false) });
+        list.push(if o.dropped() { (w.gl.issue(&o.project, o.iid).await?, true) } else { (o.clone(), false) });
     }
     list.sort_by_key(|(o, _)| (o.project.clone(), o.iid));
     let conflict = || {

@@ -134,7 +134,7 @@ impl Lock {
         create_in: &BTreeSet<String>,
         read_at: DateTime<Utc>,
     ) -> Result<(Option<Lock>, bool), LockError> {
-        let limits = &config.sync.limits;
+        let limits = &config.sync.client.limits;
         let create_time = limits.window.mul_f64(creates as f64 / f64::from(limits.issue_creates.max(1)));
         let ttl = chrono::Duration::from_std(Duration::from_secs(600) + create_time * 2)
             .unwrap_or(chrono::Duration::hours(1));

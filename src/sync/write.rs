@@ -5,12 +5,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use super::assignees::Users;
-use super::Failure;
-use crate::comments::Comment;
+use super::outcome::Failure;
 use crate::config::Config;
+use crate::dashboard::{self, Board};
 use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
 use crate::gitlab::{ApiError, Asked, Gitlab, PLANNER};
-use crate::plan::{self, Action, Edit, Kind, Observed, Settings};
+use crate::issue::{Edit, Observed};
+use crate::plan::{self, Action, Kind, Settings};
+use crate::progress::comments::Comment;
+
+/// An action to carry out, with its dashboard when it writes one.
+pub(super) type Job = (Action, Option<Box<Board>>);
 
 /// Everything a write needs, shared by the writes of one run.
 pub(super) struct Writer<'a> {
@@ -83,23 +88,24 @@ impl Writer<'_> {
         self.by_key.get(key).copied().ok_or_else(|| Failure::Other(format!("no desired issue for {key}")))
     }
 
-    pub(super) async fn carry_out(&self, a: &Action) -> Result<Action, Failure> {
+    /// Carry out `a`, which writes `board` when it is a dashboard's.
+    pub(super) async fn carry_out(&self, a: &Action, board: Option<&Board>) -> Result<Action, Failure> {
         match (a.kind, a.iid) {
-            (Kind::Create, _) => self.create(a).await,
-            (Kind::Update | Kind::Close, Some(iid)) => self.update(a, iid).await,
+            (Kind::Create, _) => self.create(a, board).await,
+            (Kind::Update | Kind::Close, Some(iid)) => self.update(a, board, iid).await,
             _ => Ok(a.clone()),
         }
     }
 
     /// Create the issue once. A lost answer is `Failure::Unknown`: the batch settles it.
-    pub(super) async fn create(&self, a: &Action) -> Result<Action, Failure> {
+    pub(super) async fn create(&self, a: &Action, board: Option<&Board>) -> Result<Action, Failure> {
         let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
-        let (description, ids) = match &a.board {
+        let (description, ids) = match board {
             Some(b) => {
                 let known = &b.spec.known_user_ids;
                 let owner = b.spec.manager.as_deref().unwrap_or_default();
                 let ids = self.users.ids_for(known, owner, &a.key, &new.assignees).await;
-                (crate::dashboard::initial_description(b), ids)
+                (dashboard::initial_description(b), ids)
             }
             None => {
                 let d = self.desired_issue(&a.key)?;
@@ -124,10 +130,10 @@ impl Writer<'_> {
     }
 
     /// What the fresh copy calls for: the same decision `plan` made, on newer facts.
-    fn decide(&self, a: &Action, fresh: &Observed) -> Result<Action, Failure> {
+    fn decide(&self, a: &Action, board: Option<&Board>, fresh: &Observed) -> Result<Action, Failure> {
         let today = self.settings.today;
-        if let Some(b) = &a.board {
-            return Ok(crate::dashboard::reconcile((**b).clone(), fresh));
+        if let Some(b) = board {
+            return Ok(dashboard::reconcile(b.clone(), fresh).action);
         }
         match self.by_key.get(a.key.as_str()).copied() {
             Some(d) => {
@@ -146,7 +152,7 @@ impl Writer<'_> {
     /// retrying is retried only after another fresh read, never by sending the old body again.
     /// The comment goes first and the write records it as said; an attempt whose write was lost
     /// finds its comment among the issue's notes the next time round and does not post it again.
-    async fn update(&self, a: &Action, iid: u64) -> Result<Action, Failure> {
+    async fn update(&self, a: &Action, board: Option<&Board>, iid: u64) -> Result<Action, Failure> {
         let mut attempt = 0u32;
         loop {
             // Fresh copy right before writing: a tick made since the listing is merged, not lost.
@@ -156,7 +162,7 @@ impl Writer<'_> {
                 }
                 other => Failure::Api(other),
             })?;
-            let again = self.decide(a, &fresh)?;
+            let again = self.decide(a, board, &fresh)?;
             let Some(mut edit) = again.edit.clone().filter(|_| again.writes()) else {
                 return Ok(Action { kind: Kind::Unchanged, ..again });
             };
@@ -199,7 +205,7 @@ impl Writer<'_> {
                     }
                     return Ok(again);
                 }
-                Err(e) if e.transient() && attempt < self.config.sync.max_retries => {
+                Err(e) if e.transient() && attempt < self.config.sync.client.max_retries => {
                     attempt += 1;
                     self.gl.pause_before_retry(&e, attempt).await;
                 }

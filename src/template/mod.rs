@@ -6,6 +6,7 @@
 
 mod body;
 mod context;
+mod guard;
 
 pub use body::{write_body, BodyItem, BodyLine, ItemRef, Rendered};
 pub use context::{BuddyContext, ContactContext, PersonContext, SpecialtyContext, TemplateContext, TemplateInfo};
@@ -21,9 +22,10 @@ use serde_saphyr::Spanned;
 use crate::checklist::{derive_id, is_valid_id, parse_task_line, Fences};
 use crate::error::{InputError, InputErrors, Location};
 use crate::escape::inert;
-use crate::guard::{self, Origin};
+use crate::input::parse_yaml;
 use crate::input::{files_in, read_text};
-use crate::roster::{is_valid_username, parse_yaml, Role};
+use crate::roster::{is_valid_username, Role};
+use guard::Origin;
 
 /// GitLab's limits on what an issue may hold.
 pub const MAX_TITLE_CHARS: usize = 255;

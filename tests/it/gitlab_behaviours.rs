@@ -25,7 +25,7 @@ fn all_issues(ctx: &Ctx) -> Vec<Issue> {
 fn by_key(ctx: &Ctx) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for i in all_issues(ctx) {
-        if let Some(k) = onboarder::description::key_of(&i.description) {
+        if let Some(k) = onboarder::region::key_of(&i.description) {
             *m.entry(k).or_default() += 1;
         }
     }
@@ -46,7 +46,7 @@ fn requests_to_issue(ctx: &Ctx, method: &str, iid: u64) -> usize {
 fn puts_to_managed(ctx: &Ctx) -> Vec<String> {
     let keyed: Vec<String> = all_issues(ctx)
         .iter()
-        .filter(|i| onboarder::description::key_of(&i.description).is_some())
+        .filter(|i| onboarder::region::key_of(&i.description).is_some())
         .map(|i| format!("/issues/{}", i.iid))
         .collect();
     ctx.fake
@@ -171,7 +171,7 @@ async fn on_gitlab_free_the_person_is_the_assignee_whatever_the_ids() {
     let buddy = ctx.fake.user_id("wtan").unwrap();
     assert!(buddy < person, "the test needs a buddy whose id is lower than the person's");
     for issue in all_issues(&ctx) {
-        let key = onboarder::description::key_of(&issue.description).unwrap();
+        let key = onboarder::region::key_of(&issue.description).unwrap();
         let username = key.rsplit(':').next().unwrap();
         assert_eq!(ctx.assignees(&issue), vec![username.to_string()], "{}", issue.title);
     }
@@ -381,7 +381,7 @@ async fn two_runs_at_once_create_each_issue_once() {
     assert_eq!(all_issues(&ctx).len(), 9, "{:?}", by_key(&ctx));
     assert!(by_key(&ctx).values().all(|n| *n == 1), "{:?}", by_key(&ctx));
     // No issue but people's: every issue carries a key, none was created and closed.
-    assert!(all_issues(&ctx).iter().all(|i| onboarder::description::key_of(&i.description).is_some()));
+    assert!(all_issues(&ctx).iter().all(|i| onboarder::region::key_of(&i.description).is_some()));
     assert!(all_issues(&ctx).iter().all(|i| i.state == "opened"), "an extra issue was created and closed");
     assert!(lock_labels(&ctx).is_empty(), "the run lock was left behind");
     let lock_posts = requests_to(&ctx, "POST", "/api/v4/projects/:id/labels");

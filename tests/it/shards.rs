@@ -56,7 +56,7 @@ fn assert_labeled_for(ctx: &Ctx, total: u32, project: &str) {
             assert!(labels.is_empty(), "dashboard {} has {labels:?}", i.title);
             continue;
         }
-        let key = onboarder::description::key_of(&i.description).unwrap_or_else(|| panic!("no key: {}", i.title));
+        let key = onboarder::region::key_of(&i.description).unwrap_or_else(|| panic!("no key: {}", i.title));
         let user = onboarder::desired::key_username(&key);
         let owner = (1..=total)
             .find(|&index| onboarder::selection::Shard { index, total }.owns(user))
@@ -141,7 +141,7 @@ fn owned_by(ctx: &Ctx, k: u32, total: u32) -> usize {
     [TRAINING, META]
         .iter()
         .flat_map(|p| open_issues(ctx, p))
-        .filter_map(|i| onboarder::description::key_of(&i.description))
+        .filter_map(|i| onboarder::region::key_of(&i.description))
         .filter(|key| !onboarder::dashboard::is_key(key) && shard.owns(onboarder::desired::key_username(key)))
         .count()
 }

@@ -1,83 +1,30 @@
-//! An issue description as onboarder lays it out: a managed region between markers, holding the
-//! rendered checklist and a hidden state block, with whatever people wrote around it kept byte
-//! for byte. Pure: no IO.
+//! An issue description as onboarder lays it out: a managed region between markers, holding a
+//! checklist and a hidden state block, with whatever people wrote around it kept byte for byte.
+//! It knows the layout only: what the checklist and the state block mean belongs to the layers
+//! that write them. Pure: no IO.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::checklist::{derive_id, parse_task_line, write_task_line, Fences, Mark};
-use crate::template::{write_body, BodyLine};
 
 const BEGIN: &str = "<!-- onboarder:begin ";
 const END: &str = "<!-- onboarder:end -->";
 const STATE: &str = "<!-- onboarder:state ";
 const KEPT_HEADING: &str = "### Kept from an earlier version of this checklist";
 
-/// What onboarder records in the issue about its own last write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct State {
-    pub v: u32,
-    pub key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stage: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub assignees: Vec<String>,
-    /// Per item, the mark onboarder itself last decided (see `merge`).
-    #[serde(default)]
-    pub items: BTreeMap<String, char>,
-    /// Onboarder closed this issue; if it is open again, a person reopened it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub closed: bool,
-    /// The person's GitLab user id: the issue stays theirs when their username changes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u64>,
-    /// The manager's username when onboarder last wrote (to tell a new manager once).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager: Option<String>,
-    /// Comments onboarder owed and posted (or chose not to owe), by key, with the day.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub said: BTreeMap<String, String>,
-    /// An open-ended pause seen first on this day (YYYY-MM-DD); the pace clock stands still.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paused_since: Option<String>,
-    /// Days of pauses that have ended: the due date moved by this much.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub paused_days: u32,
-    /// The day each stage was first reached (stage id -> YYYY-MM-DD), recorded when the stage
-    /// moves (a write that happens anyway), for the team dashboard's medians.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub reached: BTreeMap<String, String>,
-    /// The day the path's clock started, recorded with `reached`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    /// What a manager's dashboard commands changed on this issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overrides: Option<crate::dashboard::Overrides>,
-    /// A dashboard's own record: its rows and what its commands did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub board: Option<crate::dashboard::Record>,
+/// The hidden line that holds the state block: its JSON, with `--` spelt so that the HTML
+/// comment cannot end early.
+pub fn state_comment(json: &str) -> String {
+    // JSON lets a dash be spelt as \u002d inside a string, and `--` appears nowhere else in JSON.
+    format!("{STATE}{} -->", json.replace("--", "-\\u002d"))
 }
 
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
-impl State {
-    pub fn asserted_marks(&self) -> BTreeMap<String, Mark> {
-        self.items.iter().filter_map(|(k, c)| Mark::from_char(*c).map(|m| (k.clone(), m))).collect()
-    }
-
-    fn to_comment(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        // `--` could end the HTML comment early; JSON lets us spell a dash as \u002d.
-        format!("{STATE}{} -->", json.replace("--", "-\\u002d"))
-    }
+/// Just the key a state block names, when its begin marker is gone.
+#[derive(Deserialize)]
+struct KeyOnly {
+    key: String,
 }
 
 /// An item found in an issue's managed region.
@@ -96,7 +43,8 @@ pub struct Live<'a> {
     pub after: &'a str,
     /// The key from the begin marker or the state block.
     pub key: Option<String>,
-    pub state: Option<State>,
+    /// The state block's JSON, as written (whoever reads it knows its shape).
+    pub state: Option<&'a str>,
     pub items: Vec<LiveItem>,
     /// Both markers were found where they belong.
     pub intact: bool,
@@ -132,12 +80,12 @@ pub fn parse(description: &str) -> Live<'_> {
     let mut state = None;
     let mut items = Vec::new();
     let mut fences = Fences::default();
-    for (_, _, line) in &spans[first..=last] {
+    for &(_, _, line) in &spans[first..=last] {
         if fences.in_code(line) {
             continue;
         }
         if let Some(json) = line.trim().strip_prefix(STATE).and_then(|r| r.strip_suffix("-->")) {
-            state = serde_json::from_str::<State>(json.trim()).ok();
+            state = Some(json.trim());
         } else if let Some(t) = parse_task_line(line) {
             let id = t.id.map_or_else(|| derive_id(t.text), str::to_string);
             if !id.is_empty() && !items.iter().any(|i: &LiveItem| i.id == id) {
@@ -146,7 +94,7 @@ pub fn parse(description: &str) -> Live<'_> {
         }
     }
     if key.is_none() {
-        key = state.as_ref().map(|s| s.key.clone()).filter(|k| !k.is_empty());
+        key = state.and_then(|s| serde_json::from_str::<KeyOnly>(s).ok()).map(|s| s.key).filter(|k| !k.is_empty());
     }
     Live {
         before: &description[..start],
@@ -176,21 +124,16 @@ fn marker_key(line: &str) -> Option<String> {
     (!key.is_empty() && key != "-->").then(|| key.to_string())
 }
 
-/// Write the managed region: markers, the rendered body with its marks, kept items, state.
-pub fn region(
-    key: &str,
-    body: &[BodyLine],
-    marks: &BTreeMap<String, Mark>,
-    kept: &[LiveItem],
-    state: &State,
-) -> String {
+/// Write the managed region: markers, the body (`write_body` writes it), kept items, and the
+/// state block holding `state` (JSON).
+pub fn region(key: &str, write_body: impl FnOnce(&mut String), kept: &[LiveItem], state: &str) -> String {
     let mut out = String::with_capacity(4096);
     out.push_str(BEGIN);
     out.push_str(key);
     out.push_str(
         ": onboarder keeps this part up to date. Tick boxes freely; write your own notes below the end marker. -->\n",
     );
-    write_body(body, marks, &mut out);
+    write_body(&mut out);
     if !kept.is_empty() {
         out.push('\n');
         out.push_str(KEPT_HEADING);
@@ -201,7 +144,7 @@ pub fn region(
         }
     }
     out.push('\n');
-    out.push_str(&state.to_comment());
+    out.push_str(&state_comment(state));
     out.push('\n');
     out.push_str(END);
     out
@@ -223,12 +166,12 @@ pub fn compose(before: &str, region: &str, after: &str) -> String {
     out
 }
 
-/// The description with its state block replaced by `state` (or unchanged if it has none).
-pub fn with_state(description: &str, state: &State) -> String {
+/// The description with its state block replaced by `state` (JSON), or unchanged if it has none.
+pub fn with_state(description: &str, state: &str) -> String {
     let mut out = String::with_capacity(description.len() + 16);
     for line in description.split_inclusive('\n') {
         if line.trim_start().starts_with(STATE) {
-            out.push_str(&state.to_comment());
+            out.push_str(&state_comment(state));
             if line.ends_with('\n') {
                 out.push('\n');
             }
@@ -347,14 +290,18 @@ pub fn without_quick_actions(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn state(key: &str) -> State {
-        State { v: 1, key: key.into(), ..State::default() }
+    fn state(key: &str) -> String {
+        serde_json::json!({ "v": 1, "key": key }).to_string()
+    }
+
+    /// The state block's JSON as a value: its text may spell dashes as escapes.
+    fn value(json: Option<&str>) -> Option<serde_json::Value> {
+        json.map(|j| serde_json::from_str(j).expect("JSON"))
     }
 
     #[test]
     fn round_trip_keeps_peoples_text_byte_for_byte() {
-        let body = vec![BodyLine::Text("## Stage".into())];
-        let region = region("k:jdoe", &body, &BTreeMap::new(), &[], &state("k:jdoe"));
+        let region = region("k:jdoe", |out| out.push_str("## Stage\n"), &[], &state("k:jdoe"));
         let before = "My own intro\r\nwith CRLF\r\n";
         let after = "\n\nNotes: 🚀 <b>mine</b>\n-- signed";
         let full = compose(before, &region, after);
@@ -362,25 +309,24 @@ mod tests {
         assert_eq!(live.before, before);
         assert_eq!(live.after, after);
         assert_eq!(live.key.as_deref(), Some("k:jdoe"));
-        assert_eq!(live.state, Some(state("k:jdoe")));
+        assert_eq!(value(live.state), value(Some(&state("k:jdoe"))));
         assert!(live.intact);
     }
 
     #[test]
     fn state_block_never_contains_a_comment_end() {
-        let mut s = state("a--b:x");
-        s.title = Some("--> <!-- --".into());
-        let c = s.to_comment();
+        let json = serde_json::json!({ "v": 1, "key": "a--b:x", "title": "--> <!-- --" }).to_string();
+        let c = state_comment(&json);
         assert_eq!(c.matches("-->").count(), 1, "{c}");
         let text = format!("{BEGIN}a--b:x -->\n{c}\n{END}");
         let parsed = parse(&text);
-        assert_eq!(parsed.state, Some(s));
+        assert_eq!(value(parsed.state), value(Some(&json)));
     }
 
     #[test]
     fn mangled_regions_are_found_and_nothing_else_is_taken() {
         let items = "- [x] one <!-- id: one -->\n- [ ] two <!-- id: two -->\n";
-        let st = state("k:u").to_comment();
+        let st = state_comment(&state("k:u"));
         // End marker deleted: the region stops at the last line that is ours.
         let d = format!("{BEGIN}k:u -->\n{items}{st}\nmy notes\n");
         let live = parse(&d);
@@ -391,10 +337,10 @@ mod tests {
         let d = format!("intro\n{items}{st}\n{END}\ntail");
         let live = parse(&d);
         assert_eq!((live.before, live.after, live.key.as_deref()), ("intro\n", "\ntail", Some("k:u")));
-        // Both deleted and the state block mangled: ticks still found.
+        // Both deleted and the state block mangled: ticks still found, no key.
         let d = format!("intro\n{items}<!-- onboarder:state {{broken -->\ntail");
         let live = parse(&d);
-        assert_eq!((live.before, live.after, live.state.is_none()), ("intro\n", "\ntail", true));
+        assert_eq!((live.before, live.after, live.key.is_none()), ("intro\n", "\ntail", true));
         assert_eq!(live.items[0].mark, Mark::Done);
         // Nothing of ours at all: everything is the person's.
         let live = parse("just text\n- [x] my own item");
@@ -403,7 +349,7 @@ mod tests {
 
     #[test]
     fn the_quick_key_agrees_with_the_full_parse() {
-        let st = state("k:u").to_comment();
+        let st = state_comment(&state("k:u"));
         for text in [
             format!("{BEGIN}k:u: note -->\n{st}\n{END}"),
             format!("intro\n- [ ] a <!-- id: a -->\n{st}\n{END}"),
@@ -432,28 +378,14 @@ mod tests {
 
 #[cfg(test)]
 mod properties {
+    use std::collections::BTreeMap;
+
     use super::*;
-    use crate::template::BodyItem;
     use proptest::prelude::*;
 
-    fn body_and_marks() -> impl Strategy<Value = (Vec<BodyLine>, BTreeMap<String, Mark>)> {
+    fn marks() -> impl Strategy<Value = BTreeMap<String, (Mark, String)>> {
         let mark = prop_oneof![Just(Mark::Open), Just(Mark::Done), Just(Mark::Skipped)];
         proptest::collection::btree_map("[a-z]{1,8}(-[a-z0-9]{1,4})?", (mark, "[A-Za-z0-9 ,.'()]{1,40}"), 0..12)
-            .prop_map(|items| {
-                let mut body = vec![BodyLine::Text("## Stage".into())];
-                let mut marks = BTreeMap::new();
-                for (id, (m, text)) in items {
-                    body.push(BodyLine::Item(BodyItem {
-                        lead: "- ".into(),
-                        text: format!("x{}", text.trim()),
-                        id: id.clone(),
-                        module: None,
-                        stage: 0,
-                    }));
-                    marks.insert(id, m);
-                }
-                (body, marks)
-            })
     }
 
     /// People's text: anything, as long as it does not itself carry onboarder's markers.
@@ -463,21 +395,29 @@ mod properties {
 
     proptest! {
         #[test]
-        fn parsing_what_we_render_gives_back_the_checklist((body, marks) in body_and_marks()) {
-            let st = State { v: 1, key: "t:u".into(), ..State::default() };
-            let text = region("t:u", &body, &marks, &[], &st);
+        fn parsing_what_we_render_gives_back_the_checklist(items in marks()) {
+            let st = serde_json::json!({ "v": 1, "key": "t:u" }).to_string();
+            let body = |out: &mut String| {
+                out.push_str("## Stage\n");
+                for (id, (m, text)) in &items {
+                    write_task_line(out, "- ", *m, &format!("x{}", text.trim()), id);
+                    out.push('\n');
+                }
+            };
+            let text = region("t:u", body, &[], &st);
             let live = parse(&text);
             let got: BTreeMap<String, Mark> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
-            prop_assert_eq!(got, marks);
-            prop_assert_eq!(live.state, Some(st));
+            let want: BTreeMap<String, Mark> = items.iter().map(|(id, (m, _))| (id.clone(), *m)).collect();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(live.state, Some(st.as_str()));
         }
 
         #[test]
         fn text_outside_the_region_is_kept_byte_for_byte(before in people_text(), after in people_text()) {
             let before = if before.is_empty() || before.ends_with('\n') { before } else { format!("{before}\n") };
             let after = if after.is_empty() || after.starts_with('\n') { after } else { format!("\n{after}") };
-            let st = State { v: 1, key: "t:u".into(), ..State::default() };
-            let text = compose(&before, &region("t:u", &[], &BTreeMap::new(), &[], &st), &after);
+            let st = serde_json::json!({ "v": 1, "key": "t:u" }).to_string();
+            let text = compose(&before, &region("t:u", |_| {}, &[], &st), &after);
             let live = parse(&text);
             prop_assert_eq!(live.before, before.as_str());
             prop_assert_eq!(live.after, after.as_str());

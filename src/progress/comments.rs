@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::progress::{Assessment, Pace};
+use super::assess::{Assessment, Pace};
 
 /// The hidden line that carries a posted comment's keys.
 pub const NOTE_MARKER: &str = "<!-- onboarder:note ";

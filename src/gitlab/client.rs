@@ -1,0 +1,113 @@
+//! A connection to one GitLab instance for one token: who the token is, the projects resolved so
+//! far, and the reading of answers every endpoint shares.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use gitlab::api;
+use serde::Deserialize;
+
+use super::errors::ApiError;
+use super::settings::{ClientSettings, RequestCounts};
+use super::transport::{self, next_page, Call, Class, Token, Transport};
+
+/// A GitLab user.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub username: String,
+    /// `active`, `blocked`, `banned`, ...; absent in some answers.
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// A project as GitLab names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: u64,
+    /// GitLab's current `path_with_namespace`.
+    pub path: String,
+    /// The token user's role (10 Guest, 15 Planner, 20 Reporter...), when GitLab says.
+    pub access_level: Option<u64>,
+}
+
+pub(super) struct Inner {
+    pub transport: Transport,
+    pub me: User,
+    /// Resolved projects by lowercase spelling (every spelling of one project maps to it).
+    pub projects: Mutex<BTreeMap<String, Project>>,
+}
+
+/// A connection to one GitLab instance for one token.
+#[derive(Clone)]
+pub struct Gitlab {
+    pub(super) inner: Arc<Inner>,
+}
+
+impl Gitlab {
+    /// Connect and check the token: one `GET /user`, retried like every other read (429 as
+    /// told, 5xx, timeouts, refused connections).
+    pub async fn connect(
+        url: &str,
+        token: &Token,
+        accept_invalid_certs: bool,
+        s: &ClientSettings,
+    ) -> Result<Gitlab, ApiError> {
+        let transport = Transport::new(url, token, accept_invalid_certs, s)?;
+        let ep = api::users::CurrentUser::builder().build().map_err(|e| ApiError::Config(e.to_string()))?;
+        let call = transport.call(&ep, &[], &[], Class::Read)?;
+        let (_, body) = transport.send(&call).await?;
+        let me: User = serde_json::from_slice(&body).map_err(|e| unexpected(&e))?;
+        let inner = Inner { transport, me, projects: Mutex::new(BTreeMap::new()) };
+        Ok(Gitlab { inner: Arc::new(inner) })
+    }
+
+    /// How many requests may be in flight at once (the config's `concurrency`).
+    pub fn concurrency(&self) -> usize {
+        self.inner.transport.concurrency
+    }
+
+    /// Requests made so far.
+    pub fn counts(&self) -> RequestCounts {
+        self.inner.transport.counts()
+    }
+
+    /// Wait before another attempt at a write that failed with `e` (as told by a 429).
+    pub async fn pause_before_retry(&self, e: &ApiError, attempt: u32) {
+        let wait = match e {
+            ApiError::Throttled { wait, .. } => *wait,
+            _ => transport::backoff(attempt),
+        };
+        self.inner.transport.retry_after(wait, e).await;
+    }
+
+    /// Every item of a paged listing: 100 a page, following the next-page headers to the end.
+    pub(super) async fn all_pages<T: for<'de> Deserialize<'de>, E: api::Endpoint>(
+        &self,
+        ep: &E,
+    ) -> Result<Vec<T>, ApiError> {
+        let mut all = Vec::new();
+        let mut page = Some(1);
+        while let Some(n) = page {
+            let q = [("per_page", "100".to_string()), ("page", n.to_string())];
+            let (headers, items): (_, Vec<T>) =
+                self.json(&self.inner.transport.call(ep, &q, &[], Class::Read)?).await?;
+            all.extend(items);
+            page = next_page(&headers);
+        }
+        Ok(all)
+    }
+
+    pub(super) async fn json<T: for<'de> Deserialize<'de>>(
+        &self,
+        call: &Call,
+    ) -> Result<(http::HeaderMap, T), ApiError> {
+        let (headers, body) = self.inner.transport.send(call).await?;
+        let value = serde_json::from_slice(&body).map_err(|e| unexpected(&e))?;
+        Ok((headers, value))
+    }
+}
+
+pub(super) fn unexpected(e: &serde_json::Error) -> ApiError {
+    ApiError::Server { status: 200, message: format!("unexpected answer from GitLab: {e}") }
+}

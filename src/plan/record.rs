@@ -1,0 +1,192 @@
+//! What onboarder records in a person's issue about its own last write (the state block): the
+//! marks it decided, the comments it said, pauses, the days stages were reached, and the
+//! manager's commands carried out. Read back on the next run. Pure: no IO.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::checklist::Mark;
+use crate::desired::DesiredIssue;
+use crate::progress::comments::{self, Subject};
+use crate::progress::overrides::Overrides;
+use crate::progress::Assessment;
+use crate::region::{self, Live};
+
+/// The state block of a person's issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IssueState {
+    pub v: u32,
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignees: Vec<String>,
+    /// Per item, the mark onboarder itself last decided (see `merge`).
+    #[serde(default)]
+    pub items: BTreeMap<String, char>,
+    /// Onboarder closed this issue; if it is open again, a person reopened it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub closed: bool,
+    /// The person's GitLab user id: the issue stays theirs when their username changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u64>,
+    /// The manager's username when onboarder last wrote (to tell a new manager once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// Comments onboarder owed and posted (or chose not to owe), by key, with the day.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub said: BTreeMap<String, String>,
+    /// An open-ended pause seen first on this day (YYYY-MM-DD); the pace clock stands still.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_since: Option<String>,
+    /// Days of pauses that have ended: the due date moved by this much.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub paused_days: u32,
+    /// The day each stage was first reached (stage id -> YYYY-MM-DD), recorded when the stage
+    /// moves (a write that happens anyway), for the team dashboard's medians.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reached: BTreeMap<String, String>,
+    /// The day the path's clock started, recorded with `reached`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// What a manager's commands changed on this issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<Overrides>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl IssueState {
+    /// The state block of a parsed description, if it has a readable one.
+    pub fn of(live: &Live) -> Option<IssueState> {
+        live.state.and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    /// The state block of a description, if it has a readable one.
+    pub fn read(description: &str) -> Option<IssueState> {
+        IssueState::of(&region::parse(description))
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn asserted_marks(&self) -> BTreeMap<String, Mark> {
+        self.items.iter().filter_map(|(k, c)| Mark::from_char(*c).map(|m| (k.clone(), m))).collect()
+    }
+}
+
+/// What the state block records besides the marks.
+pub(super) struct Record {
+    pub said: BTreeMap<String, String>,
+    pub paused_since: Option<NaiveDate>,
+    pub paused_days: u32,
+    pub reached: BTreeMap<String, String>,
+    pub since: Option<String>,
+    pub overrides: Overrides,
+}
+
+/// The state block for `d` after this run.
+pub(super) fn state_for(
+    d: &DesiredIssue,
+    asserted: &BTreeMap<String, Mark>,
+    closed: bool,
+    a: &Assessment,
+    r: Record,
+) -> IssueState {
+    IssueState {
+        v: 1,
+        key: d.key.clone(),
+        stage: d.stage_ids.get(a.reached).cloned(),
+        title: Some(d.title.clone()),
+        due: a.due.map(|d| d.to_string()),
+        assignees: d.assignees.iter().map(|a| a.to_lowercase()).collect(),
+        items: asserted.iter().map(|(k, m)| (k.clone(), m.as_char())).collect(),
+        closed,
+        uid: d.user_id,
+        manager: d.manager.as_ref().map(|m| m.to_lowercase()),
+        said: r.said,
+        paused_since: r.paused_since.map(|p| p.to_string()),
+        paused_days: r.paused_days,
+        reached: r.reached,
+        since: r.since,
+        overrides: (!r.overrides.is_empty()).then_some(r.overrides),
+    }
+}
+
+/// Who and what a comment on `d`'s issue is about.
+pub(super) fn subject<'a>(
+    d: &'a DesiredIssue,
+    a: Assessment,
+    old: Option<&'a IssueState>,
+    today: NaiveDate,
+) -> Subject<'a> {
+    Subject {
+        person: &d.username,
+        buddy: d.notify.get(1).map(String::as_str),
+        manager: d.manager.as_deref(),
+        previous_manager: old.and_then(|o| o.manager.as_deref()),
+        stage_ids: &d.stage_ids,
+        stage_titles: &d.stage_titles,
+        assessment: a,
+        today,
+        closing: false,
+    }
+}
+
+/// Everything the situation calls for now, recorded as said: a new issue, or one whose record was
+/// lost, owes no comment for what was already so.
+pub(super) fn already_so(d: &DesiredIssue, a: Assessment, today: NaiveDate) -> BTreeMap<String, String> {
+    comments::due_keys(&subject(d, a, None, today)).into_iter().map(|k| (k, today.to_string())).collect()
+}
+
+/// The stages reached by now that the record does not hold yet, recorded as reached today (the
+/// first stage on the day the path began: every path starts there).
+pub(super) fn reached_by(
+    d: &DesiredIssue,
+    old: &BTreeMap<String, String>,
+    reached: usize,
+    today: NaiveDate,
+) -> BTreeMap<String, String> {
+    let mut out = old.clone();
+    for (i, id) in d.stage_ids.iter().take(reached + 1).enumerate() {
+        let day = if i == 0 { d.calendar.since.min(today) } else { today };
+        out.entry(id.clone()).or_insert_with(|| day.to_string());
+    }
+    out
+}
+
+/// The record a new issue starts with: everything the situation already calls for counts as said.
+pub(super) fn initial_record(d: &DesiredIssue, a: Assessment, today: NaiveDate) -> Record {
+    Record {
+        said: already_so(d, a, today),
+        paused_since: d.paused.then_some(today),
+        paused_days: 0,
+        reached: reached_by(d, &BTreeMap::new(), a.reached, today),
+        since: Some(d.calendar.since.to_string()),
+        overrides: Overrides::default(),
+    }
+}
+
+/// The pause record after today: an open-ended pause starts its clock the first day a run sees
+/// it, and when it ends its days are added up (they move the due date).
+pub(super) fn pause_record(paused: bool, old: Option<&IssueState>, today: NaiveDate) -> (Option<NaiveDate>, u32) {
+    let since = old.and_then(|o| o.paused_since.as_deref()).and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+    let days = old.map_or(0, |o| o.paused_days);
+    match (paused, since) {
+        (true, Some(since)) => (Some(since), days),
+        (true, None) => (Some(today), days),
+        (false, Some(since)) => {
+            (None, days.saturating_add(u32::try_from((today - since).num_days().max(0)).unwrap_or(0)))
+        }
+        (false, None) => (None, days),
+    }
+}

@@ -1,0 +1,39 @@
+//! What the planner is given besides the desired and observed issues: the config's settings,
+//! the day, who is in this run, the commands to carry out, and how to render a body.
+
+use chrono::NaiveDate;
+
+use crate::desired::{Body, DesiredIssue, Want};
+use crate::error::InputError;
+use crate::progress::overrides::Commands;
+use crate::selection::Shard;
+
+/// Settings the planner needs from the config.
+pub struct Settings<'a> {
+    pub marker_label: &'a str,
+    pub stage_label_prefix: &'a str,
+    pub pace_label_prefix: &'a str,
+    pub close_completed: bool,
+    /// The day the run plans for.
+    pub today: NaiveDate,
+    /// Days behind the calendar before a person counts as behind.
+    pub grace_days: u32,
+    /// Usernames this run may touch (`--only`, `--shard`).
+    pub selected: &'a dyn Fn(&str) -> bool,
+    /// Keys of managed issues that another planner owns (the dashboards): left alone here.
+    pub others: &'a dyn Fn(&str) -> bool,
+    /// The run's shard: its people's issues carry its label (`Shard::label`); `None` (not
+    /// sharded) wants no shard label on any issue.
+    pub shard: Option<Shard>,
+    /// The managers' commands to carry out, decided before planning (today from the dashboards).
+    pub commands: &'a Commands,
+    /// Where each planned issue's new description goes when previews are asked for
+    /// (`--preview-dir`): handed over as it is made, so that no run holds them all.
+    pub preview: Option<Preview<'a>>,
+}
+
+/// Takes a planned issue's new description (see `Settings::preview`).
+pub type Preview<'a> = &'a dyn Fn(&DesiredIssue, &str);
+
+/// Renders a desired issue's body showing a given due date, when a decision needs it.
+pub type Render<'a> = &'a dyn Fn(&DesiredIssue, Option<NaiveDate>, Want) -> Result<Body, InputError>;
