@@ -31,7 +31,7 @@ PROJECTS = ["gitlab-com/support/support-training", "gitlab-com/support/support-t
 COMPONENT_PROJECT = "gitlab-com/support/onboarder"  # as in the README's include
 COMPONENT_VERSION = "1.0.0"
 JOBS = ["onboarder-sync", "onboarder-new-hire", "onboarder-new-hire-needs-username", "onboarder-plan"]
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
+WRITES = ("POST ", "PUT ", "PATCH ", "DELETE ")
 STATE_KEY = re.compile(r'<!-- onboarder:state \{"v":1,"key":"([^"]+)"')
 SUMMARY = re.compile(r"created (\d+), updated (\d+), closed (\d+); .*?(\d+) failed")
 
@@ -229,8 +229,11 @@ class Roster:
             shutil.rmtree(self.repo / ".gitlab-ci-local" / stale, ignore_errors=True)
         before = self.fake.issues()
         seen = len(self.fake.requests())  # after our own reads: only the pipeline's requests follow
-        done = subprocess.run(self.command(source, variables, ci_file), cwd=self.repo, env=self.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        try:
+            done = subprocess.run(self.command(source, variables, ci_file), cwd=self.repo, env=self.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        except subprocess.TimeoutExpired as timeout:
+            raise Failure(f"the pipeline ran for more than 300 s:\n{timeout.output or ''}") from None
         requests = self.fake.requests()[seen:]
         return Pipeline(name, done.returncode, done.stdout, self.repo, requests, before, self.fake.issues())
 
