@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+mod request_log;
 mod roster;
 use fake_gitlab::{FakeGitlab, Options};
 
@@ -46,6 +47,9 @@ struct Args {
     /// Milliseconds added to every response.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// On SIGUSR1, write every request answered so far to FILE, one a line (`METHOD STATUS PATH`).
+    #[arg(long, value_name = "FILE")]
+    request_log: Option<std::path::PathBuf>,
 }
 
 fn display_name(username: &str) -> String {
@@ -68,6 +72,9 @@ async fn main() -> std::io::Result<()> {
     options.latency = Duration::from_millis(args.latency_ms);
 
     let fake = FakeGitlab::start_on(options, args.port).await?;
+    if let Some(path) = &args.request_log {
+        request_log::start(fake.clone(), path.clone())?;
+    }
     let bot = fake.add_user(&args.token_user, &display_name(&args.token_user));
     fake.add_token(&args.token, bot);
     fake.set_token_expiry(&args.token, args.token_expires);
