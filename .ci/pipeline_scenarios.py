@@ -1,8 +1,8 @@
 """The roster repository's pipeline, run as GitLab runs it, against the fake GitLab binary.
 
 A temporary roster repository (this checkout's example roster, config and templates) gets
-`tests/pipeline/gitlab-ci.yml` as its `.gitlab-ci.yml`: the README's include of the CI/CD
-component, with inputs. gitlab-ci-local, a GitLab CI interpreter, expands it (the component is this
+`tests/pipeline/gitlab-ci.yml` as its `.gitlab-ci.yml`: the include of the CI/CD
+component, with inputs, as docs/gitlab-ci.md shows it. gitlab-ci-local, a GitLab CI interpreter, expands it (the component is this
 checkout's `templates/onboarder.yml`, served from gitlab-ci-local's include cache), evaluates the
 rules for each pipeline source and runs the chosen jobs in shell mode: the job's `image:` is
 ignored and `onboarder` is the binary `cargo test` built, on PATH. The repository's git remote is
@@ -28,7 +28,7 @@ from pathlib import Path
 CHECKOUT = Path(__file__).resolve().parent.parent
 TOKEN = "pipeline-scenarios-token"
 PROJECTS = ["gitlab-com/support/support-training", "gitlab-com/support/support-team-meta"]
-COMPONENT_PROJECT = "gitlab-com/support/onboarder"  # as in the README's include
+COMPONENT_PROJECT = "gitlab-com/support/onboarder"  # as in the include of docs/gitlab-ci.md
 COMPONENT_VERSION = "1.0.0"
 JOBS = ["onboarder-sync", "onboarder-new-hire", "onboarder-new-hire-needs-username", "onboarder-plan"]
 WRITES = ("POST ", "PUT ", "PATCH ", "DELETE ")

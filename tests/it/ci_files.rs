@@ -1,4 +1,4 @@
-//! The shipped CI files say what the README promises: the component's inputs and jobs, the
+//! The shipped CI files say what docs/gitlab-ci.md promises: the component's inputs and jobs, the
 //! image's layout. (`.ci/run` validates them against GitLab's schema; this checks their meaning.)
 
 use serde_json::Value;
@@ -16,19 +16,19 @@ fn rules(job: &Value) -> String {
 }
 
 #[test]
-fn the_component_has_the_inputs_and_jobs_the_readme_describes() {
+fn the_component_has_the_inputs_and_jobs_the_docs_describe() {
     let docs = documents("templates/onboarder.yml");
     assert_eq!(docs.len(), 2, "a spec header and the jobs");
     let inputs = docs[0]["spec"]["inputs"].as_object().unwrap();
     for input in ["config", "image", "version", "stage", "username", "sync", "new_hire", "merge_requests"] {
         assert!(inputs.contains_key(input), "input {input}");
     }
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    assert!(readme.contains("/onboarder@1.0.0"), "the README includes the component by its file name");
+    let readme = std::fs::read_to_string(repo().join("docs/gitlab-ci.md")).unwrap();
+    assert!(readme.contains("/onboarder@1.0.0"), "the docs include the component by its file name");
     let jobs = &docs[1];
     for job in ["onboarder-sync", "onboarder-new-hire", "onboarder-new-hire-needs-username", "onboarder-plan"] {
         assert!(jobs.get(job).is_some(), "job {job}");
-        assert!(readme.contains(&format!("`{job}`")), "README names {job}");
+        assert!(readme.contains(&format!("`{job}`")), "docs/gitlab-ci.md names {job}");
     }
     assert_eq!(jobs["onboarder-sync"]["resource_group"], "onboarder-sync");
     assert_eq!(jobs["onboarder-new-hire"]["resource_group"], "onboarder-sync");
