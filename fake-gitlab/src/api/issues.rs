@@ -40,7 +40,7 @@ const EDITABLE: &[&str] = &[
 ];
 
 pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
-    let filter = Filter::parse(cx.params)?;
+    let filter = Filter::parse(cx.params, st.options.free_mode)?;
     let pid = visible_project(st, cx, project)?;
     let st: &State = st;
     let p = &st.projects[&pid];
