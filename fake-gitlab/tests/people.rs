@@ -218,4 +218,12 @@ async fn confidential_issues_are_seen_by_planners_authors_and_assignees_only() {
     assert!(facts(bobs).is_empty());
     let (status, body) = json(env.put(&path, &[("confidential", "maybe")]).await).await;
     assert_eq!((status, body), (400, json!({"error": "confidential is invalid"})));
+
+    // The `/confidential` quick action in a comment: the commands-only note is not stored, the
+    // system note is, by the commenter.
+    let quick = env.create(&[("title", "Quick")]).await["iid"].as_u64().unwrap();
+    let (status, _) =
+        json(env.post(&format!("/projects/{{p}}/issues/{quick}/notes"), &[("body", "/confidential")]).await).await;
+    assert_eq!(status, 202);
+    assert_eq!(facts(quick), [("made the issue confidential".to_string(), env.bot, true)]);
 }
