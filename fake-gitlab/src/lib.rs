@@ -10,6 +10,8 @@ mod actions;
 mod api;
 mod blocks;
 mod faults;
+mod human;
+mod inline_text;
 mod markdown;
 mod mentions;
 mod model;
@@ -25,7 +27,9 @@ mod reply;
 mod router;
 mod server;
 mod state;
+mod system_notes;
 mod tasks;
+mod visibility;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -41,7 +45,7 @@ pub use model::{Issue, Label, MentionRecord, Note, QuickActionRecord, RecordedRe
 pub use options::{Limit, Options};
 pub use other_hosts::{unused_port, RecordedCall, Recorder};
 
-use state::{new_issue, normalize_labels, State};
+use state::{new_issue, State};
 
 /// State shared by the handles and the server task.
 pub(crate) struct Shared {
@@ -247,7 +251,8 @@ impl FakeGitlab {
         pid.and_then(|pid| st.projects[&pid].merge_requests.get(&iid).cloned()).unwrap_or_default()
     }
 
-    /// Notes of an issue, oldest first.
+    /// Notes of an issue, oldest first: comments and GitLab's system notes (`Note::system`); see
+    /// `user_notes` for the comments only.
     pub fn notes(&self, project: &str, iid: u64) -> Vec<Note> {
         let st = self.lock();
         st.project_by_path(project).and_then(|pid| st.projects[&pid].notes.get(&iid).cloned()).unwrap_or_default()
@@ -269,27 +274,11 @@ impl FakeGitlab {
     // ---- acting as a human -------------------------------------------------------------------
 
     /// Changes an issue directly. `updated_at` is bumped unless `f` set it itself; closing sets
-    /// `closed_at`, reopening clears it; labels are kept sorted.
+    /// `closed_at`, reopening clears it; labels are kept sorted. GitLab's system notes for the
+    /// change are written as by the issue's first assignee, or its author when it has none (see
+    /// `human_edit_by` to name the editor).
     pub fn human_edit(&self, project: &str, iid: u64, f: impl FnOnce(&mut Issue)) {
-        let mut st = self.lock();
-        let now = st.now();
-        let issue = st
-            .project_mut_by_path(project)
-            .issues
-            .get_mut(&iid)
-            .unwrap_or_else(|| panic!("fake-gitlab: no issue {project}#{iid}"));
-        let before = issue.updated_at;
-        f(issue);
-        if issue.updated_at == before {
-            issue.updated_at = now;
-        }
-        if issue.is_open() {
-            issue.closed_at = None;
-            issue.closed_by_id = None;
-        } else if issue.closed_at.is_none() {
-            issue.closed_at = Some(now);
-        }
-        normalize_labels(&mut issue.labels);
+        self.edit_as(None, project, iid, f);
     }
 
     /// Creates an issue as a person would in the UI; returns its iid.

@@ -62,12 +62,16 @@ pub struct Label {
     pub description: Option<String>,
 }
 
-/// A comment on an issue or a merge request.
+/// A comment on an issue or a merge request, or a system note GitLab wrote about a change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
     pub id: u64,
     pub body: String,
+    /// Who wrote it; for a system note, who made the change it records.
     pub author_id: u64,
+    /// `true` for GitLab's own notes ("marked the checklist item ...", "made the issue
+    /// confidential"); `false` for comments people and clients post.
+    pub system: bool,
     pub created_at: DateTime<Utc>,
     /// Moves on when its author edits the body.
     pub updated_at: DateTime<Utc>,

@@ -54,7 +54,8 @@ pub(crate) fn issue(st: &State, p: &Project, i: &Issue) -> Value {
     let mut labels = i.labels.clone();
     labels.sort();
     labels.dedup();
-    let notes = p.notes.get(&i.iid).map_or(0, Vec::len);
+    // `user_notes_count` counts comments only, never system notes (Issuable#user_notes_count).
+    let notes = p.notes.get(&i.iid).map_or(0, |ns| ns.iter().filter(|n| !n.system).count());
     let web_url = format!("{}/{}/-/issues/{}", st.base_url, p.path, i.iid);
     let api = format!("{}/api/v4/projects/{}", st.base_url, p.id);
     json!({
@@ -118,7 +119,7 @@ pub(crate) fn note(st: &State, p: &Project, issue: &Issue, n: &Note) -> Value {
         "author": user(st, n.author_id),
         "created_at": time(&n.created_at),
         "updated_at": time(&n.updated_at),
-        "system": false,
+        "system": n.system,
         "noteable_id": issue.id,
         "noteable_type": "Issue",
         "project_id": p.id,

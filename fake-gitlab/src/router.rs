@@ -18,6 +18,8 @@ pub(crate) enum Route {
     TokenSelf,
     Tree { project: String },
     RawFile { project: String, file: String },
+    Templates { project: String, kind: String },
+    Template { project: String, kind: String, name: String },
 }
 
 impl Route {
@@ -37,6 +39,8 @@ impl Route {
             Route::TokenSelf => "/api/v4/personal_access_tokens/self",
             Route::Tree { .. } => "/api/v4/projects/:id/repository/tree",
             Route::RawFile { .. } => "/api/v4/projects/:id/repository/files/:file_path/raw",
+            Route::Templates { .. } => "/api/v4/projects/:id/templates/:type",
+            Route::Template { .. } => "/api/v4/projects/:id/templates/:type/:name",
         }
     }
 
@@ -48,7 +52,9 @@ impl Route {
             | Route::Project { .. }
             | Route::TokenSelf
             | Route::Tree { .. }
-            | Route::RawFile { .. } => &["GET"],
+            | Route::RawFile { .. }
+            | Route::Templates { .. }
+            | Route::Template { .. } => &["GET"],
             Route::Issues { .. } | Route::Notes { .. } | Route::MrNotes { .. } | Route::Labels { .. } => {
                 &["GET", "POST"]
             }
@@ -90,6 +96,14 @@ pub(crate) fn match_path(path: &str) -> Option<Route> {
         ["projects", id, "repository", "tree"] => Route::Tree { project: decode(id) },
         ["projects", id, "repository", "files", file, "raw"] => {
             Route::RawFile { project: decode(id), file: decode(file) }
+        }
+        ["projects", id, "templates", kind] => Route::Templates { project: decode(id), kind: decode(kind) },
+        // `name: /[\w%.+-]+/` on the raw segment (TEMPLATE_NAMES_ENDPOINT_REQUIREMENTS in
+        // lib/api/project_templates.rb): other characters must come percent-encoded.
+        ["projects", id, "templates", kind, name]
+            if name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'%' | b'.' | b'+' | b'-')) =>
+        {
+            Route::Template { project: decode(id), kind: decode(kind), name: decode(name) }
         }
         _ => return None,
     };

@@ -51,6 +51,8 @@ pub(crate) struct Project {
     pub roles: HashMap<u64, Role>,
     /// Git refs served from directories on disk.
     pub repositories: HashMap<String, PathBuf>,
+    /// `.gitlab/issue_templates/<name>.md` contents by name.
+    pub issue_templates: BTreeMap<String, String>,
 }
 
 /// A callback run once before the first request its matcher selects.
@@ -173,6 +175,7 @@ impl State {
                 read_only: HashSet::new(),
                 roles: HashMap::new(),
                 repositories: HashMap::new(),
+                issue_templates: BTreeMap::new(),
             },
         );
         id

@@ -2,11 +2,13 @@
 
 use crate::markdown::{code_and_comment_mask, lines_with_offsets};
 
-/// One task item: byte offset of the character between the brackets, and that character.
+/// One task item: byte offset of the character between the brackets, that character, its line,
+/// and what follows the checkbox on that line.
 struct TaskItem<'a> {
     mark_at: usize,
     mark: char,
     line: &'a str,
+    rest: &'a str,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -73,9 +75,16 @@ fn task_items(text: &str) -> Vec<TaskItem<'_>> {
             if mask[start + at] {
                 return None;
             }
-            Some(TaskItem { mark_at: start + at, mark: line.as_bytes()[at] as char, line })
+            let rest = line[at + 2..].trim_end_matches(['\n', '\r']);
+            Some(TaskItem { mark_at: start + at, mark: line.as_bytes()[at] as char, line, rest })
         })
         .collect()
+}
+
+/// Every task item in order: the character between its brackets (` `, `x`, `X`, `~`, tab) and
+/// the Markdown after the checkbox on its line.
+pub(crate) fn items(text: &str) -> Vec<(char, &str)> {
+    task_items(text).into_iter().map(|t| (t.mark, t.rest)).collect()
 }
 
 /// `(count, completed_count)`; `[~]` items count neither way.

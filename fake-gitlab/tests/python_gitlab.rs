@@ -6,6 +6,7 @@ mod common;
 
 use common::python;
 use common::{Env, PROJECT, TOKEN};
+use fake_gitlab::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issues_notes_users_and_projects() {
@@ -21,4 +22,26 @@ async fn issues_notes_users_and_projects() {
     assert_eq!(issue.task_status(), (1, 1));
     let notes = env.fake.notes(PROJECT, iid);
     assert!(notes.iter().any(|n| n.body == "Hello from python-gitlab" && n.author_id == env.bot));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_authors_ticks_confidential_issues_and_templates() {
+    let env = Env::default().await;
+    let alice = env.fake.add_user("alice", "Alice");
+    let carol = env.fake.add_user("carol", "Carol");
+    env.fake.add_token("alice-token", alice);
+    env.fake.add_token("carol-token", carol);
+    env.fake.set_role(carol, PROJECT, Role::Guest);
+    env.fake.add_issue_template(PROJECT, "Onboarding", "## Welcome\n");
+    env.fake.add_issue_template(PROJECT, "Module - Git basics", "- [ ] Read the guide\n");
+    let extra = [("PROJECT", PROJECT), ("ALICE_TOKEN", "alice-token"), ("CAROL_TOKEN", "carol-token")];
+    let out = python::run("people.py", &env.fake.url(), TOKEN, &extra).await;
+    let iids: Vec<u64> = out.trim().strip_prefix("ok ").expect("ok").split(' ').map(|n| n.parse().unwrap()).collect();
+    let (mine, secret) = (iids[0], iids[1]);
+
+    assert_eq!(env.fake.issue(PROJECT, mine).unwrap().author_id, alice);
+    let ticks: Vec<(u64, bool)> = env.fake.notes(PROJECT, mine).iter().map(|n| (n.author_id, n.system)).collect();
+    assert_eq!(ticks, [(alice, true), (alice, true), (alice, false), (env.bot, true)]);
+    let secret = env.fake.issue(PROJECT, secret).unwrap();
+    assert_eq!((secret.confidential, secret.assignee_ids), (false, vec![alice]));
 }

@@ -192,7 +192,7 @@ async fn a_pause_ticked_in_the_dashboard_pauses_the_person_once_and_a_third_run_
         (Some("paused"), Some("learn-about-your-support-team"))
     );
     ctx.run(&day("2026-11-23")).await.ok();
-    assert!(ctx.fake.notes(TRAINING, priya.iid).is_empty(), "nobody is nudged while paused");
+    assert!(ctx.fake.user_notes(TRAINING, priya.iid).is_empty(), "nobody is nudged while paused");
     let dana_later = board(&ctx, DANA);
     let lines =
         dana_later.description.lines().filter(|l| l.starts_with("- 2026-") && l.contains("paused Priya")).count();

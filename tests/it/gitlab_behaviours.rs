@@ -145,7 +145,7 @@ async fn a_put_that_landed_despite_a_500_is_not_written_twice_and_its_note_is_po
     ctx.fake.clear_requests();
     ctx.run(&["sync", "--today", "2026-12-30", "--only", "praman"]).await.ok();
     assert_eq!(requests_to_issue(&ctx, "PUT", iid), 1);
-    assert_eq!(ctx.fake.notes(TRAINING, iid).len(), 1, "{:?}", ctx.fake.notes(TRAINING, iid));
+    assert_eq!(ctx.fake.user_notes(TRAINING, iid).len(), 1, "{:?}", ctx.fake.user_notes(TRAINING, iid));
 }
 
 // Regression: connect() did not retry a 429 or a 5xx on `GET /user` (exit 2 at once).
@@ -348,7 +348,7 @@ async fn an_untouched_duplicate_is_closed_once_and_a_touched_pair_fails_the_pers
     assert_eq!(requests_to(&ctx, "GET", "/api/v4/projects/:id/issues/:iid"), 2, "{:?}", ctx.fake.requests());
     let closed = ctx.fake.issue(TRAINING, copy).unwrap();
     assert_eq!(closed.state, "closed");
-    assert_eq!(ctx.fake.notes(TRAINING, copy).len(), 1);
+    assert_eq!(ctx.fake.user_notes(TRAINING, copy).len(), 1);
     assert_eq!(ctx.fake.issue(TRAINING, original.iid).unwrap().state, "opened");
     ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();

@@ -58,7 +58,7 @@ async fn five_weeks_in_with_nothing_ticked_is_stage_one_and_behind_and_nothing_i
     assert_eq!(issue.task_status().1, 0, "items were ticked without evidence");
     assert_eq!(labels_with(&issue, "onboarding-stage::"), ["onboarding-stage::learn-about-gitlab"]);
     assert_eq!(labels_with(&issue, "onboarding-pace::"), ["onboarding-pace::behind"]);
-    assert!(ctx.fake.notes(TRAINING, issue.iid).is_empty(), "a new issue owes no comment");
+    assert!(ctx.fake.user_notes(TRAINING, issue.iid).is_empty(), "a new issue owes no comment");
 
     // Every item of the first stage ticked in GitLab: the next run moves the stage, posts one
     // comment, and ticks nothing itself.
@@ -68,7 +68,7 @@ async fn five_weeks_in_with_nothing_ticked_is_stage_one_and_behind_and_nothing_i
     let issue = ctx.fake.issue(TRAINING, issue.iid).unwrap();
     assert_eq!(labels_with(&issue, "onboarding-stage::"), ["onboarding-stage::learn-about-your-support-team"]);
     assert_eq!(issue.task_status().1, ticked);
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1);
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,14 +84,14 @@ async fn a_nudge_is_posted_once_then_the_manager_a_week_later_then_nothing() {
             assert_eq!(ctx.fake.writes(), 0, "run {run} wrote: {:?}", ctx.fake.requests());
         }
     }
-    let notes = ctx.fake.notes(TRAINING, iid);
+    let notes = ctx.fake.user_notes(TRAINING, iid);
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].body.contains("@nokoye") && notes[0].body.contains("@wtan"), "{}", notes[0].body);
     assert!(!notes[0].body.contains("@dwhitfield"), "the manager is told only a week later");
     assert_eq!(labels_with(&nia(&ctx), "onboarding-pace::"), ["onboarding-pace::behind"]);
 
     sync_on(&ctx, "2026-11-30", &["--only", "nokoye"]).await;
-    let notes = ctx.fake.notes(TRAINING, iid);
+    let notes = ctx.fake.user_notes(TRAINING, iid);
     assert_eq!(notes.len(), 2);
     assert!(notes[1].body.contains("@dwhitfield"), "{}", notes[1].body);
     for day in ["2026-12-07", "2026-12-14"] {
@@ -99,7 +99,7 @@ async fn a_nudge_is_posted_once_then_the_manager_a_week_later_then_nothing() {
         sync_on(&ctx, day, &["--only", "nokoye"]).await;
         assert_eq!(ctx.fake.writes(), 0, "{day}: {:?}", ctx.fake.requests());
     }
-    assert_eq!(ctx.fake.notes(TRAINING, iid).len(), 2, "nothing more for that stage");
+    assert_eq!(ctx.fake.user_notes(TRAINING, iid).len(), 2, "nothing more for that stage");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -116,7 +116,7 @@ async fn leave_moves_the_due_date_and_stops_the_pace_clock() {
     assert_eq!(issue.due_date.as_deref(), Some("2027-02-07"));
     assert!(issue.description.contains("**Aim to finish this path by:** 2027-02-07"), "the text says the old date");
     assert_eq!(labels_with(&issue, "onboarding-pace::"), ["onboarding-pace::on-track"]);
-    assert!(ctx.fake.notes(TRAINING, issue.iid).is_empty(), "nobody is nudged for leave");
+    assert!(ctx.fake.user_notes(TRAINING, issue.iid).is_empty(), "nobody is nudged for leave");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,7 +139,7 @@ async fn an_open_ended_pause_stops_the_clock_nudges_nobody_and_moves_the_due_dat
     let before = nia(&ctx);
     sync_on(&ctx, "2026-11-23", &[]).await;
     assert_eq!(nia(&ctx).updated_at, before.updated_at, "a paused person's issue was written");
-    assert!(ctx.fake.notes(TRAINING, issue.iid).is_empty());
+    assert!(ctx.fake.user_notes(TRAINING, issue.iid).is_empty());
 
     // Back after four weeks: the due date moves by them, and one week in she is on track.
     ctx.edit("roster/nokoye.yaml", "  status: paused\n", "");
@@ -170,7 +170,7 @@ async fn a_renamed_gitlab_username_keeps_the_same_issue_ticks_and_notes() {
     assert!(after.is_open(), "the issue was closed as if Priya had left");
     assert!(after.description.contains("onboarder:begin support-learning-path:priya.raman"));
     assert!(line_with(&after.description, "id: submitted-mrs").contains("[x]"));
-    assert!(ctx.fake.notes(TRAINING, before.iid).is_empty());
+    assert!(ctx.fake.user_notes(TRAINING, before.iid).is_empty());
     ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0);
@@ -203,7 +203,7 @@ async fn a_new_manager_gets_the_assignment_and_one_comment_unless_a_person_chang
     ctx.sync(&[]).await.ok();
     let after = ctx.fake.issue(META, issue.iid).unwrap();
     assert_eq!(ctx.assignees(&after), ["therrera", "rbhatt"]);
-    let notes = ctx.fake.notes(META, issue.iid);
+    let notes = ctx.fake.user_notes(META, issue.iid);
     assert_eq!(notes.len(), 1);
     assert!(notes[0].body.contains("@rbhatt"), "{}", notes[0].body);
     assert!(after.description.contains("(@rbhatt)") || after.description.contains("@rbhatt"), "the manager line");
@@ -228,7 +228,7 @@ async fn a_comment_that_failed_is_posted_by_the_next_run_once() {
     ctx.fake.inject(Fault::new(Matcher::route("POST", NOTES), FaultKind::Status(500)));
     let first = ctx.sync(&[]).await;
     assert!(first.stderr().contains("next run posts it"), "{}", first.stderr());
-    assert!(ctx.fake.notes(TRAINING, issue.iid).is_empty());
+    assert!(ctx.fake.user_notes(TRAINING, issue.iid).is_empty());
     assert!(ctx
         .fake
         .issue(TRAINING, issue.iid)
@@ -238,11 +238,11 @@ async fn a_comment_that_failed_is_posted_by_the_next_run_once() {
         .any(|l| l.ends_with("learn-about-your-support-team")));
 
     ctx.sync(&[]).await.ok();
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1);
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1);
     ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0);
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1);
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -255,9 +255,9 @@ async fn a_comment_whose_answer_was_lost_is_recorded_and_not_posted_again() {
     ctx.fake.human_edit(TRAINING, issue.iid, |i| tick_stage(&mut i.description, "## Learn about GitLab"));
     ctx.fake.inject(Fault::new(Matcher::route("POST", NOTES), FaultKind::LandThenHang));
     ctx.sync(&[]).await;
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1, "the comment landed");
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1, "the comment landed");
     ctx.sync(&[]).await.ok();
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1, "posted twice");
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1, "posted twice");
     ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0);
@@ -274,7 +274,7 @@ async fn a_new_role_opens_its_path_and_the_old_issue_gets_one_comment_linking_it
     ctx.sync(&[]).await.ok();
     let old_after = ctx.fake.issue(TRAINING, old.iid).unwrap();
     assert!(old_after.is_open(), "the old path is the people's to close");
-    let notes = ctx.fake.notes(TRAINING, old.iid);
+    let notes = ctx.fake.user_notes(TRAINING, old.iid);
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].body.contains(&format!("/issues/{}", new.iid)), "{}", notes[0].body);
     ctx.fake.clear_requests();

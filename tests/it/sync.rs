@@ -95,7 +95,7 @@ async fn a_persons_tick_untick_text_and_label_survive_a_sync_and_a_template_chan
         &d[d.len().saturating_sub(400)..]
     );
     assert!(after.labels.contains(&"team::geo".to_string()));
-    assert!(ctx.fake.notes(TRAINING, praman.iid).is_empty(), "no note without a stage change");
+    assert!(ctx.fake.user_notes(TRAINING, praman.iid).is_empty(), "no note without a stage change");
 }
 
 fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
@@ -139,7 +139,7 @@ async fn ticking_every_item_of_a_stage_moves_the_stage_label_and_posts_one_comme
     );
     assert!(!issue.labels.iter().any(|l| l == "onboarding-stage::learn-about-gitlab"));
     assert_eq!(issue.task_status().1, ticked, "onboarder ticked or unticked something");
-    let notes = ctx.fake.notes(TRAINING, issue.iid);
+    let notes = ctx.fake.user_notes(TRAINING, issue.iid);
     assert_eq!(notes.len(), 1);
     assert!(
         notes[0].body.contains("@angata")
@@ -152,7 +152,7 @@ async fn ticking_every_item_of_a_stage_moves_the_stage_label_and_posts_one_comme
     ctx.fake.clear_requests();
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0);
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1, "a second note for the same stage");
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1, "a second note for the same stage");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,9 +211,9 @@ async fn someone_who_left_is_closed_once_with_a_note_and_a_reopen_stands() {
     ctx.sync(&[]).await.ok();
     let closed = ctx.fake.issue(TRAINING, issue.iid).unwrap();
     assert_eq!(closed.state, "closed");
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1);
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1);
     ctx.sync(&[]).await.ok();
-    assert_eq!(ctx.fake.notes(TRAINING, issue.iid).len(), 1, "closed twice");
+    assert_eq!(ctx.fake.user_notes(TRAINING, issue.iid).len(), 1, "closed twice");
 
     ctx.fake.human_edit(TRAINING, issue.iid, |i| i.state = "opened".into());
     ctx.fake.clear_requests();

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
+use super::search::Search;
 use super::validate::{self, ISSUE_TYPES};
 use crate::model::Issue;
 use crate::params::Params;
@@ -46,13 +47,43 @@ pub(super) struct Filter {
     updated_before: Option<DateTime<Utc>>,
     issue_type: Option<&'static str>,
     confidential: Option<bool>,
-    search: Option<String>,
+    search: Option<Search>,
     order_by: &'static str,
     descending: bool,
 }
 
+/// Every value given for `name` (or `name[]`), as given: GitLab does not split
+/// `assignee_username` on commas (`CheckAssigneesCount.coerce` wraps a string in an array).
+fn raw_values(p: &Params, name: &str) -> Vec<String> {
+    let bracketed = format!("{name}[]");
+    p.pairs().iter().filter(|(k, _)| *k == name || *k == bracketed).map(|(_, v)| v.clone()).collect()
+}
+
+/// Grape's `mutually_exclusive`: 400 when both are given.
+fn exclusive(p: &Params, a: &str, b: &str) -> Result<(), Reply> {
+    if p.has(a) && p.has(b) {
+        return Err(Reply::error(400, &format!("{a}, {b} are mutually exclusive")));
+    }
+    Ok(())
+}
+
 impl Filter {
-    pub(super) fn parse(p: &Params) -> Result<Self, Reply> {
+    /// The filters of `p` (lib/api/issues.rb, `issues_stats_params`). On Free (`free_mode`) an
+    /// issue has one assignee and `assignee_username` takes one value (CheckAssigneesCount).
+    pub(super) fn parse(p: &Params, free_mode: bool) -> Result<Self, Reply> {
+        exclusive(p, "author_id", "author_username")?;
+        exclusive(p, "assignee_id", "assignee_username")?;
+        let assignee_usernames = raw_values(p, "assignee_username");
+        if free_mode && assignee_usernames.len() > 1 {
+            return Err(Reply::error(
+                400,
+                &format!(
+                    "assignee_username allows one value, but found {}: {}",
+                    assignee_usernames.len(),
+                    assignee_usernames.join(", ")
+                ),
+            ));
+        }
         let state = match validate::one_of(p, "state", &["opened", "closed", "all"])? {
             Some("all") | None => None,
             other => other,
@@ -71,7 +102,7 @@ impl Filter {
             not_author_id: validate::opt_u64(p, "not[author_id]")?,
             author_username: p.get("author_username").map(str::to_string),
             assignee,
-            assignee_usernames: p.list("assignee_username").unwrap_or_default(),
+            assignee_usernames,
             iids: validate::id_list(p, "iids")?,
             created_after: validate::opt_time(p, "created_after")?,
             created_before: validate::opt_time(p, "created_before")?,
@@ -79,7 +110,7 @@ impl Filter {
             updated_before: validate::opt_time(p, "updated_before")?,
             issue_type: validate::one_of(p, "issue_type", ISSUE_TYPES)?,
             confidential: validate::opt_bool(p, "confidential")?,
-            search: p.get("search").map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase),
+            search: Search::parse(p),
             order_by: validate::one_of(p, "order_by", ORDER_BY)?.unwrap_or("created_at"),
             descending: validate::one_of(p, "sort", &["asc", "desc"])? != Some("asc"),
         })
@@ -133,7 +164,7 @@ impl Filter {
             && before(&i.updated_at, &self.updated_before)
             && self.issue_type.is_none_or(|t| i.issue_type == t)
             && self.confidential.is_none_or(|c| i.confidential == c)
-            && self.search.as_deref().is_none_or(|s| search_matches(s, &i.title, &i.description))
+            && self.search.as_ref().is_none_or(|s| s.matches(&i.title, &i.description))
     }
 
     pub(super) fn compare(&self, a: &Issue, b: &Issue) -> Ordering {
@@ -155,46 +186,5 @@ impl Filter {
         } else {
             ordering
         }
-    }
-}
-
-/// Words of at least this many characters take part in a search (Gitlab::SQL::Pattern
-/// `MIN_CHARS_FOR_PARTIAL_MATCHING`, lib/gitlab/sql/pattern.rb).
-const MIN_SEARCH_WORD: usize = 3;
-
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
-}
-
-/// GitLab's issue search, roughly: full text on words (app/models/concerns/pg_full_text_searchable.rb
-/// builds `word:*` prefix terms, all required), so `key-12` finds `key-12` and `key-123` alike and
-/// a substring inside a word finds nothing; words under three characters are ignored, and a query
-/// made only of such words matches a whole title or description (lib/gitlab/sql/pattern.rb).
-/// `query` is lower-cased.
-fn search_matches(query: &str, title: &str, description: &str) -> bool {
-    let terms: Vec<&str> = words(query).filter(|w| w.chars().count() >= MIN_SEARCH_WORD).collect();
-    if terms.is_empty() {
-        return title.to_lowercase() == query || description.to_lowercase() == query;
-    }
-    let text = format!("{title}\n{description}").to_lowercase();
-    let have: Vec<&str> = words(&text).collect();
-    terms.iter().all(|t| have.iter().any(|w| w.starts_with(t)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_is_on_words_and_prefixes() {
-        assert!(search_matches("onboard", "Onboarding: Alice", ""));
-        assert!(search_matches("alice onboarding", "Onboarding: Alice", ""));
-        assert!(!search_matches("boarding", "Onboarding: Alice", ""));
-        assert!(!search_matches("bob", "Onboarding: Alice", ""));
-        // Short words are left out of the query: `ab` does not have to appear.
-        assert!(search_matches("ab alice", "Onboarding: Alice", ""));
-        assert!(search_matches("key", "t", "<!-- key:42 -->"));
-        assert!(!search_matches("ab", "Onboarding: ab", ""));
-        assert!(search_matches("ab", "AB", ""));
     }
 }

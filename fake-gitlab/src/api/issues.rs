@@ -14,6 +14,8 @@ use crate::ratelimit::Bucket;
 use crate::render;
 use crate::reply::{Answer, Reply};
 use crate::state::{new_issue, normalize_labels, State};
+use crate::system_notes;
+use crate::visibility;
 
 /// Parameters `PUT /issues/:iid` accepts; at least one must be given.
 const EDITABLE: &[&str] = &[
@@ -38,11 +40,12 @@ const EDITABLE: &[&str] = &[
 ];
 
 pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
-    let filter = Filter::parse(cx.params)?;
+    let filter = Filter::parse(cx.params, st.options.free_mode)?;
     let pid = visible_project(st, cx, project)?;
     let st: &State = st;
     let p = &st.projects[&pid];
-    let mut found: Vec<&Issue> = p.issues.values().filter(|i| filter.matches(st, i)).collect();
+    let mut found: Vec<&Issue> =
+        p.issues.values().filter(|i| visibility::can_read(st, pid, cx.user_id, i) && filter.matches(st, i)).collect();
     found.sort_by(|a, b| filter.compare(a, b));
     let (page, headers) =
         paginate(found, PageRequest::from_params(cx.params), &cx.link(st), st.options.max_counted_total);
@@ -53,7 +56,9 @@ pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
 pub(super) fn show(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
     let iid = parse_iid(iid)?;
     let pid = visible_project(st, cx, project)?;
-    let issue = st.issue(pid, iid).ok_or_else(Reply::not_found)?;
+    // A confidential issue the caller may not read is not found (IssuesFinder).
+    let issue =
+        st.issue(pid, iid).filter(|i| visibility::can_read(st, pid, cx.user_id, i)).ok_or_else(Reply::not_found)?;
     Ok(Reply::json(200, &render::issue(st, &st.projects[&pid], issue)))
 }
 
@@ -179,6 +184,15 @@ pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
     let due_date = validate::opt_date(p, "due_date")?;
     let wanted_assignees = requested_assignees(p)?;
     let before = st.issue(pid, iid).cloned().ok_or_else(Reply::not_found)?;
+    // PUT finds the issue without the finder, then `authorize! :update_issue`: 403 for a
+    // confidential issue the caller may not read (lib/api/issues.rb, app/policies/issue_policy.rb).
+    if !visibility::can_read(st, pid, cx.user_id, &before) {
+        return Err(Reply::forbidden());
+    }
+    // On an existing issue `confidential` needs `set_confidentiality`, granted with
+    // `set_issue_metadata` (Planner and up): GitLab drops it for others without an error
+    // (`filter_params` in app/services/issuable_base_service.rb).
+    let confidential = confidential.filter(|_| st.may_set_metadata(pid, cx.user_id));
 
     let title = p.get("title").map(|t| t.trim().to_string());
     let description = p.get("description");
@@ -236,6 +250,7 @@ pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
     if let Some(e) = &extracted {
         actions::apply(st, pid, iid, cx.user_id, &e.commands, "description");
     }
+    system_notes::record_update(st, pid, iid, cx.user_id, &before);
     let after = st.issue(pid, iid).cloned().expect("issue exists");
     let mut unchanged = after.clone();
     unchanged.updated_at = before.updated_at;

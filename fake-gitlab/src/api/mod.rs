@@ -6,6 +6,8 @@ mod labels;
 mod mr_notes;
 mod notes;
 mod repository;
+mod search;
+mod templates;
 mod users;
 mod validate;
 
@@ -92,6 +94,7 @@ fn project_key(route: &Route) -> Option<&str> {
         | Route::Labels { project }
         | Route::Label { project, .. } => Some(project),
         Route::Tree { project } | Route::RawFile { project, .. } => Some(project),
+        Route::Templates { project, .. } | Route::Template { project, .. } => Some(project),
         Route::User | Route::Users | Route::TokenSelf => None,
     }
 }
@@ -121,6 +124,8 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
         ("GET", Route::TokenSelf) => users::token_self(st, &cx),
         ("GET", Route::Tree { project }) => repository::tree(st, &cx, project),
         ("GET", Route::RawFile { project, file }) => repository::raw(st, &cx, project, file),
+        ("GET", Route::Templates { project, kind }) => templates::list(st, &cx, project, kind),
+        ("GET", Route::Template { project, kind, name }) => templates::show(st, &cx, project, kind, name),
         ("GET", Route::Project { project }) => users::project(st, &cx, project),
         ("GET", Route::Issues { project }) => issues::list(st, &cx, project),
         ("POST", Route::Issues { project }) => issues::create(st, &cx, project),

@@ -39,7 +39,8 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> A
         return Err(Reply::not_found());
     }
     let now = st.now();
-    let n = Note { id: st.next_note_id(), body, author_id: cx.user_id, created_at: now, updated_at: now };
+    let n =
+        Note { id: st.next_note_id(), body, author_id: cx.user_id, system: false, created_at: now, updated_at: now };
     st.projects.get_mut(&pid).expect("visible project").merge_requests.entry(iid).or_default().push(n.clone());
     Ok(Reply::json(201, &note(st, &st.projects[&pid], iid, &n)))
 }

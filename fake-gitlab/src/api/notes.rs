@@ -12,6 +12,8 @@ use crate::ratelimit::Bucket;
 use crate::render;
 use crate::reply::{Answer, Reply};
 use crate::state::State;
+use crate::system_notes;
+use crate::visibility;
 
 /// GitLab's note length limit, in characters.
 const MAX_NOTE_CHARS: usize = 1_000_000;
@@ -19,13 +21,23 @@ const MAX_NOTE_CHARS: usize = 1_000_000;
 pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Answer {
     let iid = parse_iid(iid)?;
     let descending = validate::one_of(cx.params, "sort", &["asc", "desc"])? != Some("asc");
+    // `activity_filter` (lib/api/notes.rb, UserPreference::NOTES_FILTERS): comments, system
+    // notes, or both (the default).
+    let filter = validate::one_of(cx.params, "activity_filter", &["all_notes", "only_comments", "only_activity"])?;
+    let wanted = |n: &Note| match filter {
+        Some("only_comments") => !n.system,
+        Some("only_activity") => n.system,
+        _ => true,
+    };
     // Issue notes are never edited here, so ordering by updated_at equals ordering by created_at.
     validate::one_of(cx.params, "order_by", &["created_at", "updated_at"])?;
     let pid = visible_project(st, cx, project)?;
     let st: &State = st;
     let p = &st.projects[&pid];
-    let issue = p.issues.get(&iid).ok_or_else(Reply::not_found)?;
-    let mut notes: Vec<&Note> = p.notes.get(&iid).map(|n| n.iter().collect()).unwrap_or_default();
+    // A confidential issue the caller may not read is not found (NotesFinder uses IssuesFinder).
+    let issue =
+        p.issues.get(&iid).filter(|i| visibility::can_read(st, pid, cx.user_id, i)).ok_or_else(Reply::not_found)?;
+    let mut notes: Vec<&Note> = p.notes.get(&iid).map(|n| n.iter().filter(|n| wanted(n)).collect()).unwrap_or_default();
     notes.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
     if descending {
         notes.reverse();
@@ -42,9 +54,8 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> A
         return Err(Reply::error(400, "body is missing"));
     };
     let pid = visible_project(st, cx, project)?;
-    if st.issue(pid, iid).is_none() {
-        return Err(Reply::not_found());
-    }
+    let before = st.issue(pid, iid).filter(|i| visibility::can_read(st, pid, cx.user_id, i)).cloned();
+    let before = before.ok_or_else(Reply::not_found)?;
     application_limit(st, Bucket::NoteCreate, cx.user_id)?;
     if body.chars().count() > MAX_NOTE_CHARS {
         return Err(Reply::validation(&[("note", format!("is too long (maximum is {MAX_NOTE_CHARS} characters)"))]));
@@ -55,6 +66,7 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> A
             return Err(Reply::validation(&[("note", "can't be blank".to_string())]));
         }
         let outcome = actions::apply(st, pid, iid, cx.user_id, &extracted.commands, "note");
+        system_notes::record_update(st, pid, iid, cx.user_id, &before);
         touch(st, pid, iid);
         return Ok(Reply::json(202, &json!({ "commands_changes": outcome.changes, "summary": outcome.summary })));
     }
@@ -63,11 +75,14 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> A
         id: st.next_note_id(),
         body: extracted.text.clone(),
         author_id: cx.user_id,
+        system: false,
         created_at: now,
         updated_at: now,
     };
     st.projects.get_mut(&pid).expect("visible project").notes.entry(iid).or_default().push(note.clone());
     actions::apply(st, pid, iid, cx.user_id, &extracted.commands, "note");
+    // The comment is saved first, then its commands update the issue (Notes::CreateService).
+    system_notes::record_update(st, pid, iid, cx.user_id, &before);
     record_mentions(st, pid, iid, "", &note.body, "note");
     touch(st, pid, iid);
     let p = &st.projects[&pid];
