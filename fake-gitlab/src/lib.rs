@@ -10,6 +10,9 @@ mod actions;
 mod api;
 mod blocks;
 mod faults;
+mod git;
+mod group_labels;
+mod groups;
 mod markdown;
 mod mentions;
 mod model;
@@ -23,9 +26,12 @@ mod ratelimit;
 mod render;
 mod reply;
 mod router;
+mod scopes;
 mod server;
+mod spam;
 mod state;
 mod tasks;
+mod version;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -37,9 +43,12 @@ use tokio::sync::watch;
 
 pub use access::Role;
 pub use faults::{Fault, FaultKind, Matcher};
+pub use git::lfs_pointer;
 pub use model::{Issue, Label, MentionRecord, Note, QuickActionRecord, RecordedRequest};
 pub use options::{Limit, Options};
 pub use other_hosts::{unused_port, RecordedCall, Recorder};
+pub use spam::{SpamLog, SpamRule, RECAPTCHA_SITE_KEY};
+pub use version::{TreePaging, Version};
 
 use state::{new_issue, normalize_labels, State};
 
