@@ -6,7 +6,9 @@
 //! roles that shares grant (capped at the share's role); but the `permissions` it reports show
 //! only the direct membership and the highest ancestor-group membership, never a share
 //! (lib/api/entities/project_with_access.rb: `project.project_member(user)` and
-//! `project.group.highest_group_member(user)`).
+//! `project.group.highest_group_member(user)`). Who a share reaches: the invited group's direct
+//! members and those inherited from the groups above it, not its subgroups' members
+//! (doc/user/project/members/share_project_with_groups.md).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -74,6 +74,11 @@ fn locate(root: &Path, rel: &str) -> Option<(PathBuf, Metadata)> {
     Some((path, meta))
 }
 
+/// Whether `rel` is a submodule or lies inside one (this repository has nothing there).
+fn in_submodule(submodules: &BTreeMap<String, String>, rel: &str) -> bool {
+    submodules.keys().any(|s| rel == s || rel.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('/')))
+}
+
 /// A stable 40-hex id standing in for the git object id.
 fn object_id(path: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -177,7 +182,7 @@ pub(super) fn tree(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
     let co = checkout(st, cx, project)?;
     let root = co.root.ok_or_else(not_found)?;
     let rel = cx.params.get("path").unwrap_or("").trim_matches('/');
-    if co.submodules.contains_key(rel) {
+    if in_submodule(&co.submodules, rel) {
         return Err(not_found());
     }
     let (dir, _) = locate(&root, rel).filter(|(_, m)| m.is_dir()).ok_or_else(not_found)?;
@@ -203,7 +208,7 @@ pub(super) fn raw(st: &mut State, cx: &Cx<'_>, project: &str, file: &str) -> Ans
     // `user_project.commit(params[:ref])` finds no commit: `not_found!('Commit')`.
     let root = co.root.ok_or_else(|| Reply::message(404, "404 Commit Not Found"))?;
     let rel = file.trim_matches('/');
-    if co.submodules.contains_key(rel) {
+    if in_submodule(&co.submodules, rel) {
         return Err(not_found());
     }
     let (path, meta) = locate(&root, rel).ok_or_else(not_found)?;
