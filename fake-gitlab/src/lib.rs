@@ -10,6 +10,9 @@ mod actions;
 mod api;
 mod blocks;
 mod faults;
+mod git;
+mod group_labels;
+mod groups;
 mod human;
 mod inline_text;
 mod markdown;
@@ -25,10 +28,13 @@ mod ratelimit;
 mod render;
 mod reply;
 mod router;
+mod scopes;
 mod server;
+mod spam;
 mod state;
 mod system_notes;
 mod tasks;
+mod version;
 mod visibility;
 
 use std::fmt;
@@ -41,9 +47,12 @@ use tokio::sync::watch;
 
 pub use access::Role;
 pub use faults::{Fault, FaultKind, Matcher};
+pub use git::lfs_pointer;
 pub use model::{Issue, Label, MentionRecord, Note, QuickActionRecord, RecordedRequest};
 pub use options::{Limit, Options};
 pub use other_hosts::{unused_port, RecordedCall, Recorder};
+pub use spam::{SpamLog, SpamRule, RECAPTCHA_SITE_KEY};
+pub use version::{TreePaging, Version};
 
 use state::{new_issue, State};
 

@@ -1,5 +1,7 @@
 //! `fake-gitlab` binary: runs the fake on 127.0.0.1 so onboarder can be tried without GitLab.
 
+use std::io::{self, ErrorKind};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -65,13 +67,33 @@ fn display_name(username: &str) -> String {
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let args = Args::parse();
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fake-gitlab: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Binds the port, naming it when another process holds it (the bare `AddrInUse` said neither
+/// which port nor what to do).
+async fn listen(options: Options, port: u16) -> io::Result<FakeGitlab> {
+    FakeGitlab::start_on(options, port).await.map_err(|e| match e.kind() {
+        ErrorKind::AddrInUse => io::Error::other(format!(
+            "port {port} on 127.0.0.1 is already in use; choose another with --port <PORT> (--port 0 picks a free one)"
+        )),
+        _ => io::Error::other(format!("cannot listen on 127.0.0.1:{port}: {e}")),
+    })
+}
+
+async fn run(args: Args) -> io::Result<()> {
     let mut options = if args.gitlab_com_limits { Options::gitlab_com() } else { Options::default() };
     options.free_mode = args.free;
     options.latency = Duration::from_millis(args.latency_ms);
 
-    let fake = FakeGitlab::start_on(options, args.port).await?;
+    let fake = listen(options, args.port).await?;
     if let Some(path) = &args.request_log {
         request_log::start(fake.clone(), path.clone())?;
     }
@@ -100,10 +122,10 @@ async fn main() -> std::io::Result<()> {
     }
     for repository in &args.repositories {
         let Some((project, dir)) = repository.split_once('=') else {
-            return Err(std::io::Error::other(format!("--repository {repository}: expected PROJECT=DIR")));
+            return Err(io::Error::other(format!("--repository {repository}: expected PROJECT=DIR")));
         };
         if !std::path::Path::new(dir).is_dir() {
-            return Err(std::io::Error::other(format!("--repository {repository}: {dir} is not a directory")));
+            return Err(io::Error::other(format!("--repository {repository}: {dir} is not a directory")));
         }
         fake.add_project(project);
         fake.add_repository_dir(project, "main", dir);

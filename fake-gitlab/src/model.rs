@@ -87,10 +87,10 @@ pub struct RecordedRequest {
     pub path: String,
     pub query: String,
     pub status: u16,
-    /// The `PRIVATE-TOKEN` value (or the bearer token).
+    /// The `PRIVATE-TOKEN` value (or the bearer token, or the `JOB-TOKEN`).
     pub auth: Option<String>,
     pub body: String,
-    /// Every header but `PRIVATE-TOKEN` and `Authorization`.
+    /// Every header but `PRIVATE-TOKEN`, `Authorization` and `JOB-TOKEN`.
     pub other_headers: Vec<(String, String)>,
 }
 

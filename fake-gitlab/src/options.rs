@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::version::{TreePaging, Version};
+
 /// A fixed-window limit: at most `max` requests per aligned window of length `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -40,6 +42,10 @@ pub struct Options {
     /// Largest accepted issue description, in bytes (GitLab: `Issuable::DESCRIPTION_LENGTH_MAX`,
     /// 1 MiB).
     pub max_description_bytes: usize,
+    /// The GitLab release answered as (`Version::NEWEST` by default).
+    pub gitlab_version: Version,
+    /// How the repository tree is ordered and paged (`TreePaging::Plain` by default).
+    pub tree_paging: TreePaging,
 }
 
 impl Default for Options {
@@ -53,6 +59,8 @@ impl Default for Options {
             max_counted_total: 10_000,
             base_url_override: None,
             max_description_bytes: 1_048_576,
+            gitlab_version: Version::NEWEST,
+            tree_paging: TreePaging::Plain,
         }
     }
 }

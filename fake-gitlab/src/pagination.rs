@@ -24,7 +24,7 @@ pub(crate) struct LinkBase<'a> {
 }
 
 impl LinkBase<'_> {
-    fn href(&self, page: usize, per_page: usize) -> String {
+    pub(crate) fn href(&self, page: usize, per_page: usize) -> String {
         let mut pairs: Vec<(&str, String)> = self
             .query
             .pairs()

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 pub(crate) struct Reply {
     pub status: u16,
     pub content_type: &'static str,
-    pub body: String,
+    pub body: Vec<u8>,
     pub headers: Vec<(String, String)>,
 }
 
@@ -18,11 +18,16 @@ pub(crate) type Answer = Result<Reply, Reply>;
 
 impl Reply {
     pub fn json(status: u16, value: &Value) -> Self {
-        Reply { status, content_type: "application/json", body: value.to_string(), headers: Vec::new() }
+        Reply { status, content_type: "application/json", body: value.to_string().into_bytes(), headers: Vec::new() }
     }
 
     pub fn text(status: u16, content_type: &'static str, body: &str) -> Self {
-        Reply { status, content_type, body: body.to_string(), headers: Vec::new() }
+        Reply::bytes(status, content_type, body.as_bytes().to_vec())
+    }
+
+    /// A body sent byte for byte (file contents need not be UTF-8).
+    pub fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
+        Reply { status, content_type, body, headers: Vec::new() }
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {

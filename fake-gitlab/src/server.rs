@@ -81,11 +81,15 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
+/// `PRIVATE-TOKEN`, a bearer token, or a CI/CD job's `JOB-TOKEN`.
 fn token(headers: &HeaderMap) -> Option<String> {
-    header(headers, "private-token").or_else(|| {
-        header(headers, "authorization")
-            .and_then(|a| a.strip_prefix("Bearer ").or_else(|| a.strip_prefix("bearer ")).map(|t| t.trim().to_string()))
-    })
+    header(headers, "private-token")
+        .or_else(|| {
+            header(headers, "authorization").and_then(|a| {
+                a.strip_prefix("Bearer ").or_else(|| a.strip_prefix("bearer ")).map(|t| t.trim().to_string())
+            })
+        })
+        .or_else(|| header(headers, "job-token"))
 }
 
 async fn hang(server: &Server) {
@@ -155,7 +159,7 @@ async fn dispatch(server: &Server, req: Request<Incoming>, kill: &Notify) -> Res
         other_headers: parts
             .headers
             .iter()
-            .filter(|(n, _)| *n != "private-token" && *n != "authorization")
+            .filter(|(n, _)| !matches!(n.as_str(), "private-token" | "authorization" | "job-token"))
             .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
     };

@@ -80,6 +80,10 @@ pub(crate) struct State {
     pub faults: Faults,
     pub hooks: Vec<(Matcher, Hook)>,
     pub counters: Counters,
+    pub grants: crate::scopes::Grants,
+    pub groups: crate::groups::Groups,
+    pub spam: crate::spam::Spam,
+    pub git: crate::git::GitObjects,
 }
 
 impl State {
@@ -106,6 +110,10 @@ impl State {
             faults: Faults::default(),
             hooks: Vec::new(),
             counters: Counters::default(),
+            grants: Default::default(),
+            groups: Default::default(),
+            spam: Default::default(),
+            git: Default::default(),
         }
     }
 
@@ -242,10 +250,11 @@ impl State {
     }
 
     /// Creates the labels of `names` the project lacks, as an issue write naming a new label
-    /// does (with GitLab's default colour).
+    /// does (with GitLab's default colour); a group label above the project is used as it is.
     pub fn ensure_labels(&mut self, project_id: u64, names: &[String]) {
         for name in names {
-            let exists = self.projects.get(&project_id).is_some_and(|p| p.labels.contains_key(name));
+            let exists = self.projects.get(&project_id).is_some_and(|p| p.labels.contains_key(name))
+                || crate::group_labels::has_title(self, project_id, name);
             if !exists {
                 self.add_label(project_id, name, DEFAULT_LABEL_COLOR, None);
             }
@@ -284,14 +293,17 @@ impl State {
 
     /// Whether `user` may set labels, assignees, due date and milestone on issues of the project
     /// (`admin_issue`, Planner or Reporter and up; app/services/issuable_base_service.rb `filter_params`).
+    /// The role counts from every source: direct, ancestor groups, shares (crate::groups).
     pub fn may_set_metadata(&self, project_id: u64, user: u64) -> bool {
-        self.projects.get(&project_id).and_then(|p| p.roles.get(&user)).is_none_or(|r| *r >= Role::Planner)
+        crate::groups::effective_role(self, project_id, user).is_none_or(|r| r >= Role::Planner)
     }
 
     /// Whether `user` may create, edit and delete the project's labels (`admin_label`: Planner,
-    /// Reporter and up, like issue metadata; a Guest may not).
+    /// Reporter and up, like issue metadata; a Guest may not). Before 17.7 there was no Planner
+    /// role and it took a Reporter.
     pub fn may_manage_labels(&self, project_id: u64, user: u64) -> bool {
-        self.may_set_metadata(project_id, user)
+        let least = if self.options.gitlab_version.at_least(17, 7) { Role::Planner } else { Role::Reporter };
+        crate::groups::effective_role(self, project_id, user).is_none_or(|r| r >= least)
     }
 }
 

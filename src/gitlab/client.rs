@@ -27,8 +27,6 @@ pub struct Project {
     pub id: u64,
     /// GitLab's current `path_with_namespace`.
     pub path: String,
-    /// The token user's role (10 Guest, 15 Planner, 20 Reporter...), when GitLab says.
-    pub access_level: Option<u64>,
 }
 
 pub(super) struct Inner {

@@ -21,7 +21,7 @@ pub use errors::{error_message, ApiError};
 pub use issues::{Asked, Listing};
 pub use labels::Label;
 pub use merge_requests::{MrNote, NoteAuthor};
-pub use projects::{reach_advice, PLANNER};
+pub use projects::reach_advice;
 pub use repository::TreeEntry;
 pub use settings::{ClientSettings, RateLimits, RequestCounts};
 pub use transport::Token;

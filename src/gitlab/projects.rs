@@ -11,27 +11,10 @@ use super::errors::ApiError;
 use super::transport::Class;
 
 #[derive(Deserialize)]
-struct Access {
-    access_level: u64,
-}
-
-#[derive(Deserialize, Default)]
-struct Permissions {
-    project_access: Option<Access>,
-    group_access: Option<Access>,
-}
-
-#[derive(Deserialize)]
 struct WireProject {
     id: u64,
     path_with_namespace: String,
-    #[serde(default)]
-    permissions: Option<Permissions>,
 }
-
-/// Planner (GitLab 17.7+; Reporter, 20, before): below it GitLab silently drops labels,
-/// assignees and due dates.
-pub const PLANNER: u64 = 15;
 
 /// What to tell someone whose token cannot see a project.
 pub fn reach_advice(project: &str) -> String {
@@ -62,10 +45,11 @@ impl Gitlab {
         let ep =
             api::projects::Project::builder().project(path).build().map_err(|e| ApiError::Config(e.to_string()))?;
         let (_, w): (_, WireProject) = self.json(&self.inner.transport.call(&ep, &[], &[], Class::Read)?).await?;
-        let perms = w.permissions.unwrap_or_default();
-        let access_level =
-            [perms.project_access, perms.group_access].into_iter().flatten().map(|a| a.access_level).max();
-        Ok(Project { id: w.id, path: w.path_with_namespace, access_level })
+        // The project's `permissions` are not read: they show direct and ancestor-group membership
+        // only, not access through a project or group share (lib/api/entities/project_with_access.rb),
+        // so a Reporter through a share would look like a Guest. Whether GitLab drops fields for this
+        // token is learnt from the first write's answer instead (`sync::write`).
+        Ok(Project { id: w.id, path: w.path_with_namespace })
     }
 
     /// The resolved project for a spelling, if resolved.

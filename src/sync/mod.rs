@@ -57,7 +57,6 @@ pub async fn execute(
         dropping: Mutex::new(BTreeSet::new()),
         first_writes: Mutex::new(BTreeMap::new()),
     };
-    w.note_low_roles();
     let started = Utc::now() - chrono::Duration::minutes(5);
     let fatal: Mutex<Option<ApiError>> = Mutex::new(None);
     let batch = Batch { w: &w, observed, fatal: &fatal, progress, started };

@@ -9,7 +9,7 @@ use super::outcome::Failure;
 use crate::config::Config;
 use crate::dashboard::{self, Board};
 use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
-use crate::gitlab::{ApiError, Asked, Gitlab, PLANNER};
+use crate::gitlab::{ApiError, Asked, Gitlab};
 use crate::issue::{Edit, Observed};
 use crate::plan::{self, Action, Kind, Settings};
 use crate::progress::comments::Comment;
@@ -26,8 +26,8 @@ pub(super) struct Writer<'a> {
     pub by_key: BTreeMap<&'a str, &'a DesiredIssue>,
     pub users: Users<'a>,
     pub settings: &'a Settings<'a>,
-    /// Projects where GitLab drops labels, assignees and due dates for this token: known from
-    /// the token's role, or learnt from an answer. Edits there leave those fields out.
+    /// Projects where GitLab drops labels, assignees and due dates for this token, learnt from an
+    /// answer. Edits there leave those fields out.
     pub dropping: Mutex<BTreeSet<String>>,
     /// The first write in each project goes alone, so its answer tells whether GitLab drops
     /// fields there before other writes are sent.
@@ -44,17 +44,6 @@ fn dropped_cause(project: &str) -> String {
 }
 
 impl Writer<'_> {
-    /// Projects whose resolved role is below Planner are known to drop fields before any write.
-    pub(super) fn note_low_roles(&self) {
-        let projects: BTreeSet<&str> = self.by_key.values().map(|d| d.project.as_str()).collect();
-        for p in projects {
-            if let Some(level) = self.gl.project(p).and_then(|p| p.access_level).filter(|l| *l < PLANNER) {
-                tracing::warn!("access level {level} in {p}: {}", dropped_cause(p));
-                self.dropping.lock().expect("dropping lock").insert(p.to_string());
-            }
-        }
-    }
-
     /// Held while the first write to `project` is under way; `None` once one was answered.
     async fn first_write(&self, project: &str) -> Option<tokio::sync::OwnedMutexGuard<bool>> {
         let gate = self.first_writes.lock().expect("first writes lock").entry(project.to_string()).or_default().clone();

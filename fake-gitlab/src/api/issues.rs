@@ -143,6 +143,7 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
     let title = raw_title.trim().to_string();
     let description = p.get("description").unwrap_or("");
     validate::issue_fields(st, Some(&title), Some(description))?;
+    crate::spam::check(st, pid, cx.user_id, None, confidential, &title, description)?;
 
     let mut extracted = quick_actions::extract(description, None);
     extracted.commands.retain(|c| !NEED_SAVED_ISSUE.contains(&c.action));
@@ -197,6 +198,10 @@ pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, iid: &str) -> Ans
     let title = p.get("title").map(|t| t.trim().to_string());
     let description = p.get("description");
     validate::issue_fields(st, title.as_deref(), description)?;
+    let (spam_title, spam_text) =
+        (title.as_deref().unwrap_or(&before.title), description.unwrap_or(&before.description));
+    let now_confidential = confidential.unwrap_or(before.confidential);
+    crate::spam::check(st, pid, cx.user_id, Some(&before), now_confidential, spam_title, spam_text)?;
 
     let extracted = description.map(|d| quick_actions::extract(d, Some(&before.description)));
     let new_assignees = wanted_assignees.and_then(|ids| assignees(st, pid, ids));

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{visible_project, Cx};
+use crate::group_labels;
 use crate::model::Label;
 use crate::pagination::{paginate, PageRequest};
 use crate::render;
@@ -14,14 +15,17 @@ pub(super) fn list(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
     let pid = visible_project(st, cx, project)?;
     let st: &State = st;
     let search = cx.params.get("search").map(str::to_lowercase);
-    let labels: Vec<&Label> = st.projects[&pid]
-        .labels
-        .values()
-        .filter(|l| search.as_deref().is_none_or(|s| l.name.to_lowercase().contains(s)))
+    // Project labels and those of the groups above, by title (app/finders/labels_finder.rb).
+    let own = st.projects[&pid].labels.values().map(|l| (l, true));
+    let mut labels: Vec<(&Label, bool)> = own
+        .chain(group_labels::available(st, pid).into_iter().map(|l| (l, false)))
+        .filter(|(l, _)| search.as_deref().is_none_or(|s| l.name.to_lowercase().contains(s)))
         .collect();
+    labels.sort_by(|a, b| a.0.name.cmp(&b.0.name).then(b.1.cmp(&a.1)));
     let (page, headers) =
         paginate(labels, PageRequest::from_params(cx.params), &cx.link(st), st.options.max_counted_total);
-    let body: Vec<Value> = page.into_iter().map(render::label).collect();
+    let body: Vec<Value> =
+        page.into_iter().map(|(l, own)| if own { render::label(l) } else { group_labels::render(l) }).collect();
     Ok(Reply::json(200, &Value::Array(body)).with_headers(headers))
 }
 
@@ -34,7 +38,12 @@ fn find<'s>(st: &'s State, pid: u64, name: &str) -> Result<&'s Label, Reply> {
 
 pub(super) fn show(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> Answer {
     let pid = visible_project(st, cx, project)?;
-    Ok(Reply::json(200, &render::label(find(st, pid, name)?)))
+    match find(st, pid, name) {
+        Ok(label) => Ok(Reply::json(200, &render::label(label))),
+        Err(not_found) => {
+            group_labels::find(st, pid, name).map(|l| Reply::json(200, &group_labels::render(&l))).ok_or(not_found)
+        }
+    }
 }
 
 pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
@@ -50,7 +59,7 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
         return Err(Reply::forbidden());
     }
     let name = p.get("name").unwrap_or("").trim().to_string();
-    if st.projects[&pid].labels.contains_key(&name) {
+    if st.projects[&pid].labels.contains_key(&name) || group_labels::has_title(st, pid, &name) {
         return Err(Reply::message(409, "Label already exists"));
     }
     let color = p.get("color").unwrap_or("").trim();
@@ -71,6 +80,7 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
 }
 
 /// Deleting a label removes it from every issue that carries it (its label links go with it).
+/// Only the project's own labels: a group label's title answers 404 here.
 pub(super) fn delete(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> Answer {
     let pid = visible_project(st, cx, project)?;
     let title = find(st, pid, name)?.name.clone();

@@ -8,6 +8,7 @@ mod notes;
 mod repository;
 mod search;
 mod templates;
+mod tree_paging;
 mod users;
 mod validate;
 
@@ -79,7 +80,9 @@ pub(crate) fn handle(st: &mut State, req: &Request<'_>) -> Reply {
         }
         rate_headers = ratelimit::headers(&limit, &hit);
     }
-    let reply = endpoint(st, req, user_id, token, token_project).unwrap_or_else(|e| e);
+    let reply = crate::scopes::permit(st, req.method, req.route, token)
+        .and_then(|()| endpoint(st, req, user_id, token, token_project))
+        .unwrap_or_else(|e| e);
     reply.with_headers(rate_headers)
 }
 
@@ -121,7 +124,7 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
     match (req.method, req.route) {
         ("GET", Route::User) => users::current(st, &cx),
         ("GET", Route::Users) => users::list(st, &cx),
-        ("GET", Route::TokenSelf) => users::token_self(st, &cx),
+        ("GET", Route::TokenSelf) => crate::scopes::token_self(st, &cx),
         ("GET", Route::Tree { project }) => repository::tree(st, &cx, project),
         ("GET", Route::RawFile { project, file }) => repository::raw(st, &cx, project, file),
         ("GET", Route::Templates { project, kind }) => templates::list(st, &cx, project, kind),

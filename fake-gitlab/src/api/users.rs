@@ -1,6 +1,6 @@
 //! User and project lookups: `GET /user`, `GET /users`, `GET /projects/:id`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{visible_project, Cx};
 use crate::pagination::{paginate, PageRequest};
@@ -36,26 +36,6 @@ pub(super) fn list(st: &mut State, cx: &Cx<'_>) -> Answer {
 
 pub(super) fn project(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
     let pid = visible_project(st, cx, project)?;
-    Ok(Reply::json(200, &render::project(st, &st.projects[&pid])))
-}
-
-/// `GET /personal_access_tokens/self` (lib/api/personal_access_tokens/self_information_api.rb,
-/// entity lib/api/entities/personal_access_token.rb). Project access tokens answer it too.
-pub(super) fn token_self(st: &mut State, cx: &Cx<'_>) -> Answer {
-    let t = st.tokens.get(cx.token).ok_or_else(Reply::unauthorized)?;
-    Ok(Reply::json(
-        200,
-        &json!({
-            "id": t.id,
-            "name": format!("token-{}", t.id),
-            "revoked": t.revoked,
-            "created_at": render::time(&t.created_at),
-            "description": null,
-            "scopes": ["api"],
-            "user_id": t.user_id,
-            "last_used_at": null,
-            "active": !t.revoked,
-            "expires_at": t.expires_at.map(|d| d.format("%Y-%m-%d").to_string()),
-        }),
-    ))
+    let project = render::project(st, &st.projects[&pid]);
+    Ok(Reply::json(200, &crate::groups::project_details(st, pid, cx.user_id, project)))
 }

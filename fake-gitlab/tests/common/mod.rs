@@ -1,6 +1,7 @@
 //! Shared set-up for the fake's HTTP tests: a started fake, a bot user, a project, a client.
 #![allow(dead_code)]
 
+pub mod auth;
 pub mod python;
 
 use fake_gitlab::{FakeGitlab, Options};

@@ -1,0 +1,237 @@
+//! Groups above projects: members, sharing (a project or a group shared with a group), a
+//! member's effective role, the `permissions` of `GET /projects/:id`, and project visibility.
+//!
+//! A project's ancestor groups are the groups whose full path is a leading part of its path.
+//! GitLab gives a user the highest of their direct role, their role in an ancestor group, and the
+//! roles that shares grant (capped at the share's role); but the `permissions` it reports show
+//! only the direct membership and the highest ancestor-group membership, never a share
+//! (lib/api/entities/project_with_access.rb: `project.project_member(user)` and
+//! `project.group.highest_group_member(user)`). Who a share reaches: the invited group's direct
+//! members and those inherited from the groups above it, not its subgroups' members
+//! (doc/user/project/members/share_project_with_groups.md).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{json, Value};
+
+use crate::access::Role;
+use crate::model::Label;
+use crate::state::State;
+use crate::FakeGitlab;
+
+/// A group and what hangs on it.
+pub(crate) struct Group {
+    pub id: u64,
+    pub members: HashMap<u64, Role>,
+    /// Groups (lower-cased paths) this group is shared with, and the most they get here.
+    pub shared_with: Vec<(String, Role)>,
+    /// Group labels by title.
+    pub labels: BTreeMap<String, Label>,
+}
+
+/// Every group, project share and public project.
+pub(crate) struct Groups {
+    /// By lower-cased full path.
+    pub by_path: BTreeMap<String, Group>,
+    /// Project id -> groups (lower-cased paths) it is shared with, and the most they get.
+    project_shares: HashMap<u64, Vec<(String, Role)>>,
+    public: HashSet<u64>,
+    next_group_id: u64,
+    next_label_id: u64,
+}
+
+impl Default for Groups {
+    fn default() -> Self {
+        Groups {
+            by_path: BTreeMap::new(),
+            project_shares: HashMap::new(),
+            public: HashSet::new(),
+            // Apart from project ids (1001...) and project label ids (700001...).
+            next_group_id: 2001,
+            next_label_id: 800_001,
+        }
+    }
+}
+
+/// `Gitlab::Access` levels.
+pub(crate) fn access_level(role: Role) -> u8 {
+    match role {
+        Role::Guest => 10,
+        Role::Planner => 15,
+        Role::Reporter => 20,
+        Role::Developer => 30,
+        Role::Maintainer => 40,
+        Role::Owner => 50,
+    }
+}
+
+/// `a/b/c` -> `["a", "a/b"]`: the leading parts of a full path, shortest first.
+fn prefixes(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    (1..parts.len()).map(|n| parts[..n].join("/").to_lowercase()).collect()
+}
+
+impl Groups {
+    /// Creates the group and its missing parents; returns its key.
+    fn ensure(&mut self, path: &str) -> String {
+        let path = path.trim_matches('/');
+        let mut keys = prefixes(path);
+        keys.push(path.to_lowercase());
+        for key in &keys {
+            if !self.by_path.contains_key(key) {
+                let id = self.next_group_id;
+                self.next_group_id += 1;
+                let group = Group { id, members: HashMap::new(), shared_with: Vec::new(), labels: BTreeMap::new() };
+                self.by_path.insert(key.clone(), group);
+            }
+        }
+        path.to_lowercase()
+    }
+
+    pub fn next_label_id(&mut self) -> u64 {
+        let id = self.next_label_id;
+        self.next_label_id += 1;
+        id
+    }
+
+    /// The groups above a project (or a group), nearest last.
+    pub fn ancestors_of(&self, path: &str) -> Vec<&Group> {
+        prefixes(path).iter().filter_map(|k| self.by_path.get(k)).collect()
+    }
+
+    /// The user's membership of the group or, inherited, of a group above it.
+    fn inherited_role(&self, key: &str, user: u64) -> Option<Role> {
+        let mut keys = prefixes(key);
+        keys.push(key.to_string());
+        keys.iter().filter_map(|k| self.by_path.get(k)?.members.get(&user).copied()).max()
+    }
+
+    /// What shares to `shares`' groups give the user, each capped at its share's role.
+    fn shared_role(&self, shares: &[(String, Role)], user: u64) -> Option<Role> {
+        shares.iter().filter_map(|(with, cap)| self.inherited_role(with, user).map(|r| r.min(*cap))).max()
+    }
+}
+
+/// The role the user holds in the project, from any source; `None` when they are no member
+/// (the fake then lets them do everything, as before groups were modelled).
+pub(crate) fn effective_role(st: &State, project_id: u64, user: u64) -> Option<Role> {
+    let p = st.projects.get(&project_id)?;
+    let g = &st.groups;
+    let direct = p.roles.get(&user).copied();
+    let ancestors = g.ancestors_of(&p.path);
+    let inherited = ancestors.iter().filter_map(|a| a.members.get(&user).copied()).max();
+    let project_share = g.project_shares.get(&project_id).and_then(|s| g.shared_role(s, user));
+    let group_share = ancestors.iter().filter_map(|a| g.shared_role(&a.shared_with, user)).max();
+    [direct, inherited, project_share, group_share].into_iter().flatten().max()
+}
+
+fn member_access(role: Option<Role>) -> Value {
+    // A member's notification setting starts at `global`, 3 in NotificationSetting.levels
+    // (lib/api/entities/member_access.rb).
+    role.map_or(Value::Null, |r| json!({ "access_level": access_level(r), "notification_level": 3 }))
+}
+
+/// `permissions` of `GET /projects/:id`: direct membership, and the highest membership of an
+/// ancestor group (`null` when the project is in no group); shares are left out.
+pub(crate) fn permissions(st: &State, project_id: u64, user: u64) -> Value {
+    let Some(p) = st.projects.get(&project_id) else { return Value::Null };
+    let ancestors = st.groups.ancestors_of(&p.path);
+    let group_access = if ancestors.is_empty() {
+        Value::Null
+    } else {
+        member_access(ancestors.iter().filter_map(|a| a.members.get(&user).copied()).max())
+    };
+    json!({ "project_access": member_access(p.roles.get(&user).copied()), "group_access": group_access })
+}
+
+/// `GET /projects/:id` with what the fake models beyond the project itself: `permissions` and
+/// `visibility`.
+pub(crate) fn project_details(st: &State, project_id: u64, user: u64, mut project: Value) -> Value {
+    project["permissions"] = permissions(st, project_id, user);
+    if st.groups.public.contains(&project_id) {
+        project["visibility"] = json!("public");
+    }
+    project
+}
+
+/// Whether the project is public (issues there are checked for spam).
+pub(crate) fn is_public(st: &State, project_id: u64) -> bool {
+    st.groups.public.contains(&project_id)
+}
+
+impl FakeGitlab {
+    /// Adds a group by full path (with its missing parent groups); returns its id. Projects
+    /// whose path starts with it are in it.
+    pub fn add_group(&self, path: &str) -> u64 {
+        let mut st = self.lock();
+        let key = st.groups.ensure(path);
+        st.groups.by_path[&key].id
+    }
+
+    /// Makes the user a member of the group (created when missing) with this role: they hold it
+    /// in every project and subgroup below, and `GET /projects/:id` reports it as `group_access`.
+    pub fn add_group_member(&self, group: &str, user_id: u64, role: Role) {
+        let mut st = self.lock();
+        let key = st.groups.ensure(group);
+        st.groups.by_path.get_mut(&key).expect("just ensured").members.insert(user_id, role);
+    }
+
+    /// Shares the project with a group: the group's members (and those of groups above it) get
+    /// their role there, at most `role`. `permissions` never shows this access.
+    pub fn share_project_with_group(&self, project: &str, group: &str, role: Role) {
+        let mut st = self.lock();
+        let pid = st.project_mut_by_path(project).id;
+        let key = st.groups.ensure(group);
+        st.groups.project_shares.entry(pid).or_default().push((key, role));
+    }
+
+    /// Shares `group` with `with_group`: the members of `with_group` get their role, at most
+    /// `role`, in `group`'s projects and subgroups. `permissions` never shows this access.
+    pub fn share_group_with_group(&self, group: &str, with_group: &str, role: Role) {
+        let mut st = self.lock();
+        let with = st.groups.ensure(with_group);
+        let key = st.groups.ensure(group);
+        st.groups.by_path.get_mut(&key).expect("just ensured").shared_with.push((with, role));
+    }
+
+    /// The user's role in the project from direct membership, groups and shares (`None`: not
+    /// a member anywhere).
+    pub fn effective_role(&self, user_id: u64, project: &str) -> Option<Role> {
+        let st = self.lock();
+        let pid = st.project_by_path(project)?;
+        effective_role(&st, pid, user_id)
+    }
+
+    /// Makes the project public (`visibility: "public"`), or private again. GitLab checks
+    /// issues for spam only in public projects.
+    pub fn set_public(&self, project: &str, public: bool) {
+        let mut st = self.lock();
+        let pid = st.project_mut_by_path(project).id;
+        if public {
+            st.groups.public.insert(pid);
+        } else {
+            st.groups.public.remove(&pid);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leading_parts_of_a_path() {
+        assert_eq!(prefixes("a/B/c"), ["a", "a/b"]);
+        assert!(prefixes("top").is_empty());
+    }
+
+    #[test]
+    fn ensuring_a_subgroup_creates_its_parents_once() {
+        let mut g = Groups::default();
+        assert_eq!(g.ensure("Org/Team/"), "org/team");
+        g.ensure("org");
+        assert_eq!(g.by_path.len(), 2);
+        assert!(g.by_path["org"].id < g.by_path["org/team"].id, "parents first");
+        assert_eq!(g.ancestors_of("org/team/project").len(), 2);
+    }
+}
