@@ -9,6 +9,8 @@ use crate::region;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observed {
     pub project: String,
+    /// The project's numeric id (what a seal is bound to: paths change, ids do not).
+    pub project_id: u64,
     pub iid: u64,
     pub title: String,
     pub description: String,
@@ -23,7 +25,9 @@ pub struct Observed {
     pub moved_to_id: Option<u64>,
     /// Comments by people (system notes not counted).
     pub user_notes_count: u64,
+    /// Who opened the issue: only issues onboarder's own account opened are onboarder's.
     pub author_id: Option<u64>,
+    pub author_username: Option<String>,
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Set when the description was dropped to save memory, once the issue had been planned as it
     /// was listed: the key it carried.
@@ -43,6 +47,16 @@ impl Observed {
     pub fn dropped(&self) -> bool {
         self.key_kept.is_some()
     }
+}
+
+/// A comment or system note on an issue, as GitLab lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub author_id: u64,
+    pub body: String,
+    /// Written by GitLab itself for an action (a ticked box, a changed description), not a comment.
+    pub system: bool,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The fields of an existing issue to change; only what differs is set.

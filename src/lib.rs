@@ -21,6 +21,7 @@ pub mod gitlab;
 pub mod input;
 pub mod issue;
 pub mod region;
+pub mod seal;
 
 // 1. inputs
 pub mod config;

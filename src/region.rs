@@ -14,11 +14,36 @@ const END: &str = "<!-- onboarder:end -->";
 const STATE: &str = "<!-- onboarder:state ";
 const KEPT_HEADING: &str = "### Kept from an earlier version of this checklist";
 
-/// The hidden line that holds the state block: its JSON, with `--` spelt so that the HTML
-/// comment cannot end early.
-pub fn state_comment(json: &str) -> String {
+/// What separates a state block's JSON from its seal.
+const SEAL: &str = " seal:";
+
+/// A state block's JSON as written: `--` spelt so that the HTML comment cannot end early. This
+/// text is what a seal is made over.
+pub fn state_text(json: &str) -> String {
     // JSON lets a dash be spelt as \u002d inside a string, and `--` appears nowhere else in JSON.
-    format!("{STATE}{} -->", json.replace("--", "-\\u002d"))
+    json.replace("--", "-\\u002d")
+}
+
+/// A state block: its text and, when the run has a key, the seal of that text.
+pub fn sealed(text: &str, seal: Option<&str>) -> String {
+    match seal {
+        Some(s) => format!("{text}{SEAL}{s}"),
+        None => text.to_string(),
+    }
+}
+
+fn state_comment(block: &str) -> String {
+    format!("{STATE}{block} -->")
+}
+
+/// A state line's content split into its JSON and its seal, if it has one.
+fn split_seal(content: &str) -> (&str, Option<&str>) {
+    match content.rsplit_once(SEAL) {
+        Some((json, seal)) if json.ends_with('}') && !seal.is_empty() && !seal.contains(char::is_whitespace) => {
+            (json, Some(seal))
+        }
+        _ => (content, None),
+    }
 }
 
 /// Just the key a state block names, when its begin marker is gone.
@@ -43,8 +68,10 @@ pub struct Live<'a> {
     pub after: &'a str,
     /// The key from the begin marker or the state block.
     pub key: Option<String>,
-    /// The state block's JSON, as written (whoever reads it knows its shape).
+    /// The state block's JSON, as written (whoever reads it knows its shape and checks its seal).
     pub state: Option<&'a str>,
+    /// The state block's seal, if it has one.
+    pub seal: Option<&'a str>,
     pub items: Vec<LiveItem>,
     /// Both markers were found where they belong.
     pub intact: bool,
@@ -73,19 +100,29 @@ pub fn parse(description: &str) -> Live<'_> {
         (None, None) => first_ours.zip(last_ours),
     };
     let Some((first, last)) = region else {
-        return Live { before: "", after: description, key: None, state: None, items: Vec::new(), intact: false };
+        return Live {
+            before: "",
+            after: description,
+            key: None,
+            state: None,
+            seal: None,
+            items: Vec::new(),
+            intact: false,
+        };
     };
     let (start, end_byte) = (spans[first].0, spans[last].1);
     let mut key = begin.and_then(|b| marker_key(spans[b].2));
     let mut state = None;
+    let mut seal = None;
     let mut items = Vec::new();
     let mut fences = Fences::default();
     for &(_, _, line) in &spans[first..=last] {
         if fences.in_code(line) {
             continue;
         }
-        if let Some(json) = line.trim().strip_prefix(STATE).and_then(|r| r.strip_suffix("-->")) {
-            state = Some(json.trim());
+        if let Some(content) = line.trim().strip_prefix(STATE).and_then(|r| r.strip_suffix("-->")) {
+            let (json, s) = split_seal(content.trim());
+            (state, seal) = (Some(json), s);
         } else if let Some(t) = parse_task_line(line) {
             let id = t.id.map_or_else(|| derive_id(t.text), str::to_string);
             if !id.is_empty() && !items.iter().any(|i: &LiveItem| i.id == id) {
@@ -101,6 +138,7 @@ pub fn parse(description: &str) -> Live<'_> {
         after: &description[end_byte..],
         key,
         state,
+        seal,
         items,
         intact: begin.is_some() && end.is_some(),
     }
@@ -125,8 +163,8 @@ fn marker_key(line: &str) -> Option<String> {
 }
 
 /// Write the managed region: markers, the body (`write_body` writes it), kept items, and the
-/// state block holding `state` (JSON).
-pub fn region(key: &str, write_body: impl FnOnce(&mut String), kept: &[LiveItem], state: &str) -> String {
+/// state block (`sealed`).
+pub fn region(key: &str, write_body: impl FnOnce(&mut String), kept: &[LiveItem], block: &str) -> String {
     let mut out = String::with_capacity(4096);
     out.push_str(BEGIN);
     out.push_str(key);
@@ -144,7 +182,7 @@ pub fn region(key: &str, write_body: impl FnOnce(&mut String), kept: &[LiveItem]
         }
     }
     out.push('\n');
-    out.push_str(&state_comment(state));
+    out.push_str(&state_comment(block));
     out.push('\n');
     out.push_str(END);
     out
@@ -166,12 +204,12 @@ pub fn compose(before: &str, region: &str, after: &str) -> String {
     out
 }
 
-/// The description with its state block replaced by `state` (JSON), or unchanged if it has none.
-pub fn with_state(description: &str, state: &str) -> String {
+/// The description with its state block replaced by `block` (`sealed`), or unchanged if it has none.
+pub fn with_state(description: &str, block: &str) -> String {
     let mut out = String::with_capacity(description.len() + 16);
     for line in description.split_inclusive('\n') {
         if line.trim_start().starts_with(STATE) {
-            out.push_str(&state_comment(state));
+            out.push_str(&state_comment(block));
             if line.ends_with('\n') {
                 out.push('\n');
             }
@@ -316,7 +354,7 @@ mod tests {
     #[test]
     fn state_block_never_contains_a_comment_end() {
         let json = serde_json::json!({ "v": 1, "key": "a--b:x", "title": "--> <!-- --" }).to_string();
-        let c = state_comment(&json);
+        let c = state_comment(&state_text(&json));
         assert_eq!(c.matches("-->").count(), 1, "{c}");
         let text = format!("{BEGIN}a--b:x -->\n{c}\n{END}");
         let parsed = parse(&text);
@@ -324,9 +362,25 @@ mod tests {
     }
 
     #[test]
+    fn a_seal_is_read_back_apart_from_the_json() {
+        let json = state("k:u");
+        let text = format!("{BEGIN}k:u -->\n{}\n{END}", state_comment(&sealed(&json, Some("AbC-_9"))));
+        let live = parse(&text);
+        assert_eq!((live.state, live.seal), (Some(json.as_str()), Some("AbC-_9")));
+        // No seal, or something that only looks like one inside the JSON: no seal.
+        let text = format!("{}\n{END}", state_comment(&json));
+        let live = parse(&text);
+        assert_eq!((live.state, live.seal), (Some(json.as_str()), None));
+        let inside = r#"{"v":1,"key":"k:u","title":"a seal:x"}"#;
+        let text = format!("{}\n{END}", state_comment(inside));
+        let live = parse(&text);
+        assert_eq!((live.state, live.seal), (Some(inside), None));
+    }
+
+    #[test]
     fn mangled_regions_are_found_and_nothing_else_is_taken() {
         let items = "- [x] one <!-- id: one -->\n- [ ] two <!-- id: two -->\n";
-        let st = state_comment(&state("k:u"));
+        let st = state_comment(&state_text(&state("k:u")));
         // End marker deleted: the region stops at the last line that is ours.
         let d = format!("{BEGIN}k:u -->\n{items}{st}\nmy notes\n");
         let live = parse(&d);
@@ -349,7 +403,7 @@ mod tests {
 
     #[test]
     fn the_quick_key_agrees_with_the_full_parse() {
-        let st = state_comment(&state("k:u"));
+        let st = state_comment(&state_text(&state("k:u")));
         for text in [
             format!("{BEGIN}k:u: note -->\n{st}\n{END}"),
             format!("intro\n- [ ] a <!-- id: a -->\n{st}\n{END}"),

@@ -15,6 +15,8 @@ use crate::sync::Outcome;
 pub struct Summary {
     pub today: String,
     pub offline: bool,
+    /// Read with no state key: onboarder's records in the issues were not checked.
+    pub unverified: bool,
     pub dry_run: bool,
     pub create: usize,
     pub update: usize,
@@ -134,11 +136,17 @@ pub fn json(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String 
 /// What every output of an offline plan says first, so that nobody takes it for GitLab's state.
 pub const OFFLINE_NOTICE: &str = "OFFLINE PLAN: no token (GITLAB_TOKEN, or GITLAB_READ_TOKEN for plan), so nothing was read from GitLab; every issue is shown as if the projects had none yet";
 
+/// What every output of a plan read without the state key says first.
+pub const UNVERIFIED_NOTICE: &str = "UNVERIFIED PLAN: without ONBOARDER_STATE_KEY (or with the read token, another account), onboarder's records in the issues were read without checking their seals or who opened each issue; a sync may decide otherwise where a record was forged or an issue is not onboarder's";
+
 /// The readable form: a block per issue that changes, a line per issue that does not.
 pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff: bool) -> String {
     let mut out = String::new();
     if summary.offline {
         let _ = writeln!(out, "{OFFLINE_NOTICE}");
+    }
+    if summary.unverified {
+        let _ = writeln!(out, "{UNVERIFIED_NOTICE}");
     }
     for (a, outcome) in actions {
         let issue = match a.iid {
@@ -265,6 +273,9 @@ pub fn markdown(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> Str
     let mut out = format!("# onboarder, {}\n\n", summary.today);
     if summary.offline {
         let _ = write!(out, "## {OFFLINE_NOTICE}\n\n");
+    }
+    if summary.unverified {
+        let _ = write!(out, "## {UNVERIFIED_NOTICE}\n\n");
     }
     let _ = write!(out, "{}\n\n", summary.line());
     out.push_str(

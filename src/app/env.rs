@@ -32,5 +32,15 @@ pub enum Mode {
 /// merge request pipeline, which cannot see a protected variable, still plans against GitLab.
 /// A sync never uses the read token: it could not write, and it is not protected.
 pub fn token(mode: Mode) -> Option<Token> {
-    env_token("GITLAB_TOKEN").or_else(|| if mode == Mode::Plan { env_token(READ_TOKEN_VAR) } else { None })
+    token_and_source(mode).map(|(t, _)| t)
+}
+
+/// The token a run uses, and whether it is the read token (another account than the one that
+/// writes, so it cannot tell which issues onboarder's account opened).
+pub fn token_and_source(mode: Mode) -> Option<(Token, bool)> {
+    match env_token("GITLAB_TOKEN") {
+        Some(t) => Some((t, false)),
+        None if mode == Mode::Plan => env_token(READ_TOKEN_VAR).map(|t| (t, true)),
+        None => None,
+    }
 }

@@ -1,6 +1,7 @@
 //! Loading the inputs and deciding for whom and as of when: the first half of every command.
 
 use std::path::Path;
+use std::sync::LazyLock;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
@@ -14,7 +15,8 @@ use crate::desired::{self, Desired, Renderer};
 use crate::error::{InputError, InputErrors, Location};
 use crate::gitlab::{Gitlab, Token};
 use crate::input::parse_date;
-use crate::plan::Settings;
+use crate::plan::{Proofs, Settings};
+use crate::seal::Seal;
 use crate::progress::overrides::Commands;
 use crate::roster::{self, Person, Rejected, Roster};
 use crate::selection::{self, Selection, Shard};
@@ -242,14 +244,17 @@ pub(super) fn renderer(inputs: &Inputs, today: NaiveDate) -> Renderer<'_> {
     }
 }
 
-/// Settings for the planner, borrowed from the config.
+/// Settings for the planner, borrowed from the config: no commands, no seal, no bots, no proofs
+/// until the run knows them.
 pub fn settings<'a>(
     config: &'a Config,
     selected: &'a dyn Fn(&str) -> bool,
     shard: Option<Shard>,
     today: NaiveDate,
-    commands: &'a Commands,
 ) -> Settings<'a> {
+    static NO_COMMANDS: Commands = Commands { apply: Vec::new() };
+    static UNCHECKED: Seal = Seal::unchecked();
+    static NO_PROOFS: LazyLock<Proofs> = LazyLock::new(Proofs::default);
     Settings {
         marker_label: &config.marker_label,
         stage_label_prefix: &config.stage_label_prefix,
@@ -260,7 +265,10 @@ pub fn settings<'a>(
         selected,
         others: &dashboard::is_key,
         shard,
-        commands,
+        commands: &NO_COMMANDS,
+        seal: &UNCHECKED,
+        bots: &[],
+        proofs: &NO_PROOFS,
         preview: None,
     }
 }

@@ -22,7 +22,6 @@ use status::print_input_errors;
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::plan::{self, Action, Planned, Settings};
-use crate::progress::overrides::Commands;
 use crate::report::Summary;
 use crate::sync::Outcome;
 use crate::{dashboard, desired, isolation};
@@ -115,7 +114,6 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let selected = |u: &str| prepared.selection.contains(u);
-    let no_commands = Commands::default();
     if token(Mode::Plan).is_some() {
         return online::online(inputs, args, &mut prepared, Mode::Plan, false);
     }
@@ -123,7 +121,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let preview = |d: &crate::desired::DesiredIssue, text: &str| previews.write(d, text);
     let settings = Settings {
         preview: previews.wanted().then_some(&preview as plan::Preview),
-        ..settings(&inputs.config, &selected, prepared.selection.shard, prepared.today, &no_commands)
+        ..settings(&inputs.config, &selected, prepared.selection.shard, prepared.today)
     };
     eprintln!(
         "onboarder: no GITLAB_TOKEN or {READ_TOKEN_VAR} set: planning offline, as if the projects had no issues yet"

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use super::bar;
-use super::env::{env_token, gitlab_url, token, Mode, READ_TOKEN_VAR};
+use super::env::{env_token, gitlab_url, token_and_source, Mode, READ_TOKEN_VAR};
 use super::inputs::{renderer, settings, Inputs, Prepared};
 use super::output::{print_report, render_errors, write_reports, Previews};
 use super::status::{print_input_errors, EXIT_FAILURES, EXIT_INPUT};
@@ -16,7 +16,8 @@ use crate::dashboard::{self, Decided};
 use crate::desired::DesiredIssue;
 use crate::gitlab::{self, ApiError, ClientSettings, Gitlab, Token};
 use crate::issue::Observed;
-use crate::plan::{self, Action, Kind, Settings};
+use crate::plan::{self, Action, Kind, Proofs, Settings};
+use crate::seal::{Seal, HOW_TO_MAKE_ONE, KEY_VAR};
 use crate::progress::overrides::Commands;
 use crate::report::{self, Summary};
 use crate::sync::Outcome;
@@ -33,7 +34,7 @@ pub(super) fn online(
         eprintln!("onboarder: no GitLab URL: set GITLAB_URL or gitlab.url in {}", inputs.config.file.display());
         return ExitCode::from(EXIT_INPUT);
     };
-    let Some(token) = token(mode) else {
+    let Some((token, read_token)) = token_and_source(mode) else {
         let read_only = if env_token(READ_TOKEN_VAR).is_some() {
             format!(" ({READ_TOKEN_VAR} is read only and serves `plan`, never `sync`)")
         } else {
@@ -44,6 +45,23 @@ pub(super) fn online(
         );
         return ExitCode::from(EXIT_INPUT);
     };
+    // The key that seals onboarder's records: a sync refuses to run without it; a plan, which
+    // writes nothing and runs where a protected variable is not given, reads them unverified.
+    let seal = match (mode, Seal::from_env()) {
+        (_, Err(e)) => {
+            eprintln!("onboarder: {e}; nothing was written");
+            return ExitCode::from(EXIT_INPUT);
+        }
+        (Mode::Sync | Mode::DryRun, Ok(None)) => {
+            eprintln!(
+                "onboarder: sync needs {KEY_VAR}, the key that seals onboarder's records in issues so that nobody \
+                 else can write them: {HOW_TO_MAKE_ONE}; nothing was written"
+            );
+            return ExitCode::from(EXIT_INPUT);
+        }
+        (Mode::Plan, Ok(None)) => Seal::unchecked(),
+        (_, Ok(Some(seal))) => seal,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -51,18 +69,23 @@ pub(super) fn online(
             return ExitCode::from(EXIT_FAILURES);
         }
     };
-    runtime.block_on(online_async(inputs, args, prepared, mode, allow_mass_close, &url, &token))
+    let run = Run { mode, allow_mass_close, url: &url, token: &token, seal: &seal, read_token };
+    runtime.block_on(online_async(inputs, args, prepared, run))
 }
 
-async fn online_async(
-    inputs: &Inputs,
-    args: &RunArgs,
-    prepared: &mut Prepared,
+/// What a run against GitLab was given besides its inputs.
+struct Run<'a> {
     mode: Mode,
     allow_mass_close: bool,
-    url: &str,
-    token: &Token,
-) -> ExitCode {
+    url: &'a str,
+    token: &'a Token,
+    seal: &'a Seal,
+    /// The token is `GITLAB_READ_TOKEN`: another account than the one that writes.
+    read_token: bool,
+}
+
+async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, run: Run<'_>) -> ExitCode {
+    let Run { mode, allow_mass_close, url, token, seal, read_token } = run;
     let config = &inputs.config;
     let section = ci::Section::start("read", "Reading the managed issues from GitLab");
     let pacing = pacing(config, prepared);
@@ -89,12 +112,19 @@ async fn online_async(
         }
     };
     let selected = |u: &str| prepared.selection.contains(u);
-    let no_commands = Commands::default();
     let previews = Previews::new(args.preview_dir.as_deref());
     let preview = |d: &DesiredIssue, text: &str| previews.write(d, text);
+    // Issues and notes onboarder's account wrote, and those of accounts it ran as before. A plan
+    // read with the read token (another account) cannot tell, and says it did not check.
+    let bots: Vec<u64> = match read_token {
+        true => Vec::new(),
+        false => std::iter::once(gl.me().id).chain(config.gitlab.past_bot_ids.iter().copied()).collect(),
+    };
     let settings = Settings {
         preview: previews.wanted().then_some(&preview as plan::Preview),
-        ..settings(config, &selected, prepared.selection.shard, prepared.today, &no_commands)
+        seal,
+        bots: &bots,
+        ..settings(config, &selected, prepared.selection.shard, prepared.today)
     };
     let (desired, specs) = (&prepared.desired, &prepared.boards);
     let renderer = renderer(inputs, prepared.today);
@@ -106,7 +136,6 @@ async fn online_async(
         let settings = &settings;
         let reachable = &projects.reachable;
         let preparer = &preparer;
-        let selected = &selected;
         async move {
             let fail = |e: ApiError| {
                 eprintln!("onboarder: cannot read the issues{at}: {e}; nothing was written");
@@ -116,29 +145,33 @@ async fn online_async(
                 sync::observe(gl, config, reachable, (desired, specs), settings, &|o| preparer.prepare(o))
                     .await
                     .map_err(fail)?;
-            let commanded = dashboard::commanded(&observed);
+            let commanded = dashboard::commanded(&observed, settings.bots);
             sync::restore(gl, &mut observed, &commanded).await.map_err(fail)?;
             // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
-            let decided = dashboard::commands(specs, desired, &observed, selected, settings.today);
-            Ok::<_, ExitCode>((observed, decided))
+            let decided = dashboard::commands(specs, desired, &observed, settings);
+            // Issues whose state block onboarder cannot vouch for: what its own notes prove.
+            let proofs = sync::proofs(gl, &plan::needing_proof(desired, &observed, settings), settings.bots)
+                .await
+                .map_err(fail)?;
+            Ok::<_, ExitCode>((observed, decided, proofs))
         }
     };
     // The people's issues first, then the dashboards from their actions.
-    let plan_all = |observed: &[Observed], decided: &[Decided], commands: &Commands| {
-        let s = Settings { commands, ..settings };
+    let plan_all = |observed: &[Observed], decided: &[Decided], commands: &Commands, proofs: &Proofs| {
+        let s = Settings { commands, proofs, ..settings };
         let actions = plan::plan(desired, observed, &preparer.planned(), &s, &render);
         let boards = dashboard::plan(specs, desired, observed, &actions, decided, &s);
         (actions, boards)
     };
     let read_at = Utc::now();
-    let (mut observed, mut decided) = match read("").await {
+    let (mut observed, mut decided, mut proofs) = match read("").await {
         Ok(o) => o,
         Err(code) => return code,
     };
     drop(section);
     let mut commands = dashboard::orders(&decided);
     let open = |observed: &[Observed]| observed.iter().filter(|o| o.open).count();
-    let (mut actions, mut boards) = plan_all(&observed, &decided, &commands);
+    let (mut actions, mut boards) = plan_all(&observed, &decided, &commands, &proofs);
     tracing::info!(
         "planned {} issues from {} listed, rendering {} bodies",
         desired.issues.len(),
@@ -175,12 +208,12 @@ async fn online_async(
                 lock = ticket;
                 if reread {
                     // Another run wrote since the read: read again so nothing is created or posted twice.
-                    (observed, decided) = match read(" again").await {
+                    (observed, decided, proofs) = match read(" again").await {
                         Ok(o) => o,
                         Err(code) => return code,
                     };
                     commands = dashboard::orders(&decided);
-                    (actions, boards) = plan_all(&observed, &decided, &commands);
+                    (actions, boards) = plan_all(&observed, &decided, &commands, &proofs);
                     if let Some(errors) = render_errors(&actions) {
                         if let Some(held) = lock {
                             held.release(&gl).await;
@@ -199,7 +232,7 @@ async fn online_async(
         }
     }
     // Writes re-plan each issue from a fresh read: no preview is written again then.
-    let settings = Settings { commands: &commands, preview: None, ..settings };
+    let settings = Settings { commands: &commands, proofs: &proofs, preview: None, ..settings };
     if let Err(e) = previews.finish(&actions, &boards) {
         eprintln!("onboarder: {e:#}");
         return ExitCode::from(EXIT_INPUT);
@@ -217,8 +250,13 @@ async fn online_async(
     };
     actions.retain(&mut hold);
     boards.retain(|p| hold(&p.action));
-    let mut summary =
-        Summary { today: prepared.today.to_string(), dry_run: mode != Mode::Sync, token_warning, ..Summary::default() };
+    let mut summary = Summary {
+        today: prepared.today.to_string(),
+        dry_run: mode != Mode::Sync,
+        unverified: !seal.checks() || bots.is_empty(),
+        token_warning,
+        ..Summary::default()
+    };
     let (mut rows, fatal) = if mode == Mode::Sync {
         let section = ci::Section::start("write", "Writing to GitLab");
         let writes = every(&actions, &boards).iter().filter(|a| a.writes()).count() as u64;

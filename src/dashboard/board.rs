@@ -10,7 +10,8 @@ use super::command::Decided;
 use super::spec::Spec;
 use crate::plan::Action;
 use crate::progress::Pace;
-use crate::region::Live;
+use crate::region::{self, Live};
+use crate::seal::{Place, Seal};
 
 /// One row: a report's issue as the plan assessed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,9 +88,24 @@ pub struct BoardState {
 }
 
 impl BoardState {
-    /// A dashboard's record, from its parsed description.
-    pub fn record(live: &Live) -> Option<Record> {
-        live.state.and_then(|json| serde_json::from_str::<BoardState>(json).ok()).and_then(|s| s.board)
+    /// A dashboard's record, from its parsed description, if onboarder sealed it for this issue
+    /// and key (a forged or copied record is no record: its rows are rebuilt from this run).
+    pub fn record(live: &Live, at: &Place, seal: &Seal) -> Option<Record> {
+        let text = live.state?;
+        if !seal.vouches(at, text, live.seal) {
+            return None;
+        }
+        serde_json::from_str::<BoardState>(text).ok().filter(|s| s.key == at.key).and_then(|s| s.board)
+    }
+
+    /// This state as a sealed block at `at`; `live` keeps its seal when it holds this very text.
+    pub fn block(&self, seal: &Seal, at: &Place, live: Option<&Live>) -> String {
+        let text = region::state_text(&serde_json::to_string(self).unwrap_or_default());
+        let kept = live.filter(|l| l.state == Some(text.as_str())).and_then(|l| l.seal).filter(|s| seal.vouches(at, &text, Some(s)));
+        match kept {
+            Some(s) => region::sealed(&text, Some(s)),
+            None => region::sealed(&text, seal.sign(at, &text).as_deref()),
+        }
     }
 }
 

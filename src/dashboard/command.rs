@@ -4,14 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
-
 use super::spec::{is_key, Spec};
 use crate::calendar;
 use crate::checklist::{parse_task_line, Fences, Mark};
 use crate::desired::{key_username, Desired, DesiredIssue, Standing};
 use crate::issue::Observed;
-use crate::plan::IssueState;
+use crate::plan::{is_ours, IssueState, Settings};
 use crate::progress::overrides::{decide, CommandId, Commands, RosterSays, Verdict};
 
 const CMD: &str = "<!-- cmd: ";
@@ -58,11 +56,12 @@ pub fn orders(decided: &[Decided]) -> Commands {
     Commands { apply: decided.iter().filter(|c| c.verdict == Verdict::Apply).map(|c| c.id.clone()).collect() }
 }
 
-/// The ticked command boxes of each open dashboard found, by the dashboard's key.
-fn boards(observed: &[Observed]) -> Vec<(String, BTreeSet<CommandId>)> {
+/// The ticked command boxes of each open dashboard found, by the dashboard's key: only the
+/// dashboards onboarder's own account opened (anyone may open an issue carrying a dashboard's key).
+fn boards(observed: &[Observed], bots: &[u64]) -> Vec<(String, BTreeSet<CommandId>)> {
     observed
         .iter()
-        .filter(|o| o.open)
+        .filter(|o| o.open && (bots.is_empty() || o.author_id.is_some_and(|a| bots.contains(&a))))
         .filter_map(|o| o.key().filter(|k| is_key(k)).map(|k| (k, o)))
         .map(|(k, o)| (k, ticked(&o.description)))
         .filter(|(_, t)| !t.is_empty())
@@ -70,29 +69,26 @@ fn boards(observed: &[Observed]) -> Vec<(String, BTreeSet<CommandId>)> {
 }
 
 /// The keys of the issues a ticked command box names: deciding a command reads their record.
-pub fn commanded(observed: &[Observed]) -> BTreeSet<String> {
-    boards(observed).into_iter().flat_map(|(_, t)| t.into_iter().map(|c| c.issue)).collect()
+pub fn commanded(observed: &[Observed], bots: &[u64]) -> BTreeSet<String> {
+    boards(observed, bots).into_iter().flat_map(|(_, t)| t.into_iter().map(|c| c.issue)).collect()
 }
 
-/// Read and decide every ticked command box on the dashboards found, for the people `selected`
-/// in this run, on `today`. The issues the commands name must be listed whole (see `commanded`).
-pub fn commands(
-    specs: &[Spec],
-    desired: &Desired,
-    observed: &[Observed],
-    selected: &dyn Fn(&str) -> bool,
-    today: NaiveDate,
-) -> Vec<Decided> {
+/// Read and decide every ticked command box on the dashboards found, for the people selected in
+/// this run. The issues the commands name must be listed whole (see `commanded`).
+pub fn commands(specs: &[Spec], desired: &Desired, observed: &[Observed], s: &Settings) -> Vec<Decided> {
     if specs.is_empty() {
         return Vec::new();
     }
-    let boards = boards(observed);
+    let boards = boards(observed, s.bots);
     if boards.is_empty() {
         return Vec::new();
     }
     let wanted: BTreeSet<&str> = boards.iter().flat_map(|(_, t)| t.iter().map(|c| c.issue.as_str())).collect();
-    let issues: BTreeMap<String, &Observed> =
-        observed.iter().filter_map(|o| o.key().filter(|k| wanted.contains(k.as_str())).map(|k| (k, o))).collect();
+    let issues: BTreeMap<String, &Observed> = observed
+        .iter()
+        .filter(|o| is_ours(o, s))
+        .filter_map(|o| o.key().filter(|k| wanted.contains(k.as_str())).map(|k| (k, o)))
+        .collect();
     let desired_by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
     let mut out = Vec::new();
     for (board, ticked) in boards {
@@ -100,7 +96,7 @@ pub fn commands(
         for id in ticked {
             let user = key_username(&id.issue).to_string();
             let who = spec.and_then(|b| b.reports.get(&user)).map_or_else(|| user.clone(), |r| r.name.clone());
-            let verdict = if selected(&user) {
+            let verdict = if (s.selected)(&user) {
                 decide_one(
                     spec,
                     &id,
@@ -108,7 +104,7 @@ pub fn commands(
                     desired,
                     desired_by_key.get(id.issue.as_str()).copied(),
                     issues.get(&id.issue).copied(),
-                    today,
+                    s,
                 )
             } else {
                 Verdict::Wait
@@ -126,7 +122,7 @@ fn decide_one(
     desired: &Desired,
     d: Option<&DesiredIssue>,
     issue: Option<&Observed>,
-    today: NaiveDate,
+    s: &Settings,
 ) -> Verdict {
     let refuse = |why: &str| Verdict::Refuse(why.to_string());
     let Some(spec) = spec.filter(|b| b.manager.is_some()) else {
@@ -141,10 +137,10 @@ fn decide_one(
     if !issue.open {
         return refuse("their issue is closed; reopen it first");
     }
-    let state = IssueState::read(&issue.description);
+    let state = IssueState::proven(issue, &d.key, s.seal);
     let ov = state.as_ref().and_then(|st| st.overrides.clone()).unwrap_or_default();
     let stage = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
-    let expected = calendar::expected_stage(&d.path.weeks, d.calendar.working_days(today));
+    let expected = calendar::expected_stage(&d.path.weeks, d.calendar.working_days(s.today));
     let roster = RosterSays {
         paused: desired.standing.get(user) == Some(&Standing::Paused),
         stage: stage(d.path.stated),

@@ -23,12 +23,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use board::{Board, Planned};
 pub use command::{commanded, commands, orders, Decided};
-pub use page::{initial_description, reconcile};
+pub use page::{initial_description, reconcile, sealed};
 pub use spec::{is_key, specs, Spec, KIND};
 
 use crate::desired::{key_username, Desired, DesiredIssue};
 use crate::issue::Observed;
-use crate::plan::{Action, Kind, Settings};
+use crate::plan::{is_ours, Action, Kind, Settings};
 use crate::progress::overrides::Verdict;
 
 /// The dashboards' actions, from the plan of everyone's issues (`actions`) and the commands
@@ -45,14 +45,15 @@ pub fn plan(
         return Vec::new();
     }
     let mut found: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
-    for o in observed {
+    // Only onboarder's own dashboards: one someone else opened with a dashboard's key is left alone.
+    for o in observed.iter().filter(|o| is_ours(o, s)) {
         if let Some(k) = o.key().filter(|k| is_key(k)) {
             found.entry(k).or_default().push(o);
         }
     }
     let by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
     let medians =
-        if specs.iter().any(|b| b.manager.is_none()) { team::medians(observed, actions) } else { BTreeMap::new() };
+        if specs.iter().any(|b| b.manager.is_none()) { team::medians(observed, actions, s) } else { BTreeMap::new() };
     let mut out = Vec::new();
     for spec in specs {
         let covered: BTreeSet<String> = spec.reports.keys().filter(|u| (s.selected)(u)).cloned().collect();
@@ -75,7 +76,7 @@ pub fn plan(
         };
         let planned = match found.get(&spec.key).map(Vec::as_slice) {
             None | Some([]) => page::create(board),
-            Some([o]) => page::reconcile(board, o),
+            Some([o]) => page::reconcile(board, o, s.seal),
             Some(many) => {
                 let mut a = page::base(&board, Kind::Conflict);
                 a.reason = Some(format!(
@@ -91,14 +92,15 @@ pub fn plan(
 }
 
 /// The projects where a dashboard is about to be created.
-pub fn missing_projects(specs: &[Spec], observed: &[Observed], selected: &dyn Fn(&str) -> bool) -> BTreeSet<String> {
+pub fn missing_projects(specs: &[Spec], observed: &[Observed], s: &Settings) -> BTreeSet<String> {
     if specs.is_empty() {
         return BTreeSet::new();
     }
-    let keys: BTreeSet<String> = observed.iter().filter_map(Observed::key).filter(|k| is_key(k)).collect();
+    let keys: BTreeSet<String> =
+        observed.iter().filter(|o| is_ours(o, s)).filter_map(Observed::key).filter(|k| is_key(k)).collect();
     specs
         .iter()
-        .filter(|b| !keys.contains(&b.key) && b.reports.keys().any(|u| selected(u)))
+        .filter(|b| !keys.contains(&b.key) && b.reports.keys().any(|u| (s.selected)(u)))
         .map(|b| b.project.clone())
         .collect()
 }
@@ -208,7 +210,8 @@ mod tests {
         let rec = page::record(b, Some(&old));
         assert_eq!(rec.rows, old.rows);
         assert!(rec.log.is_empty(), "nothing done, nothing said");
-        let text = page::region(b, &rec, &[id].into());
+        let seal = crate::seal::Seal::unchecked();
+        let text = page::region(b, &rec, &[id].into(), page::At { seal: &seal, project_id: 1, iid: 8, live: None });
         assert!(text.contains("- [x] Pause"), "{text}");
     }
 }

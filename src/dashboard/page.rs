@@ -12,7 +12,8 @@ use crate::desired::DesiredIssue;
 use crate::issue::{Edit, NewIssue, Observed};
 use crate::plan::{Action, Kind};
 use crate::progress::overrides::{CommandId, Verdict};
-use crate::region;
+use crate::region::{self, Live};
+use crate::seal::{Place, Seal};
 
 /// Lines of "what the commands did" a dashboard keeps.
 const LOG_LINES: usize = 10;
@@ -90,8 +91,17 @@ pub(super) fn record(b: &Board, old: Option<&Record>) -> Record {
     Record { rows, log }
 }
 
-/// The managed region of a dashboard: the table, the commands, the record.
-pub(super) fn region(b: &Board, record: &Record, ticked: &BTreeSet<CommandId>) -> String {
+/// Where a dashboard is, for its seal.
+#[derive(Clone, Copy)]
+pub(super) struct At<'a, 'l> {
+    pub seal: &'a Seal,
+    pub project_id: u64,
+    pub iid: u64,
+    pub live: Option<&'a Live<'l>>,
+}
+
+/// The managed region of a dashboard: the table, the commands, the record (sealed at `at`).
+pub(super) fn region(b: &Board, record: &Record, ticked: &BTreeSet<CommandId>, at: At) -> String {
     let waiting: BTreeSet<&CommandId> =
         b.decided.iter().filter(|c| c.verdict == Verdict::Wait).map(|c| &c.id).collect();
     let keep_ticked =
@@ -108,19 +118,26 @@ pub(super) fn region(b: &Board, record: &Record, ticked: &BTreeSet<CommandId>) -
         board: Some(record.clone()),
         ..BoardState::default()
     };
-    let json = serde_json::to_string(&state).unwrap_or_default();
+    let place = Place { project_id: at.project_id, iid: at.iid, key: &b.spec.key };
+    let block = state.block(at.seal, &place, at.live);
     let body = |out: &mut String| {
         for l in &lines {
             out.push_str(l);
             out.push('\n');
         }
     };
-    region::region(&b.spec.key, body, &[], &json)
+    region::region(&b.spec.key, body, &[], &block)
 }
 
-/// The description a new dashboard gets.
-pub fn initial_description(b: &Board) -> String {
-    region(b, &record(b, None), &BTreeSet::new())
+/// Whether a dashboard's record in `live` (the description of `o`, key `key`) is one onboarder sealed.
+pub fn sealed(live: &Live, o: &Observed, key: &str, seal: &Seal) -> bool {
+    BoardState::record(live, &Place { project_id: o.project_id, iid: o.iid, key }, seal).is_some()
+}
+
+/// The description a new dashboard gets in the project `project_id` (sealed before GitLab gives
+/// it an iid: bound to the project and key).
+pub fn initial_description(b: &Board, seal: &Seal, project_id: u64) -> String {
+    region(b, &record(b, None), &BTreeSet::new(), At { seal, project_id, iid: 0, live: None })
 }
 
 pub(super) fn create(b: Board) -> Planned {
@@ -136,7 +153,7 @@ pub(super) fn create(b: Board) -> Planned {
 
 /// Bring an existing dashboard in line: its region rewritten, people's text around it kept, its
 /// labels restored; no write when nothing changed.
-pub fn reconcile(b: Board, o: &Observed) -> Planned {
+pub fn reconcile(b: Board, o: &Observed, seal: &Seal) -> Planned {
     let mut a = base(&b, Kind::Unchanged);
     a.iid = Some(o.iid);
     a.web_url = Some(o.web_url.clone());
@@ -146,9 +163,10 @@ pub fn reconcile(b: Board, o: &Observed) -> Planned {
         return Planned { action: a, board: Box::new(b) };
     }
     let live = region::parse(&o.description);
-    let old = BoardState::record(&live);
+    let old = BoardState::record(&live, &Place { project_id: o.project_id, iid: o.iid, key: &b.spec.key }, seal);
     let record = record(&b, old.as_ref());
-    let region = region(&b, &record, &ticked(&o.description));
+    let at = At { seal, project_id: o.project_id, iid: o.iid, live: Some(&live) };
+    let region = region(&b, &record, &ticked(&o.description), at);
     let new_description = region::compose(live.before, &region, live.after);
     let mut edit = Edit::default();
     if new_description != o.description && region::normal_form(&new_description) != region::normal_form(&o.description)

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::spec::is_key;
 use crate::issue::Observed;
-use crate::plan::{Action, IssueState};
+use crate::plan::{is_ours, Action, IssueState, Settings};
 
 fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
@@ -38,10 +38,11 @@ fn days(reached: &BTreeMap<String, String>, since: Option<&str>) -> Vec<(String,
 
 /// Per path (template key), per stage id: the median days to reach it. This run's plan wins over
 /// what the listing showed, so the numbers are the ones the people's issues hold after the run.
-pub fn medians(observed: &[Observed], actions: &[Action]) -> BTreeMap<String, BTreeMap<String, u32>> {
+pub fn medians(observed: &[Observed], actions: &[Action], s: &Settings) -> BTreeMap<String, BTreeMap<String, u32>> {
     let mut records: BTreeMap<String, (BTreeMap<String, String>, Option<String>)> = BTreeMap::new();
-    for o in observed {
-        let Some(state) = IssueState::read(&o.description) else { continue };
+    for o in observed.iter().filter(|o| is_ours(o, s)) {
+        let Some(key) = o.key() else { continue };
+        let Some(state) = IssueState::proven(o, &key, s.seal) else { continue };
         if !state.reached.is_empty() && !is_key(&state.key) {
             records.insert(state.key.clone(), (state.reached, state.since));
         }

@@ -14,15 +14,19 @@ use serde::Deserialize;
 use super::client::{Gitlab, User};
 use super::errors::ApiError;
 use super::transport::{header_u64, next_page, Call, Class};
-use crate::issue::{Edit, NewIssue, Observed};
+use crate::issue::{Edit, NewIssue, Note, Observed};
 
 #[derive(Deserialize)]
 struct Author {
     id: u64,
+    #[serde(default)]
+    username: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct WireIssue {
+    #[serde(default)]
+    project_id: u64,
     iid: u64,
     title: String,
     description: Option<String>,
@@ -46,6 +50,7 @@ impl WireIssue {
     fn into_observed(self, project: &str) -> Observed {
         Observed {
             project: project.to_string(),
+            project_id: self.project_id,
             iid: self.iid,
             title: self.title,
             description: self.description.unwrap_or_default(),
@@ -57,7 +62,8 @@ impl WireIssue {
             web_url: self.web_url,
             moved_to_id: self.moved_to_id,
             user_notes_count: self.user_notes_count,
-            author_id: self.author.map(|a| a.id),
+            author_id: self.author.as_ref().map(|a| a.id),
+            author_username: self.author.and_then(|a| a.username),
             created_at: self.created_at,
             key_kept: None,
         }
@@ -287,11 +293,16 @@ impl Gitlab {
         Ok(w.into_observed(&self.canonical(project)))
     }
 
-    /// The text of every note on an issue, newest first (to find a comment onboarder already posted).
-    pub async fn note_bodies(&self, project: &str, iid: u64) -> Result<Vec<String>, ApiError> {
+    /// Every note on an issue, newest first, with its author (to find a comment onboarder's own
+    /// account already posted, and who ticked a box).
+    pub async fn notes(&self, project: &str, iid: u64) -> Result<Vec<Note>, ApiError> {
         #[derive(serde::Deserialize)]
         struct WireNote {
             body: String,
+            author: Author,
+            #[serde(default)]
+            system: bool,
+            created_at: Option<DateTime<Utc>>,
         }
         let ep = IssueNotes::builder()
             .project(self.project_ref(project))
@@ -300,7 +311,10 @@ impl Gitlab {
             .build()
             .map_err(builder_error)?;
         let notes: Vec<WireNote> = self.all_pages(&ep).await?;
-        Ok(notes.into_iter().map(|n| n.body).collect())
+        Ok(notes
+            .into_iter()
+            .map(|n| Note { author_id: n.author.id, body: n.body, system: n.system, created_at: n.created_at })
+            .collect())
     }
 
     /// Post a comment. Not retried after a timeout: a second copy would be spam.

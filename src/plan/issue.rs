@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::action::{own_marks, Action, Facts, ItemChange, Kind};
 use super::labels::{label_changes, wanted_labels};
-use super::record::{already_so, initial_record, pause_record, reached_by, state_for, subject, IssueState, Record};
+use super::record::{
+    already_so, initial_record, pause_record, place, reached_by, state_for, subject, IssueState, Record,
+};
 use super::settings::{Render, Settings};
 use crate::calendar::{self, Calendar};
 use crate::checklist::Mark;
@@ -18,6 +20,7 @@ use crate::progress::comments::{self, Subject};
 use crate::progress::overrides;
 use crate::progress::{self, Assessment};
 use crate::region::{self, Live, LiveItem};
+use crate::seal::Place;
 use crate::template::{write_body, BodyLine};
 
 /// `d` with the counts and the assessment its rendered body gives: the planner renders each body
@@ -37,11 +40,13 @@ pub fn by_roster(d: &DesiredIssue, s: &Settings) -> Assessment {
     progress::assess(&d.path, &d.calendar, &[], d.paused, s.today, s.grace_days)
 }
 
-/// The description a brand-new issue gets.
-pub fn initial_description(d: &DesiredIssue, body: &Body, s: &Settings) -> String {
+/// The description a brand-new issue gets in the project `project_id`: its state block is sealed
+/// before GitLab gives the issue an iid, so it is bound to the project and key (iid 0).
+pub fn initial_description(d: &DesiredIssue, body: &Body, s: &Settings, project_id: u64) -> String {
     let (d, a) = &with_body(d, body, s);
     let state = state_for(d, &body.marks, false, a, initial_record(d, *a, s.today));
-    region::region(&d.key, |out| write_body(&body.lines, &body.marks, out), &[], &state.json())
+    let block = state.block(s.seal, &Place { project_id, iid: 0, key: &d.key }, None);
+    region::region(&d.key, |out| write_body(&body.lines, &body.marks, out), &[], &block)
 }
 
 /// The action for a person's issue that does not exist yet. Its body is rendered here for the
@@ -54,7 +59,7 @@ pub fn create(d: &DesiredIssue, s: &Settings, render: Render) -> Action {
         Err(e) => return Action::for_desired(Kind::Skip, d, &by_roster(d, s), s).cannot_render(e),
     };
     if let Some(preview) = s.preview {
-        preview(d, &initial_description(d, &body, s));
+        preview(d, &initial_description(d, &body, s, 0));
     }
     let (d, a) = with_body(d, &body, s);
     let mut action = Action::for_desired(Kind::Create, &d, &a, s);
@@ -91,7 +96,7 @@ fn assignees_changed_by_person(recorded: &[String], now: &[String]) -> bool {
 /// the stage reached from the marks, the pace from the calendar, and the comments owed.
 pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -> Result<Action, InputError> {
     let live = region::parse(&o.description);
-    let old = IssueState::of(&live);
+    let old = IssueState::trust(&live, o, &d.key, s.seal).proven();
     let base = Action::for_desired(Kind::Unchanged, d, &by_roster(d, s), s).observed(o);
     if !o.open {
         let by_us = old.as_ref().is_some_and(|st| st.closed);
@@ -150,11 +155,17 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
 
     let mut said = old.as_ref().map(|o| o.said.clone()).unwrap_or_default();
     let subject = Subject { closing: close, ..subject(d, a, old.as_ref(), s.today) };
+    let proof = s.proofs.get(&(o.project.clone(), o.iid));
     let note = match &old {
         Some(_) => comments::owed(&subject, &said),
-        // No record of what was said (a lost state block): owe nothing for what was already so.
+        // No record onboarder can vouch for (lost, mangled or forged): what its own notes prove
+        // was said is said, on the day it was; and, as for a new issue, nothing is owed for what
+        // was already so.
         None => {
-            said.extend(already_so(d, a, s.today));
+            said.extend(proof.map(|p| p.said.clone()).unwrap_or_default());
+            for (k, day) in already_so(d, a, s.today) {
+                said.entry(k).or_insert(day);
+            }
             None
         }
     };
@@ -165,17 +176,20 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     }
     // The day each stage was first reached: recorded when the stage moves (a write anyway).
     let moved = old.as_ref().is_none_or(|o| o.stage.as_deref() != stage_id(Some(a.reached)));
+    let known = match (&old, proof) {
+        (Some(o), _) => o.reached.clone(),
+        (None, Some(p)) => p.reached(),
+        (None, None) => BTreeMap::new(),
+    };
     let (reached, since) = match &old {
         Some(o) if !moved => (o.reached.clone(), o.since.clone()),
-        _ => (
-            reached_by(d, &old.as_ref().map(|o| o.reached.clone()).unwrap_or_default(), a.reached, s.today),
-            Some(d.calendar.since.to_string()),
-        ),
+        _ => (reached_by(d, &known, a.reached, s.today), Some(d.calendar.since.to_string())),
     };
     let record = Record { said, paused_since, paused_days, reached, since, overrides };
     let state = state_for(d, &merged.asserted, reopened_by_person || close, &a, record);
     let facts = Facts::of(&state, own_marks(&merged.marks, &merged.asserted));
-    let region = region::region(&d.key, |out| write_body(&body.lines, &merged.marks, out), &kept, &state.json());
+    let block = state.block(s.seal, &place(o, &d.key), Some(&live));
+    let region = region::region(&d.key, |out| write_body(&body.lines, &merged.marks, out), &kept, &block);
     let new_description = region::compose(live.before, &region, live.after);
 
     let mut edit = Edit::default();

@@ -16,6 +16,15 @@ pub(super) struct Matches<'o> {
     pub others: BTreeMap<String, Vec<&'o Observed>>,
     /// Keys whose only issue was moved to a project onboarder does not read.
     pub moved: BTreeMap<String, &'o Observed>,
+    /// Issues carrying one of onboarder's keys that someone else opened: never onboarder's.
+    pub foreign: Vec<&'o Observed>,
+}
+
+/// Whether onboarder's own account (or a past one) opened the issue. With no accounts known (a
+/// plan read with another account's token, which cannot tell), every issue counts: such a plan
+/// says it did not check.
+pub fn is_ours(o: &Observed, s: &Settings) -> bool {
+    s.bots.is_empty() || o.author_id.is_some_and(|a| s.bots.contains(&a))
 }
 
 /// The issue found for each desired issue, by key (or, when markers and state block are both
@@ -24,7 +33,15 @@ pub(super) fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Setti
     let mut by_key: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
     let mut unkeyed: Vec<&Observed> = Vec::new();
     let mut moved: BTreeMap<String, &Observed> = BTreeMap::new();
+    let mut foreign = Vec::new();
     for o in observed {
+        // Anyone who may label an issue may write a key into it: only onboarder's own are matched.
+        if !is_ours(o, s) {
+            if o.key().is_some() {
+                foreign.push(o);
+            }
+            continue;
+        }
         // A moved issue stays behind, closed: its new home is found by key where it went.
         if o.moved_to_id.is_some() {
             if let Some(k) = o.key() {
@@ -50,7 +67,8 @@ pub(super) fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Setti
         let mut by_uid: BTreeMap<(String, u64), String> = BTreeMap::new();
         for (key, list) in &by_key {
             let template = key.rsplit_once(':').map_or("", |(t, _)| t);
-            if let Some(uid) = list.first().and_then(|o| IssueState::read(&o.description)).and_then(|st| st.uid) {
+            let proven = list.first().and_then(|o| IssueState::proven(o, key, s.seal));
+            if let Some(uid) = proven.and_then(|st| st.uid) {
                 by_uid.insert((template.to_string(), uid), key.clone());
             }
         }
@@ -73,7 +91,7 @@ pub(super) fn matched<'o>(desired: &Desired, observed: &'o [Observed], s: &Setti
     for k in by_key.keys() {
         moved.remove(k);
     }
-    Matches { found, others: by_key, moved }
+    Matches { found, others: by_key, moved, foreign }
 }
 
 /// The projects where an issue is about to be created (missing, and its person not paused).

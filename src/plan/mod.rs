@@ -13,6 +13,7 @@ mod issue;
 mod labels;
 mod matching;
 mod prepare;
+mod proof;
 mod record;
 mod retire;
 mod settings;
@@ -21,9 +22,10 @@ use std::collections::BTreeMap;
 
 pub use action::{Action, Facts, ItemChange, Kind};
 pub use issue::{by_roster, create, initial_description, reconcile, with_body};
-pub use matching::{missing_issues, projects_missing_issues};
+pub use matching::{is_ours, missing_issues, projects_missing_issues};
 pub use prepare::{Planned, Preparer};
-pub use record::IssueState;
+pub use proof::{needing_proof, Proof, Proofs};
+pub use record::{place, IssueState, Trust};
 pub use retire::{retire, supersede, unsay, unusable, NOT_IN_ROSTER};
 pub use settings::{Preview, Render, Settings};
 
@@ -33,7 +35,7 @@ use matching::{is_paused, matched, Matches};
 
 /// The whole plan: an action per desired issue and per managed issue nobody should have.
 pub fn plan(desired: &Desired, observed: &[Observed], planned: &Planned, s: &Settings, render: Render) -> Vec<Action> {
-    let Matches { found, others, moved } = matched(desired, observed, s);
+    let Matches { found, others, moved, foreign } = matched(desired, observed, s);
     // Each person's open issues of their current paths, for a comment on a path they left.
     let mut current: BTreeMap<String, &Observed> = BTreeMap::new();
     let mut actions = Vec::new();
@@ -95,22 +97,36 @@ pub fn plan(desired: &Desired, observed: &[Observed], planned: &Planned, s: &Set
                     desired.unidentified[0].file.display()
                 ))
             }
-            (None, [o]) => retire(key, o, NOT_IN_ROSTER, s.today),
-            (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason, s.today),
+            (None, [o]) => retire(key, o, NOT_IN_ROSTER, s.today, s.seal),
+            (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason, s.today, s.seal),
             (Some(Standing::Paused), [o]) => {
                 Action::for_observed(Kind::Skip, key, o, None).because("paused; left as it is")
             }
             (Some(Standing::OutOfScope), [o]) => Action::for_observed(Kind::Skip, key, o, None)
                 .because("person is out of scope (started before started_after)"),
             (Some(Standing::Active), [o]) => {
-                supersede(key, o, current.get(username).map(|n| n.web_url.as_str()), s.today)
+                supersede(key, o, current.get(username).map(|n| n.web_url.as_str()), s.today, s.seal)
             }
             (_, []) => continue,
         };
         actions.push(action);
     }
+    actions.extend(foreign.into_iter().map(not_ours));
     actions.sort_by(|a, b| (&a.username, &a.template, a.iid).cmp(&(&b.username, &b.template, b.iid)));
     actions
+}
+
+/// An issue carrying one of onboarder's keys that someone else opened: named in the report, and
+/// never closed, filled or taken for a copy.
+fn not_ours(o: &Observed) -> Action {
+    let key = o.key().unwrap_or_default();
+    let who = match (&o.author_username, o.author_id) {
+        (Some(u), _) => format!("@{u}"),
+        (None, Some(id)) => format!("user {id}"),
+        (None, None) => "someone else".into(),
+    };
+    Action::for_observed(Kind::Skip, &key, o, None)
+        .because(format!("carries onboarder's key but {who} opened it, not onboarder's account: left alone"))
 }
 
 fn conflict(key: &str, list: &[&Observed], planned: &Planned) -> Action {

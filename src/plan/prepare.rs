@@ -6,6 +6,8 @@ use std::sync::Mutex;
 
 use super::action::Action;
 use super::issue::reconcile;
+use super::matching::is_ours;
+use super::record::{IssueState, Trust};
 use super::settings::{Render, Settings};
 use crate::desired::Desired;
 use crate::issue::Observed;
@@ -51,6 +53,11 @@ impl<'a> Preparer<'a> {
         let Some(d) = self.by_key.get(key.as_str()).map(|i| &self.desired.issues[*i]) else { return o };
         let s = self.settings;
         if !(s.selected)(&d.username) || !s.commands.to_apply(&d.key).is_empty() {
+            return o;
+        }
+        // A block onboarder cannot vouch for is planned later, with what its notes prove.
+        let live = region::parse(&o.description);
+        if !is_ours(&o, s) || !matches!(IssueState::trust(&live, &o, &key, s.seal), Trust::Proven(_)) {
             return o;
         }
         let Ok(action) = reconcile(d, &o, s, self.render) else { return o };

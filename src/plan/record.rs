@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::checklist::Mark;
 use crate::desired::DesiredIssue;
+use crate::issue::Observed;
 use crate::progress::comments::{self, Subject};
 use crate::progress::overrides::Overrides;
 use crate::progress::Assessment;
 use crate::region::{self, Live};
+use crate::seal::{Place, Seal};
 
 /// The state block of a person's issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -64,19 +66,69 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+/// What an issue's state block is worth. Anyone who may edit an issue may edit every byte of
+/// it, so only a block onboarder sealed for this issue and key counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// Sealed by onboarder for this issue and key (or, in a run without the key, readable).
+    Proven(IssueState),
+    /// A block whose seal does not hold (forged, copied from another issue, written before
+    /// blocks were sealed) or that does not read: treated as absent; what it claims is taken
+    /// from what onboarder can prove, its own notes and the roster.
+    Unproven,
+    /// No block at all.
+    Absent,
+}
+
+impl Trust {
+    pub fn proven(self) -> Option<IssueState> {
+        match self {
+            Trust::Proven(s) => Some(s),
+            Trust::Unproven | Trust::Absent => None,
+        }
+    }
+}
+
+/// Where an issue's block is bound: its project, its iid and its key.
+pub fn place<'a>(o: &Observed, key: &'a str) -> Place<'a> {
+    Place { project_id: o.project_id, iid: o.iid, key }
+}
+
 impl IssueState {
-    /// The state block of a parsed description, if it has a readable one.
-    pub fn of(live: &Live) -> Option<IssueState> {
-        live.state.and_then(|json| serde_json::from_str(json).ok())
+    /// The state block of `live` (the description of `o`), as far as `seal` vouches for it under
+    /// `key`. A block sealed at creation, before GitLab gave the issue its iid, is bound to the
+    /// project and key (iid 0); the next write binds it to the issue.
+    pub fn trust(live: &Live, o: &Observed, key: &str, seal: &Seal) -> Trust {
+        let Some(text) = live.state else { return Trust::Absent };
+        let sealed = seal.vouches(&place(o, key), text, live.seal);
+        match serde_json::from_str::<IssueState>(text) {
+            Ok(state) if sealed && state.key == key => Trust::Proven(state),
+            _ => Trust::Unproven,
+        }
     }
 
-    /// The state block of a description, if it has a readable one.
-    pub fn read(description: &str) -> Option<IssueState> {
-        IssueState::of(&region::parse(description))
+    /// The proven state block of `o`'s description under `key`, if it has one.
+    pub fn proven(o: &Observed, key: &str, seal: &Seal) -> Option<IssueState> {
+        IssueState::trust(&region::parse(&o.description), o, key, seal).proven()
     }
 
     pub fn json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// This state as a block at `place`, sealed; `live` keeps its seal when it already holds this
+    /// very text sealed (a block unchanged since creation, or sealed with the previous key during
+    /// a rotation, is not rewritten for its seal alone).
+    pub fn block(&self, seal: &Seal, place: &Place, live: Option<&Live>) -> String {
+        let text = region::state_text(&self.json());
+        let kept = live
+            .filter(|l| l.state == Some(text.as_str()))
+            .and_then(|l| l.seal)
+            .filter(|s| seal.vouches(place, &text, Some(s)));
+        match kept {
+            Some(s) => region::sealed(&text, Some(s)),
+            None => region::sealed(&text, seal.sign(place, &text).as_deref()),
+        }
     }
 
     pub fn asserted_marks(&self) -> BTreeMap<String, Mark> {

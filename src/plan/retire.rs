@@ -5,10 +5,11 @@
 use chrono::NaiveDate;
 
 use super::action::{Action, Kind};
-use super::record::IssueState;
+use super::record::{place, IssueState};
 use crate::issue::{Edit, Observed};
 use crate::progress::comments::Comment;
 use crate::region;
+use crate::seal::{Place, Seal};
 
 /// Why the issue of someone missing from the roster is closed.
 pub const NOT_IN_ROSTER: &str = "this person is no longer in the roster";
@@ -20,8 +21,9 @@ pub fn unusable(username: &str, reason: String) -> Action {
 }
 
 /// Close the issue of someone who left (or whose program ended), once; a person's reopen stands.
-pub fn retire(key: &str, o: &Observed, reason: &str, today: NaiveDate) -> Action {
-    let state = IssueState::read(&o.description);
+pub fn retire(key: &str, o: &Observed, reason: &str, today: NaiveDate, seal: &Seal) -> Action {
+    let live = region::parse(&o.description);
+    let state = IssueState::trust(&live, o, key, seal).proven();
     let base = Action::for_observed(Kind::Unchanged, key, o, None);
     let closed_before = state.as_ref().is_some_and(|s| s.closed);
     if !o.open {
@@ -44,18 +46,19 @@ pub fn retire(key: &str, o: &Observed, reason: &str, today: NaiveDate) -> Action
             note = None;
         }
         state.said.entry("closed".into()).or_insert_with(|| today.to_string());
-        edit.description = Some(region::with_state(&o.description, &state.json()));
+        edit.description = Some(region::with_state(&o.description, &state.block(seal, &place(o, key), Some(&live))));
     }
     Action { kind: Kind::Close, edit: Some(edit), note, ..base }.because(reason)
 }
 
-/// The description with `keys` taken out of its record of comments said (their comment could not
-/// be posted, so it stays owed).
-pub fn unsay(description: &str, keys: &[String]) -> String {
-    match IssueState::read(description) {
+/// The description onboarder just made for the issue at `at`, with `keys` taken out of its record
+/// of comments said (their comment could not be posted, so it stays owed), sealed again.
+pub fn unsay(description: &str, keys: &[String], seal: &Seal, at: &Place) -> String {
+    let live = region::parse(description);
+    match live.state.and_then(|json| serde_json::from_str::<IssueState>(json).ok()) {
         Some(mut state) => {
             state.said.retain(|k, _| !keys.contains(k));
-            region::with_state(description, &state.json())
+            region::with_state(description, &state.block(seal, at, None))
         }
         None => description.to_string(),
     }
@@ -63,10 +66,11 @@ pub fn unsay(description: &str, keys: &[String]) -> String {
 
 /// The issue of a path that is no longer the person's (their role or paths changed): left to
 /// the people, with one comment linking the issue of their new path once it exists.
-pub fn supersede(key: &str, o: &Observed, new_url: Option<&str>, today: NaiveDate) -> Action {
+pub fn supersede(key: &str, o: &Observed, new_url: Option<&str>, today: NaiveDate, seal: &Seal) -> Action {
     let base =
         Action::for_observed(Kind::Skip, key, o, None).because("not one of this person's paths any more; left alone");
-    let Some(mut state) = IssueState::read(&o.description) else { return base };
+    let live = region::parse(&o.description);
+    let Some(mut state) = IssueState::trust(&live, o, key, seal).proven() else { return base };
     let (Some(new_url), true) = (new_url, o.open) else { return base };
     if state.said.contains_key("superseded") {
         return base;
@@ -78,6 +82,7 @@ pub fn supersede(key: &str, o: &Observed, new_url: Option<&str>, today: NaiveDat
             "This path is no longer on this person's roster entry (their role or paths changed). Their new path is {new_url}; onboarder leaves this issue as it is, for you to close when it suits."
         ),
     )]);
-    let edit = Edit { description: Some(region::with_state(&o.description, &state.json())), ..Edit::default() };
+    let block = state.block(seal, &place(o, key), Some(&live));
+    let edit = Edit { description: Some(region::with_state(&o.description, &block)), ..Edit::default() };
     Action { kind: Kind::Update, edit: Some(edit), note, link: Some(new_url.to_string()), ..base }
 }

@@ -3,9 +3,11 @@
 
 use chrono::NaiveDate;
 
+use super::proof::Proofs;
 use crate::desired::{Body, DesiredIssue, Want};
 use crate::error::InputError;
 use crate::progress::overrides::Commands;
+use crate::seal::Seal;
 use crate::selection::Shard;
 
 /// Settings the planner needs from the config.
@@ -27,6 +29,14 @@ pub struct Settings<'a> {
     pub shard: Option<Shard>,
     /// The managers' commands to carry out, decided before planning (today from the dashboards).
     pub commands: &'a Commands,
+    /// Seals the state blocks this run writes and checks the ones it reads.
+    pub seal: &'a Seal,
+    /// The accounts whose issues and notes are onboarder's: the token's user, and past bot
+    /// accounts the config names. Anything else is a person's, whatever it carries. Empty when the
+    /// run cannot tell (a plan read with `GITLAB_READ_TOKEN`, another account): nothing is checked.
+    pub bots: &'a [u64],
+    /// What onboarder's own notes prove, for the issues whose state block it cannot trust.
+    pub proofs: &'a Proofs,
     /// Where each planned issue's new description goes when previews are asked for
     /// (`--preview-dir`): handed over as it is made, so that no run holds them all.
     pub preview: Option<Preview<'a>>,

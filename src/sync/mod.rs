@@ -22,7 +22,7 @@ use futures::stream::{self, StreamExt};
 
 pub use lock::Lock;
 pub use outcome::{Done, Outcome};
-pub use read::{observe, projects, restore};
+pub use read::{observe, projects, proofs, restore};
 
 use crate::dashboard::{self, Planned};
 use crate::desired::{Desired, Renderer};

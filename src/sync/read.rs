@@ -4,14 +4,14 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::config::Config;
 use crate::dashboard::{self, Spec};
 use crate::desired::{Desired, DesiredIssue};
 use crate::gitlab::{ApiError, Gitlab, Listing};
 use crate::issue::Observed;
-use crate::plan::{self, Settings};
+use crate::plan::{self, Proof, Proofs, Settings};
 use crate::selection::Shard;
 
 /// Every project onboarder may have issues in for this run, as the config and templates spell them.
@@ -65,7 +65,7 @@ pub async fn observe(
     let creating_in = |observed: &[Observed]| -> BTreeSet<String> {
         plan::projects_missing_issues(desired, observed, s)
             .into_iter()
-            .chain(dashboard::missing_projects(boards, observed, s.selected))
+            .chain(dashboard::missing_projects(boards, observed, s))
             .filter(|p| projects.contains(p))
             .collect()
     };
@@ -85,6 +85,20 @@ pub async fn observe(
         add_new(&mut observed, found);
     }
     Ok(observed)
+}
+
+/// What onboarder's own notes prove on each of `issues` (one request each, `concurrency` at a
+/// time): the issues whose state block it cannot vouch for (`plan::needing_proof`).
+pub async fn proofs(gl: &Gitlab, issues: &[&Observed], bots: &[u64]) -> Result<Proofs, ApiError> {
+    let read: Vec<((String, u64), Proof)> = stream::iter(issues)
+        .map(|o| async move {
+            let notes = gl.notes(&o.project, o.iid).await?;
+            Ok::<_, ApiError>(((o.project.clone(), o.iid), Proof::from_notes(&notes, bots)))
+        })
+        .buffer_unordered(gl.concurrency())
+        .try_collect()
+        .await?;
+    Ok(read.into_iter().collect())
 }
 
 /// Read again, whole, each listed issue whose description was dropped while planning (see

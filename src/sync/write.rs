@@ -94,12 +94,13 @@ impl Writer<'_> {
                 let known = &b.spec.known_user_ids;
                 let owner = b.spec.manager.as_deref().unwrap_or_default();
                 let ids = self.users.ids_for(known, owner, &a.key, &new.assignees).await;
-                (dashboard::initial_description(b), ids)
+                (dashboard::initial_description(b, self.settings.seal, self.project_id(&a.project)), ids)
             }
             None => {
                 let d = self.desired_issue(&a.key)?;
                 let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
-                (plan::initial_description(d, &body, self.settings), self.users.ids(d, &new.assignees).await)
+                let description = plan::initial_description(d, &body, self.settings, self.project_id(&a.project));
+                (description, self.users.ids(d, &new.assignees).await)
             }
         };
         let ids = ids.map_err(Failure::Other)?;
@@ -118,11 +119,16 @@ impl Writer<'_> {
         Ok(Action { iid: Some(created.iid), web_url: Some(created.web_url), ..a.clone() })
     }
 
+    /// The id of a project this run resolved (what a new issue's seal is bound to).
+    fn project_id(&self, project: &str) -> u64 {
+        self.gl.project(project).map_or(0, |p| p.id)
+    }
+
     /// What the fresh copy calls for: the same decision `plan` made, on newer facts.
     fn decide(&self, a: &Action, board: Option<&Board>, fresh: &Observed) -> Result<Action, Failure> {
-        let today = self.settings.today;
+        let (today, seal) = (self.settings.today, self.settings.seal);
         if let Some(b) = board {
-            return Ok(dashboard::reconcile(b.clone(), fresh).action);
+            return Ok(dashboard::reconcile(b.clone(), fresh, self.settings.seal).action);
         }
         match self.by_key.get(a.key.as_str()).copied() {
             Some(d) => {
@@ -130,19 +136,25 @@ impl Writer<'_> {
                 plan::reconcile(d, fresh, self.settings, &render).map_err(|e| Failure::Other(e.to_string()))
             }
             None => Ok(match self.desired.standing.get(key_username(&a.key)) {
-                Some(Standing::Active) => plan::supersede(&a.key, fresh, a.link.as_deref(), today),
-                Some(Standing::Closing(r)) => plan::retire(&a.key, fresh, r, today),
-                _ => plan::retire(&a.key, fresh, "this person is no longer in the roster", today),
+                Some(Standing::Active) => plan::supersede(&a.key, fresh, a.link.as_deref(), today, seal),
+                Some(Standing::Closing(r)) => plan::retire(&a.key, fresh, r, today, seal),
+                _ => plan::retire(&a.key, fresh, plan::NOT_IN_ROSTER, today, seal),
             }),
         }
     }
 
-    /// Re-read, re-merge, post the comment owed, write; a write that failed in a way worth
-    /// retrying is retried only after another fresh read, never by sending the old body again.
-    /// The comment goes first and the write records it as said; an attempt whose write was lost
-    /// finds its comment among the issue's notes the next time round and does not post it again.
+    /// Re-read, re-merge, post the comment owed, read again, write; a write that failed in a way
+    /// worth retrying is retried only after another fresh read, never by sending the old body
+    /// again. The comment goes first and the write records it as said; an attempt whose write was
+    /// lost finds its comment among the issue's notes the next time round and does not post it
+    /// again. After a comment the issue is read once more, so an edit made while the comment was
+    /// being posted is merged: the window for a lost edit is the PUT alone.
     async fn update(&self, a: &Action, board: Option<&Board>, iid: u64) -> Result<Action, Failure> {
         let mut attempt = 0u32;
+        // Keys of the comments on the issue now (posted by this attempt), and of those that could
+        // not be posted (they stay owed).
+        let mut posted: BTreeSet<String> = BTreeSet::new();
+        let mut unposted: Vec<String> = Vec::new();
         loop {
             // Fresh copy right before writing: a tick made since the listing is merged, not lost.
             let fresh = self.gl.issue(&a.project, iid).await.map_err(|e| match e {
@@ -156,9 +168,19 @@ impl Writer<'_> {
                 return Ok(Action { kind: Kind::Unchanged, ..again });
             };
             if let Some(note) = &again.note {
-                if !self.say(&a.project, iid, note).await? {
+                let new = note.keys.iter().any(|k| !posted.contains(k) && !unposted.contains(k));
+                if new {
+                    if self.say(&a.project, iid, note).await? {
+                        posted.extend(note.keys.iter().cloned());
+                        continue;
+                    }
+                    unposted.extend(note.keys.iter().cloned());
+                }
+                let owed: Vec<String> = note.keys.iter().filter(|k| unposted.contains(k)).cloned().collect();
+                if !owed.is_empty() {
                     // Not posted: the comment stays owed, so the write must not record it as said.
-                    edit.description = edit.description.map(|d| plan::unsay(&d, &note.keys));
+                    let at = plan::place(&fresh, &a.key);
+                    edit.description = edit.description.map(|d| plan::unsay(&d, &owed, self.settings.seal, &at));
                 }
             }
             let mut gate = self.first_write(&a.project).await;
@@ -207,8 +229,12 @@ impl Writer<'_> {
     /// lost, or its write failed): the issue's notes are read first for the comment's hidden keys.
     /// True when the comment is on the issue now; false when posting failed and it stays owed.
     async fn say(&self, project: &str, iid: u64, note: &Comment) -> Result<bool, Failure> {
-        let bodies = self.gl.note_bodies(project, iid).await?;
-        if note.posted_in(&bodies) {
+        // Only onboarder's own notes count: anyone may post a note carrying a key.
+        let notes = self.gl.notes(project, iid).await?;
+        let bots = self.settings.bots;
+        let ours: Vec<String> =
+            notes.into_iter().filter(|n| !n.system && bots.contains(&n.author_id)).map(|n| n.body).collect();
+        if note.posted_in(&ours) {
             return Ok(true);
         }
         match self.gl.create_note(project, iid, &note.body).await {

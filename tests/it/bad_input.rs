@@ -162,7 +162,8 @@ async fn every_bad_input_is_named_by_check_and_stops_the_run_or_fails_only_its_p
         cmd.current_dir(dir.path())
             .args(["sync", "--today", "2026-11-23"])
             .env("GITLAB_URL", fake.url())
-            .env("GITLAB_TOKEN", "t");
+            .env("GITLAB_TOKEN", "t")
+            .env("ONBOARDER_STATE_KEY", crate::support::STATE_KEY);
         let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         match &kind {

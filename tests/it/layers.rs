@@ -11,7 +11,7 @@ use crate::support::repo;
 /// Every top-level module of the library and its layer, lowest first (`src/lib.rs` lists them in
 /// the same order). A new module must be placed here.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("base", &["calendar", "checklist", "error", "escape", "gitlab", "input", "issue", "region"]),
+    ("base", &["calendar", "checklist", "error", "escape", "gitlab", "input", "issue", "region", "seal"]),
     ("inputs", &["config", "roster", "template"]),
     ("desired", &["desired", "selection"]),
     ("progress", &["progress"]),

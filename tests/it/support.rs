@@ -14,9 +14,11 @@ pub const TODAY: &str = "2026-11-23";
 const EXAMPLE_DASHBOARDS: &str = "dashboards:\n  managers: true\n  team: false\n";
 pub const NO_DASHBOARDS: &str = "dashboards:\n  managers: false\n";
 pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
+/// The state key the tests' runs seal with: a canary too, never to appear in any output.
+pub const STATE_KEY: &str = "state-key-canary-5e1d0b7a9c3f4e2d8b6a";
 
 /// Variables of the test's own environment that would change what the binary does.
-pub const CLEARED_ENV: [&str; 13] = [
+pub const CLEARED_ENV: [&str; 15] = [
     "GITLAB_URL",
     "GITLAB_TOKEN",
     "GITLAB_READ_TOKEN",
@@ -30,6 +32,8 @@ pub const CLEARED_ENV: [&str; 13] = [
     "GITLAB_CI",
     "RUST_LOG",
     "ONBOARDER_LOCK_WAIT_SECONDS",
+    "ONBOARDER_STATE_KEY",
+    "ONBOARDER_STATE_KEY_PREVIOUS",
 ];
 
 /// The repository root, where the example roster and templates live.
@@ -128,14 +132,21 @@ impl Ctx {
         self.run_env(args, &[("GITLAB_URL", &self.fake.url()), ("GITLAB_TOKEN", TOKEN)]).await
     }
 
+    /// Run the binary with `env`. The state key is set (as a CI job holding it would) unless
+    /// `env` sets `ONBOARDER_STATE_KEY` itself; set it to "" to run without one.
     pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_onboarder"));
         cmd.current_dir(self.dir.path()).args(args);
         for v in CLEARED_ENV {
             cmd.env_remove(v);
         }
+        cmd.env("ONBOARDER_STATE_KEY", STATE_KEY);
         for (k, v) in env {
-            cmd.env(k, v);
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
         }
         let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
         Run(out)
