@@ -60,7 +60,7 @@ impl Route {
             }
             Route::MrNote { .. } => &["PUT"],
             Route::Issue { .. } => &["GET", "PUT", "DELETE"],
-            Route::Label { .. } => &["GET", "DELETE"],
+            Route::Label { .. } => &["GET", "PUT", "DELETE"],
         };
         allowed.contains(&method)
     }

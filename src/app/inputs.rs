@@ -1,8 +1,8 @@
 //! Loading the inputs and deciding for whom and as of when: the first half of every command.
 
 use std::path::Path;
-use std::sync::LazyLock;
 use std::process::ExitCode;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 
@@ -16,9 +16,9 @@ use crate::error::{InputError, InputErrors, Location};
 use crate::gitlab::{Gitlab, Token};
 use crate::input::parse_date;
 use crate::plan::{Proofs, Settings};
-use crate::seal::Seal;
 use crate::progress::overrides::Commands;
 use crate::roster::{self, Person, Rejected, Roster};
+use crate::seal::Seal;
 use crate::selection::{self, Selection, Shard};
 use crate::template::TemplateSet;
 

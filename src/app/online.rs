@@ -17,9 +17,9 @@ use crate::desired::DesiredIssue;
 use crate::gitlab::{self, ApiError, ClientSettings, Gitlab, Token};
 use crate::issue::Observed;
 use crate::plan::{self, Action, Kind, Proofs, Settings};
-use crate::seal::{Seal, HOW_TO_MAKE_ONE, KEY_VAR};
 use crate::progress::overrides::Commands;
 use crate::report::{self, Summary};
+use crate::seal::{Seal, HOW_TO_MAKE_ONE, KEY_VAR};
 use crate::sync::Outcome;
 use crate::{ci, departures, mr_comment, sync, token_expiry};
 
@@ -203,7 +203,7 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
         } else {
             all.first().map(|a| a.project.clone()).unwrap_or(main)
         };
-        match sync::Lock::acquire(&gl, config, &at, creating.len(), &create_in, read_at).await {
+        match sync::Lock::acquire(&gl, config, seal, &at, &create_in, read_at).await {
             Ok((ticket, reread)) => {
                 lock = ticket;
                 if reread {
@@ -216,7 +216,7 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
                     (actions, boards) = plan_all(&observed, &decided, &commands, &proofs);
                     if let Some(errors) = render_errors(&actions) {
                         if let Some(held) = lock {
-                            held.release(&gl).await;
+                            held.release(&gl, seal).await;
                         }
                         return print_input_errors(&errors);
                     }
@@ -262,10 +262,16 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
         let writes = every(&actions, &boards).iter().filter(|a| a.writes()).count() as u64;
         let bar = bar::Bar::new(writes);
         let jobs = (actions, boards);
-        let done = sync::execute(&gl, desired, &renderer, jobs, &observed, &settings, &|a, o| bar.step(a, o)).await;
+        let step = |a: &Action, o: &Outcome| bar.step(a, o);
+        let work = sync::execute(&gl, desired, &renderer, jobs, &observed, &settings, &step);
+        // The lease is renewed while the writes go on: a long run never outlives its lock.
+        let done = match lock.as_mut() {
+            Some(held) => held.hold_while(&gl, seal, work).await,
+            None => work.await,
+        };
         bar.finish();
         if let Some(held) = lock {
-            held.release(&gl).await;
+            held.release(&gl, seal).await;
         }
         drop(section);
         (done.rows, done.fatal)

@@ -101,7 +101,10 @@ impl BoardState {
     /// This state as a sealed block at `at`; `live` keeps its seal when it holds this very text.
     pub fn block(&self, seal: &Seal, at: &Place, live: Option<&Live>) -> String {
         let text = region::state_text(&serde_json::to_string(self).unwrap_or_default());
-        let kept = live.filter(|l| l.state == Some(text.as_str())).and_then(|l| l.seal).filter(|s| seal.vouches(at, &text, Some(s)));
+        let kept = live
+            .filter(|l| l.state == Some(text.as_str()))
+            .and_then(|l| l.seal)
+            .filter(|s| seal.vouches(at, &text, Some(s)));
         match kept {
             Some(s) => region::sealed(&text, Some(s)),
             None => region::sealed(&text, seal.sign(at, &text).as_deref()),

@@ -14,6 +14,10 @@ pub struct Label {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// `false` for a label of a group above the project, which the project's label endpoints show
+    /// but cannot change or delete (lib/api/helpers/label_helpers.rb, `include_ancestor_groups`).
+    #[serde(default)]
+    pub is_project_label: Option<bool>,
 }
 
 fn builder_error(e: impl std::fmt::Display) -> ApiError {
@@ -49,6 +53,29 @@ impl Gitlab {
             .build()
             .map_err(builder_error)?;
         match self.json(&self.inner.transport.call(&ep, &[], &[], Class::Read)?).await {
+            Ok((_, label)) => Ok(Some(label)),
+            Err(ApiError::NotFound(m)) if !m.contains("Project") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `PUT /projects/:id/labels/:name` with a new description (and its colour: older GitLab needs
+    /// a new name or a colour in every edit). `None` when the project has no such label.
+    pub async fn edit_label(
+        &self,
+        project: &str,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<Option<Label>, ApiError> {
+        let ep = api::projects::labels::EditLabel::builder()
+            .project(self.project_ref(project))
+            .label(name)
+            .color(color)
+            .description(description)
+            .build()
+            .map_err(builder_error)?;
+        match self.json(&self.inner.transport.call(&ep, &[], &[], Class::Edit)?).await {
             Ok((_, label)) => Ok(Some(label)),
             Err(ApiError::NotFound(m)) if !m.contains("Project") => Ok(None),
             Err(e) => Err(e),

@@ -71,7 +71,7 @@ fn is_zero(n: &u32) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trust {
     /// Sealed by onboarder for this issue and key (or, in a run without the key, readable).
-    Proven(IssueState),
+    Proven(Box<IssueState>),
     /// A block whose seal does not hold (forged, copied from another issue, written before
     /// blocks were sealed) or that does not read: treated as absent; what it claims is taken
     /// from what onboarder can prove, its own notes and the roster.
@@ -83,7 +83,7 @@ pub enum Trust {
 impl Trust {
     pub fn proven(self) -> Option<IssueState> {
         match self {
-            Trust::Proven(s) => Some(s),
+            Trust::Proven(s) => Some(*s),
             Trust::Unproven | Trust::Absent => None,
         }
     }
@@ -102,7 +102,7 @@ impl IssueState {
         let Some(text) = live.state else { return Trust::Absent };
         let sealed = seal.vouches(&place(o, key), text, live.seal);
         match serde_json::from_str::<IssueState>(text) {
-            Ok(state) if sealed && state.key == key => Trust::Proven(state),
+            Ok(state) if sealed && state.key == key => Trust::Proven(Box::new(state)),
             _ => Trust::Unproven,
         }
     }

@@ -12,6 +12,7 @@ mod faults;
 mod gitlab_behaviours;
 mod inputs;
 mod layers;
+mod lock;
 mod merge_requests;
 mod progress;
 mod roster_source;

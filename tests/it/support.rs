@@ -18,7 +18,7 @@ pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
 pub const STATE_KEY: &str = "state-key-canary-5e1d0b7a9c3f4e2d8b6a";
 
 /// Variables of the test's own environment that would change what the binary does.
-pub const CLEARED_ENV: [&str; 15] = [
+pub const CLEARED_ENV: [&str; 16] = [
     "GITLAB_URL",
     "GITLAB_TOKEN",
     "GITLAB_READ_TOKEN",
@@ -32,6 +32,7 @@ pub const CLEARED_ENV: [&str; 15] = [
     "GITLAB_CI",
     "RUST_LOG",
     "ONBOARDER_LOCK_WAIT_SECONDS",
+    "ONBOARDER_LOCK_LEASE_SECONDS",
     "ONBOARDER_STATE_KEY",
     "ONBOARDER_STATE_KEY_PREVIOUS",
 ];

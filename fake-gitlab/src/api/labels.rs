@@ -79,6 +79,54 @@ pub(super) fn create(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
     Ok(Reply::json(201, &render::label(&label)))
 }
 
+/// `PUT /projects/:id/labels/:label_id` (`update_label`): at least one of `new_name`, `color`,
+/// `description`, `priority`; only the project's own labels (`include_ancestor_groups: false`),
+/// so a group label's title answers 404; `:update_label` needs the role that manages labels.
+pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> Answer {
+    let p = cx.params;
+    let pid = visible_project(st, cx, project)?;
+    if !st.may_manage_labels(pid, cx.user_id) {
+        return Err(Reply::forbidden());
+    }
+    let title = find(st, pid, name)?.name.clone();
+    if !["new_name", "color", "description", "priority", "archived"].iter().any(|k| p.has(k)) {
+        return Err(Reply::error(
+            400,
+            "new_name, color, description, priority, archived are missing, at least one parameter must be provided",
+        ));
+    }
+    if let Some(color) = p.get("color").map(str::trim) {
+        if !valid_color(color) {
+            return Err(Reply::validation(&[("color", "must be a valid color code".to_string())]));
+        }
+    }
+    let new_name = p.get("new_name").map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if let Some(n) = new_name.as_ref().filter(|n| **n != title) {
+        if st.projects[&pid].labels.contains_key(n) {
+            return Err(Reply::validation(&[("title", "has already been taken".to_string())]));
+        }
+    }
+    let project = st.projects.get_mut(&pid).expect("visible project");
+    let mut label = project.labels.remove(&title).expect("found above");
+    if let Some(c) = p.get("color") {
+        label.color = c.trim().to_string();
+    }
+    if let Some(d) = p.get("description") {
+        label.description = Some(d.to_string());
+    }
+    if let Some(n) = new_name {
+        for issue in project.issues.values_mut() {
+            for l in issue.labels.iter_mut().filter(|l| **l == title) {
+                l.clone_from(&n);
+            }
+        }
+        label.name = n;
+    }
+    let body = render::label(&label);
+    project.labels.insert(label.name.clone(), label);
+    Ok(Reply::json(200, &body))
+}
+
 /// Deleting a label removes it from every issue that carries it (its label links go with it).
 /// Only the project's own labels: a group label's title answers 404 here.
 pub(super) fn delete(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> Answer {

@@ -143,6 +143,7 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
         ("GET", Route::Labels { project }) => labels::list(st, &cx, project),
         ("POST", Route::Labels { project }) => labels::create(st, &cx, project),
         ("GET", Route::Label { project, name }) => labels::show(st, &cx, project, name),
+        ("PUT", Route::Label { project, name }) => labels::edit(st, &cx, project, name),
         ("DELETE", Route::Label { project, name }) => labels::delete(st, &cx, project, name),
         _ => Err(Reply::method_not_allowed()),
     }
