@@ -119,6 +119,9 @@ pub struct Config {
     pub sync: SyncSettings,
     pub progress: ProgressSettings,
     pub dashboards: DashboardSettings,
+    /// The plan's comment on a merge request names each person's stage and pace only when asked:
+    /// a roster repository is often public.
+    pub plan_comment_shows_pace: bool,
 }
 
 #[derive(Deserialize)]
@@ -231,8 +234,16 @@ struct RawConfig {
     progress: Option<RawProgress>,
     dashboards: Option<RawDashboards>,
     sharding: Option<RawSharding>,
+    plan_comment: Option<RawPlanComment>,
 
     max_close_share: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlanComment {
+    #[serde(default)]
+    show_pace: bool,
 }
 
 /// The shadow program's project when the config names none.
@@ -414,6 +425,7 @@ impl Config {
             },
             progress,
             dashboards,
+            plan_comment_shows_pace: raw.plan_comment.as_ref().is_some_and(|p| p.show_pace),
             file,
         };
         errors.into_result(config)

@@ -387,10 +387,10 @@ fn desired_issue(
     let ctx = context(p, t, due_date);
     let (title, rendered) = match bodies {
         Bodies::Now => {
-            let r = templates.render(t, &ctx)?;
+            let r = templates.render_for(t, &ctx, &p.at)?;
             (r.title.clone(), Some(r))
         }
-        Bodies::Later => (templates.render_title(t, &ctx)?, None),
+        Bodies::Later => (templates.render_title_for(t, &ctx, &p.at)?, None),
     };
     let items = match &rendered {
         Some(r) => {

@@ -96,6 +96,18 @@ fn escape_line_start(out: &mut String, start: usize) {
     }
 }
 
+/// A web address GitLab gave, for a Markdown link: the address itself when it is a plain
+/// `http(s)` address with nothing that could end the link or add markup, else inert text.
+pub fn web_url(url: &str) -> String {
+    let plain = (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.contains(|c: char| c.is_whitespace() || c.is_control() || "()<>[]`\"'\\".contains(c));
+    if plain {
+        url.to_string()
+    } else {
+        inert(url)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -268,6 +268,47 @@ pub fn junit(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> anyhow
     Ok(report.to_string()?)
 }
 
+/// The plan as a merge request sees it: what a merge would create or change, by issue title and
+/// action. A roster repository is often public, so nobody's stage or pace is named unless the
+/// config asks for it (`plan_comment.show_pace`).
+pub fn merge_request(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_pace: bool) -> String {
+    let mut out = format!("# onboarder plan, {}\n\n", summary.today);
+    if summary.offline {
+        let _ = write!(out, "## {OFFLINE_NOTICE}\n\n");
+    }
+    if summary.unverified {
+        let _ = write!(out, "## {UNVERIFIED_NOTICE}\n\n");
+    }
+    let _ = write!(
+        out,
+        "A merge would create {}, update {} and close {} issues; {} unchanged, {} skipped, {} conflicts.\n\n",
+        summary.create, summary.update, summary.close, summary.unchanged, summary.skip, summary.conflict
+    );
+    let rows: Vec<&(Action, Option<Outcome>)> =
+        actions.iter().filter(|(a, _)| a.writes() || a.kind == Kind::Conflict).collect();
+    if rows.is_empty() {
+        return out;
+    }
+    out.push_str(if show_pace {
+        "| action | issue | title | stage | pace |\n|---|---|---|---|---|\n"
+    } else {
+        "| action | issue | title |\n|---|---|---|\n"
+    });
+    for (a, _) in rows {
+        let issue = match (&a.web_url, a.iid) {
+            (Some(url), Some(iid)) if !url.is_empty() => format!("[#{iid}]({})", crate::escape::web_url(url)),
+            (_, Some(iid)) => format!("#{iid}"),
+            _ => "new".into(),
+        };
+        let _ = write!(out, "| {} | {issue} | {} |", a.kind.name(), crate::escape::inert(&a.title));
+        if show_pace {
+            let _ = write!(out, " {} | {} |", a.stage.as_deref().unwrap_or("-"), a.pace.map_or("-", Pace::id));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// A Markdown summary: the counts, then a row per issue that was written or failed.
 pub fn markdown(actions: &[(Action, Option<Outcome>)], summary: &Summary) -> String {
     let mut out = format!("# onboarder, {}\n\n", summary.today);

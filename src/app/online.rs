@@ -288,7 +288,8 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
         eprintln!("onboarder: {e:#}");
     }
     if mode == Mode::Plan {
-        comment_on_merge_request(url, config, &pacing, &report::markdown(&rows, &summary)).await;
+        let private = report::merge_request(&rows, &summary, config.plan_comment_shows_pace);
+        comment_on_merge_request(url, config, &pacing, &private).await;
     }
     if let Some(e) = fatal {
         eprintln!("onboarder: stopped: {e}");

@@ -9,6 +9,7 @@ use crate::calendar;
 use crate::checklist::{parse_task_line, Fences, Mark};
 use crate::desired::{key_username, Desired, DesiredIssue, Standing};
 use crate::issue::Observed;
+use crate::region;
 use crate::plan::{is_ours, IssueState, Settings};
 use crate::progress::overrides::{decide, CommandId, Commands, RosterSays, Verdict};
 
@@ -19,12 +20,29 @@ pub fn comment(id: &CommandId) -> String {
     format!("{CMD}{} -->", id.text())
 }
 
-/// The command boxes of a dashboard description and whether each is ticked.
+/// The command boxes of a dashboard description and whether each is ticked: only those onboarder
+/// lays out, inside the managed region and outside code and HTML comments (a box hidden in a
+/// comment, or written below the end marker, is nobody's command).
 pub fn boxes(description: &str) -> Vec<(CommandId, bool)> {
+    let live = region::parse(description);
+    let inside = &description[live.before.len()..description.len() - live.after.len()];
     let mut fences = Fences::default();
-    description
+    let mut in_comment = false;
+    inside
         .lines()
         .filter(|l| !fences.in_code(l))
+        .filter(|l| {
+            // A comment opened on a line and not closed there hides the lines up to its end.
+            let hidden = in_comment;
+            let (opens, closes) = (l.rfind("<!--"), l.rfind("-->"));
+            in_comment = match (opens, closes) {
+                (Some(o), Some(c)) => o > c,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => in_comment,
+            };
+            !hidden
+        })
         .filter_map(|l| {
             let t = parse_task_line(l)?;
             let at = t.text.rfind(CMD)?;
@@ -160,11 +178,23 @@ mod tests {
         CommandId { verb, issue: "support-learning-path:praman".into(), serial: 0 }
     }
 
+    // Regression (N3): command lines hidden in an HTML comment below the end marker were carried
+    // out (420 days added in one run), and never unticked.
+    #[test]
+    fn boxes_outside_the_region_or_inside_a_comment_are_not_commands() {
+        let pause = comment(&id(Verb::Pause));
+        let extend = comment(&id(Verb::Extend));
+        let inside = format!("<!-- onboarder:begin manager-dashboard:dana -->\n- [x] Pause {pause}\n<!--\n- [x] Extend {extend}\n-->\n<!-- onboarder:end -->");
+        let below = format!("{inside}\n\n- [x] Extend {extend}\n<!--\n- [x] Extend {extend}\n-->");
+        assert_eq!(ticked(&below).into_iter().collect::<Vec<_>>(), vec![id(Verb::Pause)]);
+        assert!(ticked(&format!("- [x] Extend {extend}")).is_empty(), "no region: no command");
+    }
+
     #[test]
     fn command_boxes_read_back() {
         let pause = id(Verb::Pause);
         let text = format!(
-            "- [x] Pause <!-- cmd: pause support-learning-path:praman 0 -->\n- [ ] Extend {}\n```\n- [x] x {}\n```\n- [x] mine\n- [x] bad <!-- cmd: fly a 0 -->\n",
+            "<!-- onboarder:begin manager-dashboard:dana -->\n- [x] Pause <!-- cmd: pause support-learning-path:praman 0 -->\n- [ ] Extend {}\n```\n- [x] x {}\n```\n- [x] mine\n- [x] bad <!-- cmd: fly a 0 -->\n<!-- onboarder:end -->",
             comment(&id(Verb::Extend)),
             comment(&id(Verb::Resume))
         );

@@ -11,7 +11,7 @@ use super::table;
 use crate::desired::DesiredIssue;
 use crate::issue::{Edit, NewIssue, Observed};
 use crate::plan::{Action, Kind};
-use crate::progress::overrides::{CommandId, Verdict};
+use crate::progress::overrides::{CommandId, Verb, Verdict};
 use crate::region::{self, Live};
 use crate::seal::{Place, Seal};
 
@@ -104,8 +104,14 @@ pub(super) struct At<'a, 'l> {
 pub(super) fn region(b: &Board, record: &Record, ticked: &BTreeSet<CommandId>, at: At) -> String {
     let waiting: BTreeSet<&CommandId> =
         b.decided.iter().filter(|c| c.verdict == Verdict::Wait).map(|c| &c.id).collect();
-    let keep_ticked =
-        |id: &CommandId| waiting.contains(id) || (ticked.contains(id) && !b.decided.iter().any(|c| &c.id == id));
+    // A box ticked after this run read the dashboard was not decided: it stays ticked for the next
+    // run, under its row's serial now (a command carried out meanwhile moves the serial on).
+    let fresh: BTreeSet<(Verb, &str)> = ticked
+        .iter()
+        .filter(|id| !b.decided.iter().any(|c| &c.id == *id))
+        .map(|id| (id.verb, id.issue.as_str()))
+        .collect();
+    let keep_ticked = |id: &CommandId| waiting.contains(id) || fresh.contains(&(id.verb, id.issue.as_str()));
     let lines = if b.spec.manager.is_some() {
         table::manager_lines(record, &keep_ticked)
     } else {

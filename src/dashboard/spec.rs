@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::desired::Standing;
 use crate::roster::Roster;
-use crate::template::TemplateSet;
+use crate::template::{TemplateSet, MAX_TITLE_CHARS};
 
 const MANAGER_PREFIX: &str = "manager-dashboard:";
 const TEAM_KEY: &str = "team-dashboard";
@@ -16,6 +16,19 @@ pub const KIND: &str = "dashboard";
 /// Is this the key of a dashboard (not of a person's issue)?
 pub fn is_key(key: &str) -> bool {
     key.starts_with(MANAGER_PREFIX) || key == TEAM_KEY
+}
+
+/// A manager's dashboard title, the name shortened (with an ellipsis) so that the title fits in
+/// GitLab's 255 characters: a long name must not keep the dashboard from being written.
+fn title_with(name: &str) -> String {
+    const PREFIX: &str = "Onboarding dashboard: ";
+    let room = MAX_TITLE_CHARS - PREFIX.chars().count();
+    let name = name.trim();
+    if name.chars().count() <= room {
+        return format!("{PREFIX}{name}");
+    }
+    let short: String = name.chars().take(room - 1).collect();
+    format!("{PREFIX}{}…", short.trim_end())
 }
 
 /// A report on a dashboard: their name and their manager's.
@@ -92,7 +105,7 @@ pub fn specs(
             out.push(Spec {
                 key: format!("{MANAGER_PREFIX}{}", manager.to_lowercase()),
                 project: d.project.clone(),
-                title: format!("Onboarding dashboard: {}", person.name),
+                title: title_with(&person.name),
                 labels: labels.clone(),
                 assignees: vec![manager.clone()],
                 known_user_ids: person.gitlab_id.map(|id| (manager.to_lowercase(), id)).into_iter().collect(),
@@ -126,3 +139,21 @@ pub fn specs(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression (N14): a manager's name over 233 characters passed `check`, and every sync then
+    // failed that dashboard (GitLab refused its 256+ character title).
+    #[test]
+    fn a_dashboard_title_fits_in_gitlabs_limit_whatever_the_name() {
+        assert_eq!(title_with("Dana Whitfield"), "Onboarding dashboard: Dana Whitfield");
+        for n in [232, 233, 234, 400] {
+            let title = title_with(&"x".repeat(n));
+            assert!(title.chars().count() <= MAX_TITLE_CHARS, "{n}: {}", title.chars().count());
+            assert_eq!(title.ends_with('…'), n > 233, "{n}");
+        }
+    }
+}
+

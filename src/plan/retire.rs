@@ -79,7 +79,8 @@ pub fn supersede(key: &str, o: &Observed, new_url: Option<&str>, today: NaiveDat
     let note = Comment::join(vec![(
         "superseded".into(),
         format!(
-            "This path is no longer on this person's roster entry (their role or paths changed). Their new path is {new_url}; onboarder leaves this issue as it is, for you to close when it suits."
+            "This path is no longer on this person's roster entry (their role or paths changed). Their new path is {}; onboarder leaves this issue as it is, for you to close when it suits.",
+            crate::escape::web_url(new_url)
         ),
     )]);
     let block = state.block(seal, &place(o, key), Some(&live));

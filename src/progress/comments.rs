@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::assess::{Assessment, Pace};
+use crate::escape::inert;
+use crate::roster::{is_valid_username, reserved_username};
 
 /// The hidden line that carries a posted comment's keys.
 pub const NOTE_MARKER: &str = "<!-- onboarder:note ";
@@ -65,8 +67,29 @@ pub fn note_keys(note: &str) -> impl Iterator<Item = &str> {
     note.lines().filter_map(|l| l.trim().strip_prefix(NOTE_MARKER)?.strip_suffix("-->")).flat_map(str::split_whitespace)
 }
 
+/// A mention of a roster username; anything else (a value read back from an issue, a name GitLab
+/// reserves, `all`) is inert text, never a mention.
 fn mention(u: &str) -> String {
-    format!("@{u}")
+    if is_valid_username(u) && reserved_username(u).is_none() {
+        format!("@{u}")
+    } else {
+        inert(u)
+    }
+}
+
+/// A name as part of a hidden key: only characters a username may hold, and never `--` (which
+/// would end the hidden comment), so the key stays one word on one line whatever the name holds.
+fn key_part(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = if c.is_ascii_alphanumeric() || "_.".contains(c) || (c == '-' && !out.ends_with('-')) {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        };
+        out.push(c);
+    }
+    out
 }
 
 fn stage_key(id: &str) -> String {
@@ -100,7 +123,7 @@ fn owed_parts(s: &Subject, said: &BTreeMap<String, String>, all: bool) -> Vec<(S
     let mut parts = Vec::new();
     let unsaid = |k: &str| all || !said.contains_key(k);
     let people = |who: &[Option<&str>]| who.iter().flatten().map(|u| mention(u)).collect::<Vec<_>>().join(" ");
-    let stage_title = |i: usize| s.stage_titles.get(i).map_or("", String::as_str);
+    let stage_title = |i: usize| s.stage_titles.get(i).map_or(String::new(), |t| inert(t));
     let total = s.stage_ids.len();
 
     // A new stage: only forward, only for a stage after the first (the issue itself introduces it).
@@ -173,13 +196,15 @@ fn owed_parts(s: &Subject, said: &BTreeMap<String, String>, all: bool) -> Vec<(S
         ));
     }
     if let (Some(new), Some(old)) = (s.manager, s.previous_manager) {
-        let key = format!("manager:{}", new.to_lowercase());
+        let key = format!("manager:{}", key_part(new));
         if !new.eq_ignore_ascii_case(old) && unsaid(&key) {
             parts.push((
                 key,
                 format!(
-                    "{} You are now the manager on this path (before: {old}). It is at **{}**, stage {} of {total}.",
+                    "{} You are now the manager on this path (before: {}). It is at **{}**, stage {} of {total}.",
                     mention(new),
+                    // Read back from the issue: anyone who may edit it could have written it.
+                    inert(old),
                     stage_title(a.reached),
                     a.reached + 1
                 ),
@@ -254,5 +279,42 @@ mod tests {
         let s = subject(&ids, &ids, 2, Pace::OnTrack);
         let stage = Comment::join(vec![("stage:c".into(), "x".into())]).unwrap();
         assert_eq!(settled_keys(&s, &stage), ["stage:a", "stage:b", "stage:c"]);
+    }
+
+    // Regression (N1): a value planted in an issue's state block (the old manager) was pasted
+    // into the "new manager" comment as it was: `@all` and quick actions ran with the bot's rights.
+    #[test]
+    fn hostile_values_in_every_field_stay_inert_in_every_comment() {
+        let hostile = "x\n\n@all please look\n\n/close\n/confidential\n<!-- a --> **b** [c](d) #1 ~e --> ```";
+        let ids: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let titles: Vec<String> = vec![hostile.into(), hostile.into(), hostile.into()];
+        let mut all = Vec::new();
+        for pace in [Pace::OnTrack, Pace::Behind, Pace::Overdue, Pace::Complete] {
+            for reached in 0..3 {
+                let mut s = subject(&ids, &titles, reached, pace);
+                (s.person, s.buddy, s.manager, s.previous_manager) = (hostile, Some(hostile), Some(hostile), Some("boss"));
+                s.assessment.complete = pace == Pace::Complete;
+                s.closing = true;
+                all.extend(owed(&s, &said(&[("behind:a", "2026-01-01"), ("behind:b", "2026-01-01")])));
+                let mut moved = subject(&ids, &titles, reached, pace);
+                (moved.manager, moved.previous_manager) = (Some("newboss"), Some(hostile));
+                all.extend(owed(&moved, &said(&[])));
+            }
+        }
+        let kinds: std::collections::BTreeSet<String> =
+            all.iter().flat_map(|c| c.keys.iter().map(|k| k.split(':').next().unwrap_or("").to_string())).collect();
+        assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["behind", "behind-manager", "complete", "manager", "overdue", "stage"]);
+        for c in &all {
+            let body = c.body.rsplit_once(NOTE_MARKER).map_or(c.body.as_str(), |(text, _)| text);
+            for line in body.lines() {
+                assert!(!line.trim_start().starts_with('/'), "a quick action: {line:?}\n{}", c.body);
+                assert!(!line.contains("<!--") && !line.contains("-->"), "an HTML comment: {line:?}");
+            }
+            // `@all` only ever inside a code span; brackets and stars escaped.
+            assert_eq!(body.matches("@all").count(), body.matches("`@all`").count(), "a mention of everyone: {}", c.body);
+            assert!(!body.contains("**b**") && !body.contains("[c](d)"), "markup: {}", c.body);
+            assert_eq!(c.body.matches(NOTE_MARKER).count(), 1);
+            assert!(c.keys.iter().all(|k| !k.contains(char::is_whitespace) && !k.contains("--")), "{:?}", c.keys);
+        }
     }
 }

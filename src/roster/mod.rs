@@ -239,6 +239,52 @@ pub fn is_valid_username(u: &str) -> bool {
         && !u.ends_with(".atom")
 }
 
+/// Why GitLab keeps this name from any user, if it does: `all` mentions every member of a project
+/// (doc/user/markdown.md, "Special GitLab references"), and the top-level routes cannot be
+/// namespaces (lib/gitlab/path_regex.rb, `TOP_LEVEL_ROUTES`). Case does not matter.
+pub fn reserved_username(u: &str) -> Option<&'static str> {
+    const ROUTES: &[&str] = &[
+        "-",
+        "abuse_reports",
+        "admin",
+        "api",
+        "assets",
+        "autocomplete",
+        "ci",
+        "dashboard",
+        "explore",
+        "files",
+        "groups",
+        "health_check",
+        "help",
+        "import",
+        "invites",
+        "jwt",
+        "koding",
+        "notification_settings",
+        "oauth",
+        "profile",
+        "projects",
+        "public",
+        "s",
+        "search",
+        "sent_notifications",
+        "snippets",
+        "u",
+        "unsubscribes",
+        "uploads",
+        "users",
+    ];
+    let lower = u.to_ascii_lowercase();
+    if lower == "all" {
+        Some("`@all` would mention every member of the project")
+    } else if ROUTES.contains(&lower.as_str()) {
+        Some("GitLab reserves it for its own pages, so no user has it")
+    } else {
+        None
+    }
+}
+
 /// A roster entry that cannot be used. It fails its person only: their issues are left as
 /// they are (never closed), and the failure is reported.
 #[derive(Debug, Clone)]

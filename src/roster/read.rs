@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::{is_valid_username, Contact, Person, Program, Region, Rejected, Role, Specialty, Status};
+use super::{
+    is_valid_username, reserved_username, Contact, Person, Program, Region, Rejected, Role, Specialty, Status,
+};
 use crate::calendar::Away;
 use crate::error::{InputError, InputErrors, Located, Location};
 use crate::input::{files_in, parse_date, parse_yaml, read_text};
@@ -104,13 +106,14 @@ impl Reader<'_> {
     }
 
     fn username(&mut self, s: &Spanned<String>, what: &str) -> Option<String> {
-        if is_valid_username(&s.value) {
-            Some(s.value.clone())
-        } else {
-            let at = self.at(s);
-            self.error(at, format!("{what} {:?} is not a valid GitLab username", s.value));
-            None
-        }
+        let why = match reserved_username(&s.value) {
+            _ if !is_valid_username(&s.value) => format!("{what} {:?} is not a valid GitLab username", s.value),
+            Some(reserved) => format!("{what} {:?} cannot be anyone's GitLab username: {reserved}", s.value),
+            None => return Some(s.value.clone()),
+        };
+        let at = self.at(s);
+        self.error(at, why);
+        None
     }
 
     fn status(&mut self, s: &Option<Spanned<String>>) -> Status {

@@ -407,6 +407,13 @@ impl TemplateSet {
         self.render_body(t, ctx, &title)
     }
 
+    /// `render` for a real person whose entry is at `person_at`: a title too long for GitLab
+    /// only because of their data (a long name) is their entry's error, not the template's.
+    pub fn render_for(&self, t: &Template, ctx: &TemplateContext, person_at: &Location) -> Result<Rendered, InputError> {
+        let title = self.render_title_for(t, ctx, person_at)?;
+        self.render_body(t, ctx, &title)
+    }
+
     /// Render only a template's body for one person whose title is already known (planning
     /// renders titles for everyone first, and each body later, once).
     pub fn render_body(&self, t: &Template, ctx: &TemplateContext, title: &str) -> Result<Rendered, InputError> {
@@ -421,11 +428,29 @@ impl TemplateSet {
 
     /// Render only a template's title for one person (the body is rendered when it is needed).
     pub fn render_title(&self, t: &Template, ctx: &TemplateContext) -> Result<String, InputError> {
-        let data = Context::wraps(ctx).map_err(|e| InputError::new(t.title_at.clone(), reason(&e)))?;
-        self.title_in(t, ctx, &data)
+        self.render_title_for(t, ctx, &t.title_at)
     }
 
-    fn title_in(&self, t: &Template, ctx: &TemplateContext, data: &Context) -> Result<String, InputError> {
+    /// `render_title` for a real person: a title too long for GitLab is reported at `too_long_at`
+    /// (their entry; the sample people every template is rendered for first catch a template
+    /// whose own text is too long).
+    pub fn render_title_for(
+        &self,
+        t: &Template,
+        ctx: &TemplateContext,
+        too_long_at: &Location,
+    ) -> Result<String, InputError> {
+        let data = Context::wraps(ctx).map_err(|e| InputError::new(t.title_at.clone(), reason(&e)))?;
+        self.title_in(t, ctx, &data, too_long_at)
+    }
+
+    fn title_in(
+        &self,
+        t: &Template,
+        ctx: &TemplateContext,
+        data: &Context,
+        too_long_at: &Location,
+    ) -> Result<String, InputError> {
         let title = self.registry.render_with_context(&title_name(&t.key), data).map_err(|e| {
             InputError::new(
                 t.title_at.clone(),
@@ -435,7 +460,7 @@ impl TemplateSet {
         let title = title.trim().to_string();
         if title.chars().count() > MAX_TITLE_CHARS || title.is_empty() {
             return Err(InputError::new(
-                t.title_at.clone(),
+                if title.is_empty() { t.title_at.clone() } else { too_long_at.clone() },
                 format!(
                     "title of {:?} for {} renders to {} characters; GitLab takes 1 to {MAX_TITLE_CHARS}",
                     t.key,
