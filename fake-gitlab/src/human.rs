@@ -15,6 +15,20 @@ impl FakeGitlab {
         self.edit_as(Some(editor), project, iid, f);
     }
 
+    /// Posts a comment on an issue as user `author` would in the UI (no quick action runs, no
+    /// mention is recorded: only the note itself, as that user's).
+    pub fn human_comment(&self, project: &str, iid: u64, author: u64, body: &str) {
+        let mut st = self.lock();
+        let now = st.now();
+        let project_id = st.project_mut_by_path(project).id;
+        let id = st.next_note_id();
+        let note =
+            Note { id, body: body.to_string(), author_id: author, system: false, created_at: now, updated_at: now };
+        let p = st.projects.get_mut(&project_id).expect("project exists");
+        assert!(p.issues.contains_key(&iid), "fake-gitlab: no issue {project}#{iid}");
+        p.notes.entry(iid).or_default().push(note);
+    }
+
     /// The issue's comments only, oldest first: what `notes` returns without GitLab's system
     /// notes (`activity_filter=only_comments` in the API).
     pub fn user_notes(&self, project: &str, iid: u64) -> Vec<Note> {

@@ -9,9 +9,9 @@ use crate::calendar;
 use crate::checklist::{parse_task_line, Fences, Mark};
 use crate::desired::{key_username, Desired, DesiredIssue, Standing};
 use crate::issue::Observed;
-use crate::region;
 use crate::plan::{is_ours, IssueState, Settings};
 use crate::progress::overrides::{decide, CommandId, Commands, RosterSays, Verdict};
+use crate::region;
 
 const CMD: &str = "<!-- cmd: ";
 

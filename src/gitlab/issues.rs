@@ -138,6 +138,16 @@ impl Asked {
     }
 }
 
+/// Issues a listing page holds (GitLab's most).
+const PER_PAGE: usize = 100;
+/// The most pages one listing reads: a million issues.
+const MAX_PAGES: usize = 10_000;
+
+/// Whether an answer says anything about paging (on the last page `X-Next-Page` is empty).
+fn has_paging(h: &HeaderMap) -> bool {
+    ["x-next-page", "x-total-pages", "x-page"].iter().any(|k| h.contains_key(*k)) || h.contains_key(http::header::LINK)
+}
+
 fn builder_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::Config(e.to_string())
 }
@@ -189,6 +199,18 @@ impl Gitlab {
             let path = &path;
             async move {
                 let (headers, page): (HeaderMap, Vec<WireIssue>) = self.json(&call).await?;
+                // A full page with no paging information at all cannot show it is the last one: a
+                // proxy stripped the headers, and what follows it would be taken for gone.
+                if page.len() >= PER_PAGE && !has_paging(&headers) {
+                    return Err(ApiError::Server {
+                        status: 200,
+                        message: format!(
+                            "GitLab's listing of {path} came back as a full page of {PER_PAGE} with no paging \
+                             headers (X-Next-Page, Link): it cannot show it is complete, so nothing is decided on \
+                             it; check the proxy in front of GitLab"
+                        ),
+                    });
+                }
                 Ok::<_, ApiError>((headers, page.into_iter().map(|i| each(i.into_observed(path))).collect::<Vec<_>>()))
             }
         };
@@ -206,8 +228,9 @@ impl Gitlab {
         }
         let mut asked = BTreeSet::from([1]);
         while let Some(n) = next {
-            // A page asked for twice means the headers loop: stop rather than spin.
-            if !asked.insert(n) {
+            // A page asked for twice means the headers loop: stop rather than spin. So does a
+            // listing longer than any onboarding project holds.
+            if !asked.insert(n) || asked.len() > MAX_PAGES {
                 break;
             }
             let (headers, more) = read(t.call(&ep, &page(n), &[], Class::Read)?).await?;

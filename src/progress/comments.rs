@@ -292,7 +292,8 @@ mod tests {
         for pace in [Pace::OnTrack, Pace::Behind, Pace::Overdue, Pace::Complete] {
             for reached in 0..3 {
                 let mut s = subject(&ids, &titles, reached, pace);
-                (s.person, s.buddy, s.manager, s.previous_manager) = (hostile, Some(hostile), Some(hostile), Some("boss"));
+                (s.person, s.buddy, s.manager, s.previous_manager) =
+                    (hostile, Some(hostile), Some(hostile), Some("boss"));
                 s.assessment.complete = pace == Pace::Complete;
                 s.closing = true;
                 all.extend(owed(&s, &said(&[("behind:a", "2026-01-01"), ("behind:b", "2026-01-01")])));
@@ -303,7 +304,10 @@ mod tests {
         }
         let kinds: std::collections::BTreeSet<String> =
             all.iter().flat_map(|c| c.keys.iter().map(|k| k.split(':').next().unwrap_or("").to_string())).collect();
-        assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["behind", "behind-manager", "complete", "manager", "overdue", "stage"]);
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            ["behind", "behind-manager", "complete", "manager", "overdue", "stage"]
+        );
         for c in &all {
             let body = c.body.rsplit_once(NOTE_MARKER).map_or(c.body.as_str(), |(text, _)| text);
             for line in body.lines() {
@@ -311,7 +315,12 @@ mod tests {
                 assert!(!line.contains("<!--") && !line.contains("-->"), "an HTML comment: {line:?}");
             }
             // `@all` only ever inside a code span; brackets and stars escaped.
-            assert_eq!(body.matches("@all").count(), body.matches("`@all`").count(), "a mention of everyone: {}", c.body);
+            assert_eq!(
+                body.matches("@all").count(),
+                body.matches("`@all`").count(),
+                "a mention of everyone: {}",
+                c.body
+            );
             assert!(!body.contains("**b**") && !body.contains("[c](d)"), "markup: {}", c.body);
             assert_eq!(c.body.matches(NOTE_MARKER).count(), 1);
             assert!(c.keys.iter().all(|k| !k.contains(char::is_whitespace) && !k.contains("--")), "{:?}", c.keys);

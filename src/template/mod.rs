@@ -409,7 +409,12 @@ impl TemplateSet {
 
     /// `render` for a real person whose entry is at `person_at`: a title too long for GitLab
     /// only because of their data (a long name) is their entry's error, not the template's.
-    pub fn render_for(&self, t: &Template, ctx: &TemplateContext, person_at: &Location) -> Result<Rendered, InputError> {
+    pub fn render_for(
+        &self,
+        t: &Template,
+        ctx: &TemplateContext,
+        person_at: &Location,
+    ) -> Result<Rendered, InputError> {
         let title = self.render_title_for(t, ctx, person_at)?;
         self.render_body(t, ctx, &title)
     }

@@ -5,11 +5,11 @@ use fake_gitlab::Issue;
 
 use crate::support::{Ctx, TODAY, TRAINING};
 
-const DANA: &str = "Onboarding dashboard: Dana Whitfield";
-const KWAME: &str = "Onboarding dashboard: Kwame Mensah";
+pub(crate) const DANA: &str = "Onboarding dashboard: Dana Whitfield";
+pub(crate) const KWAME: &str = "Onboarding dashboard: Kwame Mensah";
 
 /// The example team with managers' dashboards turned on.
-async fn with_dashboards(extra: &str) -> Ctx {
+pub(crate) async fn with_dashboards(extra: &str) -> Ctx {
     let ctx = Ctx::new().await;
     let config = ctx.read("onboarder.yaml");
     // The example config turns them on; the context turns them off for other features' tests.
@@ -20,12 +20,12 @@ async fn with_dashboards(extra: &str) -> Ctx {
     ctx
 }
 
-fn board(ctx: &Ctx, title: &str) -> Issue {
+pub(crate) fn board(ctx: &Ctx, title: &str) -> Issue {
     ctx.issue_of(TRAINING, title)
 }
 
 /// The table row of the person named `name`.
-fn row<'a>(issue: &'a Issue, name: &str) -> &'a str {
+pub(crate) fn row<'a>(issue: &'a Issue, name: &str) -> &'a str {
     issue
         .description
         .lines()
@@ -34,7 +34,7 @@ fn row<'a>(issue: &'a Issue, name: &str) -> &'a str {
 }
 
 /// Tick the command box on the line that contains `text` under the person's heading.
-fn tick_command(description: &mut String, person: &str, text: &str) {
+pub(crate) fn tick_command(description: &mut String, person: &str, text: &str) {
     let mut inside = false;
     let mut done = false;
     let lines: Vec<String> = description
@@ -55,12 +55,12 @@ fn tick_command(description: &mut String, person: &str, text: &str) {
     *description = lines.join("\n");
 }
 
-fn puts_on(ctx: &Ctx, iid: u64) -> usize {
+pub(crate) fn puts_on(ctx: &Ctx, iid: u64) -> usize {
     let path = format!("/issues/{iid}");
     ctx.fake.requests().iter().filter(|r| r.method == "PUT" && r.path.ends_with(&path)).count()
 }
 
-fn labels_with<'a>(issue: &'a Issue, prefix: &str) -> Vec<&'a str> {
+pub(crate) fn labels_with<'a>(issue: &'a Issue, prefix: &str) -> Vec<&'a str> {
     issue.labels.iter().filter(|l| l.starts_with(prefix)).map(String::as_str).collect()
 }
 
