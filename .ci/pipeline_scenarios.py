@@ -27,6 +27,10 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 TOKEN = "pipeline-scenarios-token"
+# The masked, protected CI/CD variable a sync needs (docs/threat-model.md).
+KEY = "pipeline-scenarios-state-key-0123456789abcdef"
+# What a protected branch's pipeline sees.
+PROTECTED = {"GITLAB_TOKEN": TOKEN, "ONBOARDER_STATE_KEY": KEY}
 PROJECTS = ["gitlab-com/support/support-training", "gitlab-com/support/support-team-meta"]
 COMPONENT_PROJECT = "gitlab-com/support/onboarder"  # as in the include of docs/gitlab-ci.md
 COMPONENT_VERSION = "1.0.0"
@@ -254,6 +258,7 @@ class Scenarios:
             ("Run pipeline: ONBOARDER_USERNAME wins over the username field; only that person", self.variable_wins),
             ("Run pipeline: the username field onboards only that person", self.username_field),
             ("ChatOps: run onboarder-new-hire @username onboards only that person", self.chat),
+            ("schedule without ONBOARDER_STATE_KEY: red, says how to make one, no request", self.no_key),
             ("schedule: the sync creates everyone else's issues", self.schedule),
             ("schedule again: nothing to change, no write", self.schedule_again),
         ]
@@ -283,7 +288,7 @@ class Scenarios:
         p.expect(len(previews) == planned, f"{len(previews)} previews for {planned} planned issues")
 
     def no_username(self):
-        p = self.pipeline("Run pipeline without a username", "web", {"GITLAB_TOKEN": TOKEN})
+        p = self.pipeline("Run pipeline without a username", "web", PROTECTED)
         p.expect_job("onboarder-new-hire-needs-username", 2)
         p.expect_printed("onboarder-new-hire-needs-username", r"No username: nobody was onboarded")
         p.expect_printed("onboarder-new-hire-needs-username", r"variable key ONBOARDER_USERNAME")
@@ -291,7 +296,7 @@ class Scenarios:
         p.expect_no_write()
 
     def typo(self):
-        p = self.pipeline("Run pipeline with a typo", "web", {"GITLAB_TOKEN": TOKEN, "ONBOARDER_USERNAME": "pramn"})
+        p = self.pipeline("Run pipeline with a typo", "web", {**PROTECTED, "ONBOARDER_USERNAME": "pramn"})
         p.expect_job("onboarder-new-hire", 2)
         p.expect_printed("onboarder-new-hire", r'--only "pramn": nobody in the roster .*did you mean "praman"\?')
         p.expect_no_request()
@@ -299,16 +304,16 @@ class Scenarios:
 
     def variable_wins(self):
         ci_file = self.roster.ci_file_with_username_field("dramirez")
-        variables = {"GITLAB_TOKEN": TOKEN, "ONBOARDER_USERNAME": "praman"}
+        variables = {**PROTECTED, "ONBOARDER_USERNAME": "praman"}
         self.new_hire(self.pipeline("Run pipeline, variable and field", "web", variables, ci_file), "praman")
 
     def username_field(self):
         ci_file = self.roster.ci_file_with_username_field("dramirez")
-        self.new_hire(self.pipeline("Run pipeline, field", "web", {"GITLAB_TOKEN": TOKEN}, ci_file), "dramirez")
+        self.new_hire(self.pipeline("Run pipeline, field", "web", PROTECTED, ci_file), "dramirez")
 
     def chat(self):
         # `/gitlab <project> run onboarder-new-hire @lortega`: the job strips the @ and the blanks.
-        variables = {"GITLAB_TOKEN": TOKEN, "CHAT_INPUT": " @lortega "}
+        variables = {**PROTECTED, "CHAT_INPUT": " @lortega "}
         self.new_hire(self.pipeline("ChatOps", "chat", variables), "lortega")
 
     @staticmethod
@@ -325,8 +330,15 @@ class Scenarios:
             if not any(k.partition(":")[0].endswith("dashboard") for k in keys):
                 p.expect(issue in p.after, f"issue {issue['web_url']} of someone else changed")
 
+    def no_key(self):
+        p = self.pipeline("schedule without the state key", "schedule", {"GITLAB_TOKEN": TOKEN})
+        p.expect_job("onboarder-sync", 2)
+        p.expect_printed("onboarder-sync", r"sync needs ONBOARDER_STATE_KEY.*openssl rand -hex 32")
+        p.expect_no_request()
+        p.expect_no_write()
+
     def schedule(self):
-        p = self.pipeline("schedule", "schedule", {"GITLAB_TOKEN": TOKEN})
+        p = self.pipeline("schedule", "schedule", PROTECTED)
         p.expect_job("onboarder-sync", 0)
         created, _, closed, failed = p.summary("onboarder-sync")
         p.expect(created > 0 and closed == 0 and failed == 0, f"summary: {created} created, {closed} closed, {failed} failed")
@@ -338,7 +350,7 @@ class Scenarios:
         p.expect((p.repo / "onboarder-junit.xml").is_file(), "no JUnit report")
 
     def schedule_again(self):
-        p = self.pipeline("schedule again", "schedule", {"GITLAB_TOKEN": TOKEN})
+        p = self.pipeline("schedule again", "schedule", PROTECTED)
         p.expect_job("onboarder-sync", 0)
         p.expect(p.summary("onboarder-sync")[:3] == (0, 0, 0), "the second sync changed something")
         p.expect(any(r.startswith("GET ") for r in p.requests), "the second sync read nothing")

@@ -22,9 +22,9 @@ pub struct GitlabTarget {
     pub project: String,
     /// Accept TLS certificates that do not verify (self-signed test instances only).
     pub accept_invalid_certs: bool,
-    /// GitLab user ids of accounts onboarder ran as before (a token moved to another account):
-    /// the issues and notes they wrote are onboarder's too.
-    pub past_bot_ids: Vec<u64>,
+    /// GitLab user ids of other accounts onboarder runs or ran as (a token moved to another
+    /// account, the other shards' bot users): the issues and notes they wrote are onboarder's too.
+    pub bot_ids: Vec<u64>,
 }
 
 /// How the sync talks to GitLab.
@@ -132,7 +132,7 @@ struct RawGitlab {
     #[serde(default)]
     accept_invalid_certs: bool,
     #[serde(default)]
-    past_bot_ids: Vec<u64>,
+    bot_ids: Vec<u64>,
 }
 
 /// `roster: dir` or `roster: {project: group/project, path: team, ref: main}`.
@@ -404,7 +404,7 @@ impl Config {
                 url: raw.gitlab.url.map(|u| u.value),
                 project: raw.gitlab.project.value,
                 accept_invalid_certs: raw.gitlab.accept_invalid_certs,
-                past_bot_ids: raw.gitlab.past_bot_ids,
+                bot_ids: raw.gitlab.bot_ids,
             },
             roster,
             templates,

@@ -55,9 +55,9 @@ impl Route {
             | Route::RawFile { .. }
             | Route::Templates { .. }
             | Route::Template { .. } => &["GET"],
-            Route::Issues { .. } | Route::Notes { .. } | Route::MrNotes { .. } | Route::Labels { .. } => {
-                &["GET", "POST"]
-            }
+            Route::Issues { .. } | Route::Notes { .. } | Route::MrNotes { .. } => &["GET", "POST"],
+            // `PUT :id/labels` with `name` or `label_id`: the form deprecated in 12.4, still served.
+            Route::Labels { .. } => &["GET", "POST", "PUT"],
             Route::MrNote { .. } => &["PUT"],
             Route::Issue { .. } => &["GET", "PUT", "DELETE"],
             Route::Label { .. } => &["GET", "PUT", "DELETE"],

@@ -55,7 +55,24 @@ async fn bad_label_requests_are_refused_as_gitlab_refuses_them() {
     assert_eq!((status, body), (400, json!({"message": {"title": ["is invalid"]}})));
     let (status, body) = json(env.get("/projects/nobody%2Fnothing/labels/x").await).await;
     assert_eq!((status, body), (404, json!({"message": "404 Project Not Found"})));
-    assert_eq!(env.client.put(env.api("/projects/{p}/labels/x")).send().await.unwrap().status(), 405);
+    let (status, body) = json(env.put("/projects/{p}/labels/x", &[("description", "d")]).await).await;
+    assert_eq!((status, body), (404, json!({"message": "404 Label Not Found"})));
+}
+
+// lib/api/labels.rb `PUT :id/labels/:name` (`update_label`): at least one field, the project's
+// own labels only; the run lock renews its lease this way.
+#[tokio::test]
+async fn a_label_is_edited_in_place_and_an_empty_edit_is_refused() {
+    let env = Env::default().await;
+    env.fake.human_create_label(PROJECT, "lock", "#dc143c", "old");
+    let (status, body) = json(env.put("/projects/{p}/labels/lock", &[]).await).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) =
+        json(env.put("/projects/{p}/labels/lock", &[("color", "#dc143c"), ("description", "new")]).await).await;
+    assert_eq!((status, &body["description"], &body["name"]), (200, &json!("new"), &json!("lock")));
+    assert_eq!(env.fake.labels(PROJECT)[0].description.as_deref(), Some("new"));
+    env.fake.add_group_label("gitlab-com/support", "theirs", "#000000", "a group's");
+    assert_eq!(env.put("/projects/{p}/labels/theirs", &[("description", "x")]).await.status(), 404);
 }
 
 #[tokio::test]

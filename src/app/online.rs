@@ -118,7 +118,7 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
     // read with the read token (another account) cannot tell, and says it did not check.
     let bots: Vec<u64> = match read_token {
         true => Vec::new(),
-        false => std::iter::once(gl.me().id).chain(config.gitlab.past_bot_ids.iter().copied()).collect(),
+        false => std::iter::once(gl.me().id).chain(config.gitlab.bot_ids.iter().copied()).collect(),
     };
     let settings = Settings {
         preview: previews.wanted().then_some(&preview as plan::Preview),

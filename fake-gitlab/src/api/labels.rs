@@ -127,6 +127,21 @@ pub(super) fn edit(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> An
     Ok(Reply::json(200, &body))
 }
 
+/// `PUT /projects/:id/labels` with the label's `name` or `label_id` in the form (deprecated in
+/// GitLab 12.4, still served; python-gitlab edits labels this way): `exactly_one_of`.
+pub(super) fn edit_named(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
+    let p = cx.params;
+    let name = match (p.get("name"), p.get("label_id")) {
+        (Some(n), None) => n.to_string(),
+        (None, Some(id)) => id.to_string(),
+        (Some(_), Some(_)) => return Err(Reply::error(400, "label_id, name are mutually exclusive")),
+        (None, None) => {
+            return Err(Reply::error(400, "label_id, name are missing, exactly one parameter must be provided"))
+        }
+    };
+    edit(st, cx, project, &name)
+}
+
 /// Deleting a label removes it from every issue that carries it (its label links go with it).
 /// Only the project's own labels: a group label's title answers 404 here.
 pub(super) fn delete(st: &mut State, cx: &Cx<'_>, project: &str, name: &str) -> Answer {

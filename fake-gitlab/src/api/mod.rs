@@ -142,6 +142,7 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
         ("PUT", Route::MrNote { project, iid, note }) => mr_notes::edit(st, &cx, project, iid, note),
         ("GET", Route::Labels { project }) => labels::list(st, &cx, project),
         ("POST", Route::Labels { project }) => labels::create(st, &cx, project),
+        ("PUT", Route::Labels { project }) => labels::edit_named(st, &cx, project),
         ("GET", Route::Label { project, name }) => labels::show(st, &cx, project, name),
         ("PUT", Route::Label { project, name }) => labels::edit(st, &cx, project, name),
         ("DELETE", Route::Label { project, name }) => labels::delete(st, &cx, project, name),

@@ -40,6 +40,9 @@ except gitlab.exceptions.GitlabDeleteError as e:
 
 own = project.labels.create({"name": "python-own", "color": "#ff0000"})
 assert own.is_project_label is True
+own.description = "renewed"
+own.save()
+assert project.labels.get("python-own").description == "renewed"
 listed = [(l.name, l.is_project_label) for l in project.labels.list(get_all=True)]
 assert listed == [(group_label, False), ("python-own", True), (race, True)], listed
 print("ok")
