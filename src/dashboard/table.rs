@@ -109,8 +109,11 @@ pub fn manager_lines(record: &Record, keep_ticked: &dyn Fn(&CommandId) -> bool) 
         "Tick a box: the next run carries it out once, unticks it and says below what it did. A command changes only onboarder's record in the person's issue; a change in the roster wins over it."
             .into(),
     );
-    // No issue yet: nothing to command. A pause the roster set is the roster's to end.
-    for r in record.rows.iter().filter(|r| r.url.is_some()) {
+    // No issue yet: nothing to command. A pause the roster set is the roster's to end. A key that
+    // is not one onboarder makes (`template:username`) gets no box: it would go into the box's
+    // hidden comment as it is.
+    let plain = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "_.-:".contains(c));
+    for r in record.rows.iter().filter(|r| r.url.is_some() && plain(&r.key)) {
         let id = |verb| CommandId { verb, issue: r.key.clone(), serial: r.serial };
         let boxed = |verb, text: &str| command_line(id(verb), keep_ticked(&id(verb)), text);
         out.push(String::new());
@@ -222,6 +225,50 @@ mod tests {
         sort(&mut rows);
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["Late", "Slow a", "Slow b", "Fine", "Away", "Done"]);
+    }
+
+    // Regression (N1, N3): values read back from an issue or a dashboard's record went into the
+    // dashboard's text. Every field of every row, and the team's grouping, must stay inert.
+    #[test]
+    fn hostile_values_in_every_field_stay_inert_on_both_dashboards() {
+        let hostile = "x\n\n@all look\n/close\n<!-- a --> **b** [c](d) #1 ~e | --> `";
+        let mut r = row(hostile, Some(Pace::Behind), hostile);
+        (r.user, r.manager, r.path, r.stage, r.expected, r.ticked) = (
+            hostile.into(),
+            Some(hostile.into()),
+            hostile.into(),
+            Some(hostile.into()),
+            Some(hostile.into()),
+            Some(hostile.into()),
+        );
+        r.url = Some(format!("https://gitlab.example/x) {hostile}"));
+        let record = Record { rows: vec![r.clone()], log: Vec::new() };
+        let spec = Spec {
+            key: "team-dashboard".into(),
+            project: "g/p".into(),
+            title: "t".into(),
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            known_user_ids: BTreeMap::new(),
+            manager: None,
+            reports: BTreeMap::new(),
+            paths: vec![super::super::spec::PathStages {
+                key: hostile.into(),
+                stages: vec![("s".into(), hostile.into())],
+            }],
+        };
+        let medians = BTreeMap::from([(hostile.to_string(), BTreeMap::from([("s".to_string(), 3)]))]);
+        for text in [manager_lines(&record, &|_| true).join("\n"), team_lines(&spec, &record, &medians).join("\n")] {
+            for line in text.lines() {
+                assert!(!line.trim_start().starts_with('/'), "a quick action: {line:?}");
+                assert!(!line.contains("<!-- a") && !line.contains(" --> "), "an HTML comment: {line:?}");
+            }
+            assert_eq!(text.matches("@all").count(), text.matches("`@all`").count(), "a mention: {text}");
+            assert!(
+                !text.contains("**b**") && !text.contains("[c](d)") && !text.contains("](https://gitlab.example/x)"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

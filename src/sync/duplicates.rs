@@ -65,14 +65,15 @@ pub(super) async fn resolve(w: &Writer<'_>, a: &Action, observed: &[Observed]) -
         let edit = Edit {
             description: Some(format!(
                 "Duplicate of {}: onboarder created this issue twice. Closed by onboarder; nothing here was used.",
-                keep.web_url
+                crate::escape::web_url(&keep.web_url)
             )),
             remove_labels: fresh.labels.iter().filter(|l| *l == &w.config.marker_label).cloned().collect(),
             close: true,
             ..Edit::default()
         };
         w.gl.edit_issue(&o.project, o.iid, &edit, None).await?;
-        let note = format!("Closed as a duplicate of {} (same person and template).", keep.web_url);
+        let note =
+            format!("Closed as a duplicate of {} (same person and template).", crate::escape::web_url(&keep.web_url));
         w.gl.create_note(&o.project, o.iid, &note).await?;
         closed.push(format!("{}#{}", o.project, o.iid));
     }
