@@ -224,6 +224,11 @@ async fn dispatch(server: &Server, req: Request<Incoming>, kill: &Notify) -> Res
             reply.headers.retain(|(name, _)| !is_pagination_header(name));
             (reply, latency)
         }
+        Some(FaultKind::StripAllPaginationHeaders) => {
+            let (mut reply, latency) = handle_normally(request);
+            reply.headers.retain(|(name, _)| !is_pagination_header(name) && !name.eq_ignore_ascii_case("Link"));
+            (reply, latency)
+        }
         Some(FaultKind::LandThenHang) => {
             let (reply, _) = handle_normally(request);
             hang(server).await;
