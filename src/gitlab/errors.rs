@@ -46,8 +46,9 @@ pub enum ApiError {
     /// doc/administration/moderate_users.md "Trust and untrust users"; Akismet's spam logs:
     /// doc/integration/akismet.md).
     #[error(
-        "GitLab's spam check flagged the issue's text as spam ({status}: {message}); onboarder cannot solve \
-         the CAPTCHA GitLab asks for, so this issue was not written and is not retried. A GitLab administrator \
+        "GitLab's spam check flagged the issue's text as spam ({status}: {message}); a job cannot pass it \
+         (it asks for a CAPTCHA, or refuses the text outright), so this issue was not written and is not tried \
+         again in this run. A GitLab administrator \
          can trust the token's user (Admin area > Users > Trust user: a trusted user's issues are not checked \
          for spam) or submit its entry in Admin area > Spam logs as ham (not spam); or make the project internal or \
          private (only issues in public projects are checked)"
