@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -33,7 +34,16 @@ KEY = "pipeline-scenarios-state-key-0123456789abcdef"
 PROTECTED = {"GITLAB_TOKEN": TOKEN, "ONBOARDER_STATE_KEY": KEY}
 PROJECTS = ["gitlab-com/support/support-training", "gitlab-com/support/support-team-meta"]
 COMPONENT_PROJECT = "gitlab-com/support/onboarder"  # as in the include of docs/gitlab-ci.md
-COMPONENT_VERSION = "1.0.0"
+
+
+def crate_version() -> str:
+    """The crate's version in Cargo.toml: what a release tag releases (the release pipeline refuses
+    a tag that differs), and so the component version the fixture includes."""
+    with open(CHECKOUT / "Cargo.toml", "rb") as f:
+        return tomllib.load(f)["package"]["version"]
+
+
+COMPONENT_VERSION = crate_version()
 JOBS = ["onboarder-sync", "onboarder-new-hire", "onboarder-new-hire-needs-username", "onboarder-plan"]
 WRITES = ("POST ", "PUT ", "PATCH ", "DELETE ")
 STATE_KEY = re.compile(r'<!-- onboarder:state \{"v":1,"key":"([^"]+)"')

@@ -197,14 +197,16 @@ fn parse_args() -> Args {
     a
 }
 
-/// `target/release/onboarder`: the bench exe is `target/release/deps/sync-<hash>`.
+/// `target/<profile>/onboarder` beside the bench's own profile: the bench exe is
+/// `target/release/deps/sync-<hash>` (or `target/profiling/deps/...` under `--profile profiling`).
 fn onboarder_exe() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let dir = exe.parent().and_then(Path::parent).expect("bench exe has no target/<profile>/deps parent");
     let bin = dir.join(format!("onboarder{}", std::env::consts::EXE_SUFFIX));
     if !bin.is_file() {
         eprintln!(
-            "sync bench: {} not found. Build the binary first: `cargo build --release && cargo bench --bench sync`",
+            "sync bench: {} not found. Build the binary first: `cargo build --release && cargo bench --bench sync` \
+             (to profile: `cargo build --profile profiling && cargo bench --profile profiling --bench sync`)",
             bin.display()
         );
         std::process::exit(2);

@@ -1,5 +1,6 @@
 //! The command line. Doc comments here are the `--help` text; clap types stop at `app`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -9,23 +10,37 @@ const AFTER_HELP: &str = "\
 Environment:
   GITLAB_URL          GitLab's address (else CI_SERVER_URL, else gitlab.url in the config)
   CI_SERVER_URL       set by GitLab CI: the instance the job runs on
-  GITLAB_TOKEN        token for plan and sync: api scope, Reporter role on the target projects
+  GITLAB_TOKEN        token for plan and sync: api scope, Reporter role on the target projects;
+                      every command reads a roster kept in a GitLab repository with it (read_api
+                      scope is enough for check and plan)
   GITLAB_READ_TOKEN   read_api token, used by plan only when GITLAB_TOKEN is not set (merge
                       request pipelines cannot see a protected GITLAB_TOKEN); sync never uses it
+  GITLAB_MR_TOKEN     token that may comment on merge requests: in a merge request pipeline
+                      (with CI_MERGE_REQUEST_IID and CI_MERGE_REQUEST_PROJECT_ID or
+                      CI_MERGE_REQUEST_PROJECT_PATH, set by GitLab CI), plan keeps its summary
+                      as one comment on the merge request
   CI_NODE_INDEX, CI_NODE_TOTAL
                       set by GitLab CI under `parallel: N`: the default for --shard K/N
   GITLAB_CI           set by GitLab CI: the log is grouped in collapsible sections
   RUST_LOG            log detail, for example RUST_LOG=onboarder=debug (also -v, -vv)
+  ONBOARDER_STATE_KEY key (32 characters or more: openssl rand -hex 32) that seals what
+                      onboarder records in each issue; sync refuses to run without it, and
+                      plan without it reads the records unchecked and says so first
+  ONBOARDER_STATE_KEY_PREVIOUS
+                      during a key rotation, the key being replaced (still accepted)
   ONBOARDER_LOCK_WAIT_SECONDS
                       how long sync waits for another run's lock before failing its writes
                       (default 1200)
+  ONBOARDER_LOCK_LEASE_SECONDS
+                      the run lock's lease, renewed every third of it while sync writes
+                      (default 600, at most 900)
 Without GITLAB_TOKEN or GITLAB_READ_TOKEN, plan works offline and says so in every output.
 
 Exit status:
   0  everything done
   1  some people or issues failed; everyone else was done; the next run retries them
-  2  invalid input (config, roster, templates, --only), bad token, no access to a project:
-     nothing was written
+  2  invalid input (config, roster, templates, --only), bad token, no access to a project,
+     sync without ONBOARDER_STATE_KEY: nothing was written
 
 Examples:
   onboarder check
@@ -50,7 +65,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate the config, roster and templates and render every issue; never uses the network.
+    /// Validate the config, roster and templates and render every issue; writes nothing, and
+    /// uses the network only to read a roster kept in a GitLab repository (with GITLAB_TOKEN).
     Check,
     /// Show what each person's issues should be and what a sync would do; never writes.
     Plan(RunArgs),
@@ -107,15 +123,18 @@ pub enum Format {
 }
 
 impl Cli {
-    /// Log to stderr: `RUST_LOG` when set, else warnings, and more with each `-v`.
+    /// Log to stderr: `RUST_LOG` when set, else warnings, and more with each `-v`; colours only
+    /// when stderr is a terminal.
     pub fn init_logging(&self) {
         let level = ["warn", "info", "debug", "trace"][usize::from(self.verbose.min(3))];
         // Warnings always show (onboarder's and its libraries'); `RUST_LOG` overrides the rest.
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("onboarder={level},warn")));
+        // Colour only for a person at a terminal: a CI log or a file gets plain text.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .with_target(false)
             .try_init();
     }

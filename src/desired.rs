@@ -202,9 +202,12 @@ pub struct Desired {
     /// People whose roster entry has errors, by lowercase username: nothing is done for them
     /// and their issues are left as they are.
     pub failed: BTreeMap<String, Vec<InputError>>,
-    /// Where roster entries are whose person is unknown (the file does not parse): while there
-    /// are any, nobody missing from the roster is taken for gone.
+    /// Where roster entries are whose person is unknown (the file does not parse), and roster
+    /// listings that may be missing people: while there are any, nobody missing from the roster
+    /// is taken for gone.
     pub unidentified: Vec<Location>,
+    /// The roster listings that may be missing people (`Roster::incomplete`): each fails the run.
+    pub incomplete: Vec<InputError>,
 }
 
 /// The key of a person's issue for a template.
@@ -318,6 +321,9 @@ pub fn compute(
             desired.unidentified.extend(r.errors.first().map(|e| e.at.clone()));
         }
     }
+    // Someone missing from a listing read in part may only be on a page never read.
+    desired.unidentified.extend(roster.incomplete.iter().map(|e| e.at.clone()));
+    desired.incomplete = roster.incomplete.clone();
     let ids: BTreeMap<String, u64> =
         roster.people.iter().filter_map(|p| p.gitlab_id.map(|id| (p.username.to_lowercase(), id))).collect();
     for (index, p) in roster.people.iter().enumerate() {

@@ -1,11 +1,13 @@
 //! One person's bad roster entry fails that person only: nothing is done for them, their issues
 //! are left as they are (never closed), and the failure is reported with its file:line:column.
+//! A roster listing that may be missing people fails the run the same way, once, whoever it is for.
 
 use crate::desired::Desired;
 use crate::plan::{self, Action};
 use crate::sync::Outcome;
 
-/// A failed row per selected person whose roster entry has errors, for the report and JUnit.
+/// A failed row per selected person whose roster entry has errors, and one per roster listing
+/// that may be missing people, for the report and JUnit.
 pub fn rows(desired: &Desired, selected: &dyn Fn(&str) -> bool) -> Vec<(Action, Option<Outcome>)> {
     desired
         .failed
@@ -19,5 +21,11 @@ pub fn rows(desired: &Desired, selected: &dyn Fn(&str) -> bool) -> Vec<(Action, 
             );
             (action, Some(Outcome { status: "failed", error: Some(places.join("; ")) }))
         })
+        .chain(desired.incomplete.iter().map(|e| {
+            let shown = e.at.file.display().to_string();
+            let why = "the roster may be missing people; nobody missing from it is closed".into();
+            let action = Action { template: "roster listing".into(), ..plan::unusable(&shown, why) };
+            (action, Some(Outcome { status: "failed", error: Some(format!("{}: {}", e.at, e.message)) }))
+        }))
         .collect()
 }

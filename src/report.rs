@@ -61,11 +61,16 @@ impl Summary {
             self.create, self.update, self.close, self.unchanged, self.skip, self.conflict, self.failed
         );
         if let Some(r) = &self.requests {
+            // The methods add up to the total (retries are among them, counted again apart).
             let _ = write!(
                 s,
-                "; {} API requests ({} GET, {} POST, {} PUT, {} retried, {} rate-limited)",
-                r.total, r.get, r.post, r.put, r.retries, r.rate_limited
+                "; {} API requests ({} GET, {} POST, {} PUT, {} DELETE",
+                r.total, r.get, r.post, r.put, r.delete
             );
+            if r.other > 0 {
+                let _ = write!(s, ", {} other", r.other);
+            }
+            let _ = write!(s, "; {} retried, {} rate-limited)", r.retries, r.rate_limited);
         }
         if let Some(w) = &self.token_warning {
             let _ = write!(s, "; warning: {w}");

@@ -75,8 +75,9 @@ pub enum FaultKind {
     /// Handle the request normally, then remove the `X-Page`, `X-Per-Page`, `X-Next-Page`,
     /// `X-Prev-Page`, `X-Total` and `X-Total-Pages` headers but keep `Link`, as some proxies do.
     StripPaginationHeaders,
-    /// Handle the request normally, then remove every paging header, `Link` included: a proxy
-    /// that passes only the body.
+    /// Handle the request normally, then remove every paging header, `Link` included, as a proxy
+    /// that passes only the headers it knows does: the answer no longer says whether a next
+    /// page exists.
     StripAllPaginationHeaders,
 }
 

@@ -49,7 +49,7 @@ pub use access::Role;
 pub use faults::{Fault, FaultKind, Matcher};
 pub use git::lfs_pointer;
 pub use model::{Issue, Label, MentionRecord, Note, QuickActionRecord, RecordedRequest};
-pub use options::{Limit, Options};
+pub use options::{AssigneeOrder, Limit, Options};
 pub use other_hosts::{unused_port, RecordedCall, Recorder};
 pub use spam::{SpamLog, SpamRule, RECAPTCHA_SITE_KEY};
 pub use version::{TreePaging, Version};

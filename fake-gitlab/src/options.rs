@@ -1,4 +1,5 @@
-//! Start-up configuration of a fake server: latency, plan, rate limits and pagination threshold.
+//! Start-up configuration of a fake server: latency, plan, rate limits, pagination threshold,
+//! release, and the order of an issue's assignees.
 
 use std::time::Duration;
 
@@ -20,6 +21,23 @@ impl Limit {
     pub fn per_minute(max: u32) -> Self {
         Limit::new(max, Duration::from_secs(60))
     }
+}
+
+/// The order in which an issue's `assignees` (and `assignee`, the first) are answered.
+///
+/// GitLab orders nothing there: `has_many :assignees, through: :issue_assignees`
+/// (app/models/issue.rb) has no `order`, so the rows come in whatever order the database reads
+/// them, and GitLab itself compares assignee ids as sets (`ids_changing?` in
+/// app/services/issuable_base_service.rb sorts both sides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssigneeOrder {
+    /// In the order they were set (the order of `assignee_ids` as sent): the fake's first model.
+    #[default]
+    AsSent,
+    /// By user id: the order of a read through the unique index on `(issue_id, user_id)`
+    /// (`index_issue_assignees_on_issue_id_and_user_id`, db/structure.sql), whatever order the
+    /// ids were sent in.
+    ById,
 }
 
 /// How the fake behaves. `Options::default()` turns every limit and fault off.
@@ -46,6 +64,8 @@ pub struct Options {
     pub gitlab_version: Version,
     /// How the repository tree is ordered and paged (`TreePaging::Plain` by default).
     pub tree_paging: TreePaging,
+    /// The order of an issue's assignees in answers (`AssigneeOrder::AsSent` by default).
+    pub assignee_order: AssigneeOrder,
 }
 
 impl Default for Options {
@@ -61,6 +81,7 @@ impl Default for Options {
             max_description_bytes: 1_048_576,
             gitlab_version: Version::NEWEST,
             tree_paging: TreePaging::Plain,
+            assignee_order: AssigneeOrder::AsSent,
         }
     }
 }

@@ -50,7 +50,11 @@ pub(crate) fn project(st: &State, p: &Project) -> Value {
 
 pub(crate) fn issue(st: &State, p: &Project, i: &Issue) -> Value {
     let (count, completed) = i.task_status();
-    let assignees: Vec<Value> = i.assignee_ids.iter().map(|&a| user(st, a)).collect();
+    let mut ids = i.assignee_ids.clone();
+    if st.options.assignee_order == crate::options::AssigneeOrder::ById {
+        ids.sort_unstable();
+    }
+    let assignees: Vec<Value> = ids.iter().map(|&a| user(st, a)).collect();
     let mut labels = i.labels.clone();
     labels.sort();
     labels.dedup();

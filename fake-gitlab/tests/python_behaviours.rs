@@ -1,6 +1,6 @@
 //! python-gitlab, the independent client, against the behaviours modelled on GitLab's source:
 //! token scopes, project permissions, group labels and a lost label race, a git-like repository,
-//! token kinds and releases, and the spam check. Each test sets the fake up, runs one script of
+//! token kinds and releases, the spam check, and the order of an issue's assignees. Each test sets the fake up, runs one script of
 //! `tests/python/`, then checks what the script left in the fake.
 
 mod common;
@@ -10,7 +10,7 @@ use std::os::unix::fs::symlink;
 
 use common::python;
 use common::{Env, PROJECT, TOKEN};
-use fake_gitlab::{lfs_pointer, Options, Role, SpamRule, TreePaging, Version, RECAPTCHA_SITE_KEY};
+use fake_gitlab::{lfs_pointer, AssigneeOrder, Options, Role, SpamRule, TreePaging, Version, RECAPTCHA_SITE_KEY};
 use serde_json::json;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -176,4 +176,18 @@ async fn spam() {
     assert_eq!(issues.len(), 1, "the spam create left nothing");
     assert_eq!(env.fake.issue(PROJECT, iid).unwrap().description, "fine", "the spam update left nothing");
     assert_eq!(env.fake.spam_logs().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assignees_answered_in_id_order() {
+    let env = Env::start(Options { assignee_order: AssigneeOrder::ById, ..Options::default() }).await;
+    let low = env.fake.add_user("low", "Low");
+    let high = env.fake.add_user("high", "High");
+    assert!(low < high);
+    let (low_id, high_id) = (low.to_string(), high.to_string());
+    let extra = [("PROJECT", PROJECT), ("LOW_ID", low_id.as_str()), ("HIGH_ID", high_id.as_str())];
+    let out = python::run("assignee_order.py", &env.fake.url(), TOKEN, &extra).await;
+    let iid: u64 = out.trim().strip_prefix("ok ").and_then(|n| n.parse().ok()).expect("the script prints its iid");
+    // Stored as sent; only the answer's order is the database's.
+    assert_eq!(env.fake.issue(PROJECT, iid).unwrap().assignee_ids, [high, low]);
 }

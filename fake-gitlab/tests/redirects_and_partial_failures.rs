@@ -118,3 +118,19 @@ async fn a_create_slower_than_the_client_timeout_still_lands() {
     }
     assert_eq!(env.fake.issues(PROJECT).len(), 1);
 }
+
+#[tokio::test]
+async fn a_proxy_can_strip_every_paging_header_link_included() {
+    let env = Env::default().await;
+    for n in 0..3 {
+        env.fake.human_create_issue(PROJECT, env.bot, &format!("i{n}"), "", &[]);
+    }
+    env.fake.inject(Fault::new(Matcher::route("GET", ISSUES), FaultKind::StripAllPaginationHeaders));
+    let r = env.get("/projects/{p}/issues?per_page=2").await;
+    for name in ["X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page", "X-Total", "X-Total-Pages", "Link"] {
+        assert_eq!(header(&r, name), None, "{name}");
+    }
+    assert_eq!(json(r).await.1.as_array().unwrap().len(), 2, "a full page, and nothing says whether more follow");
+    let r = env.get("/projects/{p}/issues?per_page=2").await;
+    assert_eq!(header(&r, "X-Next-Page").as_deref(), Some("2"), "the next request is answered normally again");
+}

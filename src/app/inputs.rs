@@ -13,7 +13,7 @@ use crate::config::{Config, RepositoryPath, RosterSource};
 use crate::dashboard::{self, Spec};
 use crate::desired::{self, Desired, Renderer};
 use crate::error::{InputError, InputErrors, Location};
-use crate::gitlab::{Gitlab, Token};
+use crate::gitlab::{ApiError, Gitlab, Token};
 use crate::input::parse_date;
 use crate::plan::{Proofs, Settings};
 use crate::progress::overrides::Commands;
@@ -48,7 +48,20 @@ impl Inputs {
 pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
     let config = Config::load(config_path)?;
     let mut fatal = InputErrors::default();
-    let (team, shadow, rejected) = read_rosters(&config, &mut fatal);
+    let mut incomplete = InputErrors::default();
+    let (team, shadow, rejected) = read_rosters(&config, &mut fatal, &mut incomplete);
+    tracing::info!(
+        "read {}: roster {}: {} people, {} entries with errors; shadow program: {}",
+        config.file.display(),
+        source_name(&config.roster),
+        team.len(),
+        rejected.len(),
+        config.shadow.as_ref().map_or("none".to_string(), |s| format!(
+            "{}: {} participants",
+            source_name(&s.roster),
+            shadow.len()
+        ))
+    );
     let mut template_errors = InputErrors::default();
     let templates = TemplateSet::load(&config.templates, &mut template_errors);
     // A template the guard refused (a partial that includes itself) must never be rendered.
@@ -65,13 +78,35 @@ pub fn load(config_path: &Path) -> Result<Inputs, InputErrors> {
         };
         fatal.push(InputError::new(at, "the roster has nobody in it"));
     }
-    let roster = roster::assemble(team, shadow, rejected);
+    tracing::info!(
+        "read {} templates from {}: {}",
+        templates.templates.len(),
+        config.templates.display(),
+        templates.templates.iter().map(|t| t.key.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    let mut roster = roster::assemble(team, shadow, rejected);
+    roster.incomplete = incomplete.0;
     Ok(Inputs { config, roster, templates, fatal, renderable })
 }
 
+/// Where a roster is read from, in words.
+fn source_name(source: &RosterSource) -> String {
+    match source {
+        RosterSource::Local(p) => p.display().to_string(),
+        RosterSource::Repository(r) => {
+            format!("{:?} of {} at {}", r.path, r.project, r.git_ref.as_deref().unwrap_or("the default branch"))
+        }
+    }
+}
+
 /// The team and the shadow participants, from disk or, for a roster kept in a GitLab repository,
-/// through the API (with the token, before anything is planned).
-fn read_rosters(config: &Config, fatal: &mut InputErrors) -> (Vec<Person>, Vec<Person>, Vec<Rejected>) {
+/// through the API (with the token, before anything is planned; a listing that may be missing
+/// people goes to `incomplete`).
+fn read_rosters(
+    config: &Config,
+    fatal: &mut InputErrors,
+    incomplete: &mut InputErrors,
+) -> (Vec<Person>, Vec<Person>, Vec<Rejected>) {
     let shadow = config.shadow.as_ref().map(|s| &s.roster);
     let remote = std::iter::once(&config.roster).chain(shadow).find_map(|s| match s {
         RosterSource::Repository(r) => Some(r),
@@ -87,7 +122,9 @@ fn read_rosters(config: &Config, fatal: &mut InputErrors) -> (Vec<Person>, Vec<P
     let mut read = |source: &RosterSource, team: bool| match (source, &remote) {
         (RosterSource::Local(p), _) if team => roster::read_team(p, fatal),
         (RosterSource::Local(p), _) => roster::read_shadow(p, fatal),
-        (RosterSource::Repository(r), Some((rt, gl))) if team => rt.block_on(roster::source::read_team(gl, r, fatal)),
+        (RosterSource::Repository(r), Some((rt, gl))) if team => {
+            rt.block_on(roster::source::read_team(gl, r, fatal, incomplete))
+        }
         (RosterSource::Repository(r), Some((rt, gl))) => rt.block_on(roster::source::read_shadow(gl, r, fatal)),
         (RosterSource::Repository(_), None) => (Vec::new(), Vec::new()),
     };
@@ -103,11 +140,14 @@ fn connect_for(config: &Config, r: &RepositoryPath) -> Result<(tokio::runtime::R
     let url = gitlab_url(config).ok_or_else(|| {
         refuse(format!("is read through the API: set GITLAB_URL or gitlab.url in {}", config.file.display()))
     })?;
+    // read_api, not read_repository: the API's `GET /user` accepts read_user, read_api or api
+    // (lib/api/users.rb), and the repository tree registers no scope of its own, so only api and
+    // read_api reach it (lib/api/repositories.rb; `API::API` adds them to every route).
     let token = match std::env::var("GITLAB_TOKEN") {
         Ok(t) if !t.trim().is_empty() => Token::new(t.trim().to_string()),
         _ => {
             return Err(refuse(
-                "is read through the API, which needs a token: set GITLAB_TOKEN (read_api or read_repository scope is enough for check and plan)"
+                "is read through the API, which needs a token: set GITLAB_TOKEN (the read_api scope is enough for check and plan; read_repository is not)"
                     .into(),
             ))
         }
@@ -118,7 +158,13 @@ fn connect_for(config: &Config, r: &RepositoryPath) -> Result<(tokio::runtime::R
         .map_err(|e| refuse(format!("cannot be read: {e}")))?;
     let gl = rt
         .block_on(Gitlab::connect(&url, &token, config.gitlab.accept_invalid_certs, &config.sync.client))
-        .map_err(|e| refuse(format!("cannot be read: cannot use GitLab at {url}: {e}")))?;
+        .map_err(|e| match e {
+            ApiError::Forbidden(m) if m.starts_with("insufficient_scope") => refuse(format!(
+                "cannot be read: the token's scope is not enough (GitLab answered 403 {m}); reading a roster from a \
+                 repository needs the read_api scope (or api): read_repository alone cannot use the API"
+            )),
+            e => refuse(format!("cannot be read: cannot use GitLab at {url}: {e}")),
+        })?;
     Ok((rt, gl))
 }
 
@@ -163,6 +209,14 @@ pub(super) fn print_warnings(roster: &Roster, desired: &Desired, selected: &dyn 
     }
 }
 
+/// Roster listings that may be missing people: the run goes ahead for those it holds and closes
+/// nobody's issue for being missing.
+pub(super) fn print_incomplete(roster: &Roster) {
+    for e in &roster.incomplete {
+        eprintln!("warning: {e}");
+    }
+}
+
 /// The people whose roster entry has errors: each is skipped, and everyone else goes ahead.
 fn print_failed_entries(desired: &Desired, selected: &dyn Fn(&str) -> bool) {
     let failed: Vec<_> = desired.failed.iter().filter(|(u, _)| selected(u)).collect();
@@ -201,6 +255,7 @@ pub(super) fn prepare(inputs: &Inputs, args: &RunArgs) -> Result<Prepared, ExitC
         desired::compute(&inputs.config, &inputs.roster, (&inputs.templates, desired::Bodies::Later), today, &selected)
             .map_err(|e| print_input_errors(&e))?;
     print_warnings(&inputs.roster, &desired, &selected);
+    print_incomplete(&inputs.roster);
     print_failed_entries(&desired, &selected);
     let unserved = unserved(inputs, &selection, &desired);
     if !unserved.is_empty() {

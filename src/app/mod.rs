@@ -71,6 +71,8 @@ fn check(inputs: &Inputs) -> ExitCode {
     // Rendering does not depend on the date (only the checked items do), so today serves.
     let today = chrono::Utc::now().date_naive();
     let mut errors = inputs.fatal.clone();
+    // `check` never says ok about people it may not have read.
+    errors.0.extend(inputs.roster.incomplete.iter().cloned());
     let desired = if inputs.renderable {
         match desired::compute(
             &inputs.config,
@@ -98,6 +100,7 @@ fn check(inputs: &Inputs) -> ExitCode {
         return print_input_errors(&errors);
     }
     let Some(d) = desired else { return print_input_errors(&errors) };
+    tracing::info!("rendered {} issues for {} people", d.issues.len(), inputs.roster.people.len());
     print_warnings(&inputs.roster, &d, &everyone);
     println!(
         "ok: {} people, {} templates, {} issues rendered (and every template for sample people of each role and region)",
@@ -144,6 +147,13 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     rows.extend(isolation::rows(&prepared.desired, &selected));
     let mut summary = Summary { today: prepared.today.to_string(), offline: true, ..Summary::default() };
     summary.count(&rows);
+    tracing::info!(
+        "planned offline for {}, as if the projects had no issues: {} to create, {} skipped, {} failed",
+        prepared.today,
+        summary.create,
+        summary.skip,
+        summary.failed
+    );
     print_report(args.format, &rows, &summary, false);
     if let Err(e) = write_reports(args, &rows, &summary) {
         eprintln!("onboarder: {e:#}");

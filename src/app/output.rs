@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{Format, RunArgs};
 use crate::dashboard::{self, Planned};
@@ -24,17 +24,20 @@ pub fn print_report(format: Format, rows: &[(Action, Option<Outcome>)], summary:
 
 /// `--preview-dir`: each issue's text as a file `DIR/<username>--<template>.md`. The planner hands
 /// each description over as it makes it (`Settings::preview`), so a run never holds them all;
-/// `finish` adds the dashboards and the issues no desired issue plans (closed, superseded).
+/// `finish` adds the dashboards and the issues no desired issue plans (closed, superseded), and
+/// says on stderr how many files it wrote, and where.
 pub struct Previews<'a> {
     dir: Option<&'a Path>,
     /// Keys written by the planner, and the first failure (reported by `finish`).
     written: RefCell<BTreeSet<String>>,
+    /// The files written (an issue planned again rewrites its file: counted once).
+    files: RefCell<BTreeSet<PathBuf>>,
     failed: RefCell<Option<anyhow::Error>>,
 }
 
 impl<'a> Previews<'a> {
     pub fn new(dir: Option<&'a Path>) -> Previews<'a> {
-        Previews { dir, written: RefCell::default(), failed: RefCell::default() }
+        Previews { dir, written: RefCell::default(), files: RefCell::default(), failed: RefCell::default() }
     }
 
     pub fn wanted(&self) -> bool {
@@ -55,14 +58,20 @@ impl<'a> Previews<'a> {
         }
     }
 
-    /// The rest, and the first failure if any.
+    /// The rest, and the first failure if any; then one line on stderr:
+    /// `onboarder: wrote N previews to DIR`.
     pub fn finish(&self, actions: &[Action], boards: &[Planned]) -> anyhow::Result<()> {
         if let Some(e) = self.failed.borrow_mut().take() {
             return Err(e);
         }
-        if self.dir.is_none() {
-            return Ok(());
-        }
+        let Some(dir) = self.dir else { return Ok(()) };
+        self.finish_files(actions, boards)?;
+        let n = self.files.borrow().len();
+        eprintln!("onboarder: wrote {n} preview{} to {}", if n == 1 { "" } else { "s" }, dir.display());
+        Ok(())
+    }
+
+    fn finish_files(&self, actions: &[Action], boards: &[Planned]) -> anyhow::Result<()> {
         let written = self.written.borrow();
         let boards = boards.iter().map(|p| (&p.action, Some(&*p.board)));
         for (a, board) in actions.iter().map(|a| (a, None)).chain(boards).filter(|(a, _)| !written.contains(&a.key)) {
@@ -82,7 +91,9 @@ impl<'a> Previews<'a> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create preview directory {}", dir.display()))?;
         let path = dir.join(format!("{username}--{template}.md"));
         std::fs::write(&path, format!("# {title}\n\n{text}\n"))
-            .with_context(|| format!("cannot write {}", path.display()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.files.borrow_mut().insert(path);
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Why a request to GitLab failed, read from any of GitLab's four error-body shapes.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use http::StatusCode;
@@ -36,6 +37,23 @@ pub enum ApiError {
     Timeout(Duration),
     #[error("the answer is over the {0} byte limit; not read further")]
     TooLarge(u64),
+    /// GitLab's spam check refused the issue's title or description: a 409 that asks for a
+    /// CAPTCHA (`needs_captcha_response`), or a 400 `{"message":{"base":["...recognized as
+    /// spam..."]}}` where there is none to solve (app/services/spam/spam_action_service.rb,
+    /// app/models/concerns/spammable.rb). Nothing was saved, and sending the same text again
+    /// gets the same answer. Only issues anyone can see are checked (`Issue#check_for_spam?`:
+    /// a public project, not confidential), and a trusted user's never are (gitlab-org/gitlab!132402,
+    /// doc/administration/moderate_users.md "Trust and untrust users"; Akismet's spam logs:
+    /// doc/integration/akismet.md).
+    #[error(
+        "GitLab's spam check flagged the issue's text as spam ({status}: {message}); a job cannot pass it \
+         (it asks for a CAPTCHA, or refuses the text outright), so this issue was not written and is not tried \
+         again in this run. A GitLab administrator \
+         can trust the token's user (Admin area > Users > Trust user: a trusted user's issues are not checked \
+         for spam) or submit its entry in Admin area > Spam logs as ham (not spam); or make the project internal or \
+         private (only issues in public projects are checked)"
+    )]
+    Spam { status: u16, message: String },
 }
 
 impl ApiError {
@@ -62,12 +80,28 @@ impl ApiError {
 /// Turn a non-success answer into an error carrying GitLab's message, from any of its shapes.
 pub(super) fn classify(status: StatusCode, body: &[u8]) -> ApiError {
     let message = error_message(status, body);
+    if is_spam(status, body) {
+        return ApiError::Spam { status: status.as_u16(), message };
+    }
     match status.as_u16() {
         401 => ApiError::Unauthorized(message),
         403 => ApiError::Forbidden(message),
         404 => ApiError::NotFound(message),
         s if s >= 500 => ApiError::Server { status: s, message },
         s => ApiError::Rejected { status: s, message },
+    }
+}
+
+/// Whether the answer is the spam check's: a 409 asking for a CAPTCHA, or a 400 whose `base`
+/// error says the issue was recognized as spam.
+fn is_spam(status: StatusCode, body: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else { return false };
+    match status.as_u16() {
+        409 => v["needs_captcha_response"].as_bool() == Some(true),
+        400 => v["message"]["base"]
+            .as_array()
+            .is_some_and(|msgs| msgs.iter().filter_map(|m| m.as_str()).any(|m| m.contains("recognized as spam"))),
+        _ => false,
     }
 }
 
@@ -102,10 +136,22 @@ pub fn error_message(status: StatusCode, body: &[u8]) -> String {
             })
             .collect::<Vec<_>>()
             .join("; "),
-        (_, serde_json::Value::String(e)) => match v["error_description"].as_str() {
-            Some(d) => format!("{e}: {d}"),
-            None => e.clone(),
-        },
+        (_, serde_json::Value::String(e)) => {
+            let mut m = match v["error_description"].as_str() {
+                Some(d) => format!("{e}: {d}"),
+                None => e.clone(),
+            };
+            // A 403 `insufficient_scope` names the scopes the endpoint accepts, space-separated
+            // (rack-oauth2 `Resource::Forbidden#protocol_params`, lib/api/api_guard.rb).
+            if let Some(scopes) = v["scope"].as_str().filter(|s| !s.trim().is_empty()) {
+                let _ = write!(
+                    m,
+                    " (the scopes GitLab accepts here: {})",
+                    scopes.split_whitespace().collect::<Vec<_>>().join(", ")
+                );
+            }
+            m
+        }
         _ => fallback(),
     }
 }
@@ -167,6 +213,34 @@ mod tests {
             assert_eq!(error_message(StatusCode::from_u16(status).unwrap(), body.as_bytes()), want, "{body}");
         }
         assert!(classify(StatusCode::NOT_FOUND, br#"{"message":"404 Project Not Found"}"#).is_fatal());
+        let scope = br#"{"error":"insufficient_scope","error_description":"The request requires higher privileges than provided by the access token.","scope":"read_user api read_api"}"#;
+        let e = classify(StatusCode::FORBIDDEN, scope);
+        assert!(e.is_fatal());
+        assert!(
+            e.to_string().contains("insufficient_scope") && e.to_string().contains("read_user, api, read_api"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_spam_check_is_neither_fatal_nor_worth_a_retry() {
+        let captcha = br#"{"needs_captcha_response":true,"spam_log_id":3,"captcha_site_key":"k","message":{"error":"Your issue has been recognized as spam. Please, change the content or solve the reCAPTCHA to proceed."}}"#;
+        let plain = br#"{"message":{"base":["Your issue has been recognized as spam. Please, change the content to proceed."]}}"#;
+        for (status, body) in [(StatusCode::CONFLICT, &captcha[..]), (StatusCode::BAD_REQUEST, &plain[..])] {
+            let e = classify(status, body);
+            assert!(matches!(e, ApiError::Spam { .. }), "{e:?}");
+            assert!(!e.is_fatal() && !e.transient() && !e.outcome_unknown());
+            assert!(e.to_string().contains("Trust user"), "{e}");
+        }
+        // Other 409s and 400s are what they were.
+        assert!(matches!(
+            classify(StatusCode::CONFLICT, br#"{"message":"Label already exists"}"#),
+            ApiError::Rejected { status: 409, .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::BAD_REQUEST, br#"{"message":{"base":["x"]}}"#),
+            ApiError::Rejected { status: 400, .. }
+        ));
         assert!(!classify(StatusCode::NOT_FOUND, br#"{"message":"404 Not found"}"#).is_fatal());
     }
 }

@@ -114,8 +114,10 @@ impl Asked {
     }
 
     /// The fields GitLab's answer shows were silently dropped (a token below Planner gets
-    /// 200/201 with labels, assignees and due date ignored). A single-assignee tier keeping
-    /// only the first id is not a drop.
+    /// 200/201 with labels, assignees and due date ignored). Assignees are a set: GitLab answers
+    /// them in no set order (`has_many :assignees` in app/models/issue.rb has none) and compares
+    /// them as sets itself (`ids_changing?` in app/services/issuable_base_service.rb sorts both).
+    /// A single-assignee tier keeping only the first id sent is not a drop.
     pub fn dropped(&self, answer: &Observed) -> Vec<&'static str> {
         let mut out = Vec::new();
         let has = |l: &String| answer.labels.iter().any(|x| x.eq_ignore_ascii_case(l));
@@ -124,8 +126,9 @@ impl Asked {
         }
         if let Some(ids) = &self.assignee_ids {
             let got = &answer.assignee_ids;
+            let same = ids.iter().collect::<BTreeSet<_>>() == got.iter().collect::<BTreeSet<_>>();
             let kept_first = ids.len() > 1 && got.len() == 1 && got[0] == ids[0];
-            if got != ids && !kept_first {
+            if !same && !kept_first {
                 out.push("assignees");
             }
         }
@@ -368,5 +371,14 @@ mod tests {
             ..Asked::default()
         };
         assert_eq!(asked.dropped(&answer), ["labels", "assignees", "due date"]);
+        // The same assignees in another order are what was asked (bug pinned: an answer in id
+        // order was taken for a drop, and every later edit in the project left its fields out).
+        let reordered = Observed { assignee_ids: vec![2, 5, 9], ..Observed::default() };
+        let asked = Asked { assignee_ids: Some(vec![9, 2, 5]), ..Asked::default() };
+        assert!(asked.dropped(&reordered).is_empty());
+        // A single-assignee tier keeps the first id sent, not another one.
+        let asked = Asked { assignee_ids: Some(vec![9, 2]), ..Asked::default() };
+        assert_eq!(asked.dropped(&Observed { assignee_ids: vec![2], ..Observed::default() }), ["assignees"]);
+        assert_eq!(asked.dropped(&Observed { assignee_ids: vec![9, 2, 7], ..Observed::default() }), ["assignees"]);
     }
 }

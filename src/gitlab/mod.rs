@@ -22,6 +22,6 @@ pub use issues::{Asked, Listing};
 pub use labels::Label;
 pub use merge_requests::{MrNote, NoteAuthor};
 pub use projects::reach_advice;
-pub use repository::TreeEntry;
+pub use repository::{Tree, TreeEntry, MAX_TREE_PAGES};
 pub use settings::{ClientSettings, RateLimits, RequestCounts};
 pub use transport::Token;

@@ -43,13 +43,17 @@ pub struct ClientSettings {
     pub limits: RateLimits,
 }
 
-/// API requests made by a run.
+/// API requests made by a run: `total` is the sum of the methods' counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RequestCounts {
     pub total: u64,
     pub get: u64,
     pub post: u64,
     pub put: u64,
+    /// The run lock's label is let go with a DELETE.
+    pub delete: u64,
+    /// Any other method (none today).
+    pub other: u64,
     pub retries: u64,
     pub rate_limited: u64,
 }

@@ -92,6 +92,7 @@ struct Stats {
     get: AtomicU64,
     post: AtomicU64,
     put: AtomicU64,
+    delete: AtomicU64,
     other: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
@@ -198,17 +199,20 @@ impl Transport {
     /// Requests made so far.
     pub(super) fn counts(&self) -> RequestCounts {
         let s = &self.stats;
-        let (get, post, put, other) = (
+        let (get, post, put, delete, other) = (
             s.get.load(Ordering::Relaxed),
             s.post.load(Ordering::Relaxed),
             s.put.load(Ordering::Relaxed),
+            s.delete.load(Ordering::Relaxed),
             s.other.load(Ordering::Relaxed),
         );
         RequestCounts {
-            total: get + post + put + other,
+            total: get + post + put + delete + other,
             get,
             post,
             put,
+            delete,
+            other,
             retries: s.retries.load(Ordering::Relaxed),
             rate_limited: s.rate_limited.load(Ordering::Relaxed),
         }
@@ -357,6 +361,7 @@ impl Transport {
             Method::GET => &s.get,
             Method::POST => &s.post,
             Method::PUT => &s.put,
+            Method::DELETE => &s.delete,
             _ => &s.other,
         };
         counter.fetch_add(1, Ordering::Relaxed);
@@ -422,17 +427,19 @@ pub(super) fn next_page(h: &HeaderMap) -> Option<u64> {
     })
 }
 
+/// Headers from name and value pairs, for the tests of the answers' readers.
+#[cfg(test)]
+pub(super) fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(*k, v.parse().unwrap());
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, v.parse().unwrap());
-        }
-        h
-    }
 
     #[test]
     fn next_page_from_either_header() {

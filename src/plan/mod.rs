@@ -93,9 +93,9 @@ pub fn plan(desired: &Desired, observed: &[Observed], planned: &Planned, s: &Set
                 .because("the roster entry has errors; left as it is until it is fixed"),
             (None, [o]) if !desired.unidentified.is_empty() => {
                 Action::for_observed(Kind::Skip, key, o, None).because(format!(
-                    "not closed: the roster file {} cannot be read, and it may be this person's",
-                    desired.unidentified[0].file.display()
-                ))
+                "not closed: the roster entry or listing at {} could not be read whole, and this person may be in it",
+                desired.unidentified[0].file.display()
+            ))
             }
             (None, [o]) => retire(key, o, NOT_IN_ROSTER, s.today, s.seal),
             (Some(Standing::Closing(reason)), [o]) => retire(key, o, reason, s.today, s.seal),

@@ -1,7 +1,9 @@
 //! The team roster (GitLab support-team format) and the shadow-program list: who each person is.
 
-//! `read` turns files into people; `source` reads them from a GitLab repository.
+//! `read` turns files into people; `source` reads them from a GitLab repository (`links`: the
+//! symlinks there).
 
+mod links;
 mod read;
 pub mod source;
 
@@ -226,6 +228,9 @@ pub struct Roster {
     pub warnings: Vec<Warning>,
     /// Entries that cannot be used, each failing its person only.
     pub rejected: Vec<Rejected>,
+    /// Listings that may be missing people (a repository directory read in part): while there
+    /// are any, nobody missing from the roster is taken for gone.
+    pub incomplete: Vec<InputError>,
 }
 
 /// GitLab's username rule: letters, digits, `_`, `.`, `-`; not starting with `.`/`-`.

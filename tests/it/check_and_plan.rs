@@ -43,8 +43,13 @@ fn the_readme_command_plans_the_example_roster_offline() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("no GITLAB_TOKEN or GITLAB_READ_TOKEN set: planning offline"), "{stderr}");
     assert!(stdout.contains("would create"), "{stdout}");
+    // Bug pinned: the example's Kwame Mensah reported to someone outside the roster, and every
+    // command warned about it.
+    assert!(!stderr.contains("warning"), "{stderr}");
     let out = onboarder(&repo(), &["check"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn the_component_has_the_inputs_and_jobs_the_docs_describe() {
         assert!(inputs.contains_key(input), "input {input}");
     }
     let readme = std::fs::read_to_string(repo().join("docs/gitlab-ci.md")).unwrap();
-    assert!(readme.contains("/onboarder@1.0.0"), "the docs include the component by its file name");
+    assert!(readme.contains("/onboarder@<version>"), "the docs include the component by its file name");
     let jobs = &docs[1];
     for job in ["onboarder-sync", "onboarder-new-hire", "onboarder-new-hire-needs-username", "onboarder-plan"] {
         assert!(jobs.get(job).is_some(), "job {job}");
@@ -51,4 +51,48 @@ fn the_image_is_built_locked_runs_as_a_user_and_holds_the_templates() {
     assert!(dockerfile.trim_end().lines().any(|l| l == r#"ENTRYPOINT ["onboarder"]"#));
     let dockerignore = std::fs::read_to_string(repo().join(".dockerignore")).unwrap();
     assert!(dockerignore.lines().any(|l| l == "target/"), "the build context leaves target/ out");
+}
+
+/// Bug pinned: the docs pinned the component and the image at 1.0.0 while the crate was 0.1.0
+/// and no release existed. One story now: the docs say `<version>`, a release's tag; a tag is
+/// the crate's version (the `release-version` job refuses another); the pipeline fixture and its
+/// script include the component at the crate's version.
+#[test]
+fn one_version_the_tag_is_the_crates_and_the_docs_pin_none() {
+    let version = env!("CARGO_PKG_VERSION");
+    let read = |rel: &str| std::fs::read_to_string(repo().join(rel)).unwrap();
+    let mut docs: Vec<String> = std::fs::read_dir(repo().join("docs"))
+        .unwrap()
+        .map(|e| format!("docs/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    docs.push("README.md".into());
+    for doc in &docs {
+        let text = read(doc);
+        for (at, _) in text.match_indices("/onboarder@") {
+            let after = &text[at + "/onboarder@".len()..];
+            assert!(after.starts_with("<version>"), "{doc} pins a version: {}", &after[..after.len().min(20)]);
+        }
+        assert!(!text.contains("version: 1.") && !text.contains("version: 0."), "{doc} pins an image version");
+    }
+    let fixture = read("tests/pipeline/gitlab-ci.yml");
+    assert!(fixture.contains(&format!("/onboarder@{version}\n")), "{fixture}");
+    assert!(fixture.contains(&format!("{{version: {version}, ")), "{fixture}");
+    let script = read(".ci/pipeline_scenarios.py");
+    assert!(script.contains("COMPONENT_VERSION = crate_version()") && script.contains("\"Cargo.toml\""));
+    let ci = documents(".gitlab-ci.yml");
+    let job = &ci[1]["release-version"];
+    assert_eq!(rules(job), "$CI_COMMIT_TAG");
+    let checks = job["script"].to_string();
+    assert!(checks.contains("Cargo.toml") && checks.contains(r#"\"$CI_COMMIT_TAG\" != \"$version\""#), "{checks}");
+    assert_eq!(job["stage"], "test", "it fails the pipeline before anything is built");
+}
+
+/// The image and the release asset ship the stripped release build (12.7 MB, not 74 MB).
+#[test]
+fn the_release_build_is_stripped() {
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let release = manifest.split("[profile.release]").nth(1).expect("a release profile").split("\n[").next().unwrap();
+    assert!(release.lines().any(|l| l.trim() == "strip = true"), "{release}");
+    let ci = documents(".gitlab-ci.yml");
+    assert!(ci[1]["binary"]["script"].to_string().contains("cargo build --release --locked"));
 }

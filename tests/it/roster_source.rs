@@ -6,16 +6,23 @@ use std::collections::BTreeSet;
 
 use crate::support::{copy_dir, repo, Ctx, TODAY, TRAINING};
 
-const TEAM: &str = "gitlab-com/support/support-team";
-const TREE: &str = "/api/v4/projects/:id/repository/tree";
-const RAW: &str = "/api/v4/projects/:id/repository/files/:file_path/raw";
+pub const TEAM: &str = "gitlab-com/support/support-team";
+pub const TREE: &str = "/api/v4/projects/:id/repository/tree";
+pub const RAW: &str = "/api/v4/projects/:id/repository/files/:file_path/raw";
 
 /// The fake serves a copy of the example roster as `team/` of the support-team repository's
 /// `main` branch, behind 100 other files so the person files are on the tree's second page.
 fn serve_roster(ctx: &Ctx) {
+    serve_team(ctx, 100);
+}
+
+/// The example roster as `team/` of the support-team repository's `main` branch (on disk at
+/// `support-team/team` of the test's directory), behind `notes` other files, which come first
+/// in the listing.
+pub fn serve_team(ctx: &Ctx, notes: usize) {
     let team = ctx.path("support-team/team");
     copy_dir(&repo().join("roster"), &team);
-    for n in 0..100 {
+    for n in 0..notes {
         std::fs::write(team.join(format!("AAA-notes-{n:03}.md")), "not a person\n").unwrap();
     }
     std::fs::copy(repo().join("shadow-program.yaml"), ctx.path("support-team/shadow-program.yaml")).unwrap();
@@ -23,7 +30,7 @@ fn serve_roster(ctx: &Ctx) {
     ctx.fake.add_repository_dir(TEAM, "main", ctx.path("support-team"));
 }
 
-fn use_repository(ctx: &Ctx, path: &str, git_ref: &str) {
+pub fn use_repository(ctx: &Ctx, path: &str, git_ref: &str) {
     ctx.edit(
         "onboarder.yaml",
         "roster: roster/",
@@ -31,7 +38,7 @@ fn use_repository(ctx: &Ctx, path: &str, git_ref: &str) {
     );
 }
 
-fn requests_to(ctx: &Ctx, route: &str) -> usize {
+pub fn requests_to(ctx: &Ctx, route: &str) -> usize {
     ctx.fake.requests().iter().filter(|r| r.method == "GET" && r.route == route).count()
 }
 
