@@ -2,7 +2,7 @@
 //! are left as they are (never closed), and the failure is reported with its file:line:column.
 //! A roster listing that may be missing people fails the run the same way, once, whoever it is for.
 
-use crate::desired::Desired;
+use crate::desired::{Desired, Standing};
 use crate::plan::{self, Action};
 use crate::sync::Outcome;
 
@@ -27,5 +27,24 @@ pub fn rows(desired: &Desired, selected: &dyn Fn(&str) -> bool) -> Vec<(Action, 
             let action = Action { template: "roster listing".into(), ..plan::unusable(&shown, why) };
             (action, Some(Outcome { status: "failed", error: Some(format!("{}: {}", e.at, e.message)) }))
         }))
+        .collect()
+}
+
+/// The selected people who get no issue and have none in the report, with why: the shadow
+/// program ended, or they left. (Veterans, out of scope, are not news.)
+pub fn without_issue(
+    desired: &Desired,
+    selected: &dyn Fn(&str) -> bool,
+    rows: &[(Action, Option<Outcome>)],
+) -> Vec<String> {
+    desired
+        .standing
+        .iter()
+        .filter(|(username, _)| selected(username))
+        .filter(|(username, _)| !rows.iter().any(|(a, _)| a.username.eq_ignore_ascii_case(username)))
+        .filter_map(|(username, standing)| match standing {
+            Standing::Closing(why) => Some(format!("{username}: {why}")),
+            Standing::Active | Standing::Paused | Standing::OutOfScope => None,
+        })
         .collect()
 }

@@ -30,9 +30,34 @@ pub struct Summary {
     /// The warning that the token expires soon (see `token_expiry`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_warning: Option<String>,
+    /// People in the roster or the shadow program who get no issue and have none, with why
+    /// ("mchen: the shadow program ended on 2026-11-06"): a plan that shows nobody for them
+    /// says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub without_issue: Vec<String>,
 }
 
 impl Summary {
+    /// Every issue the run decided about: what `check` renders and `-v` says were planned.
+    pub fn issues(&self) -> usize {
+        self.create + self.update + self.close + self.unchanged + self.skip + self.conflict + self.failed
+    }
+
+    /// The plan in the words `-v` logs: the same numbers as the report's last line.
+    pub fn planned(&self) -> String {
+        format!(
+            "{} issues: {} to create, {} to update, {} to close, {} unchanged, {} skipped, {} conflicts, {} failed",
+            self.issues(),
+            self.create,
+            self.update,
+            self.close,
+            self.unchanged,
+            self.skip,
+            self.conflict,
+            self.failed
+        )
+    }
+
     pub fn count(&mut self, actions: &[(Action, Option<Outcome>)]) {
         for (a, outcome) in actions {
             if outcome.as_ref().is_some_and(|o| o.status == "failed") {
@@ -227,6 +252,20 @@ pub fn text(actions: &[(Action, Option<Outcome>)], summary: &Summary, show_diff:
                 let to = c.to.map_or("(removed)".to_string(), |m| format!("[{m}]"));
                 let _ = writeln!(out, "            {from} -> {to} {}", crate::error::truncate(&c.text, 90));
             }
+        }
+    }
+    // A few are named; a roster keeping many who left gets one line.
+    match summary.without_issue.as_slice() {
+        [] => {}
+        few @ [_, ..] if few.len() <= 5 => {
+            let _ = writeln!(out, "no issue for {}", few.join("; "));
+        }
+        many => {
+            let _ = writeln!(
+                out,
+                "no issue for {} people who left or whose shadow program ended (--format json lists them)",
+                many.len()
+            );
         }
     }
     out.push_str(&summary.line());

@@ -7,19 +7,57 @@ use percent_encoding::percent_decode_str;
 pub(crate) enum Route {
     User,
     Users,
-    Project { project: String },
-    Issues { project: String },
-    Issue { project: String, iid: String },
-    Notes { project: String, iid: String },
-    MrNotes { project: String, iid: String },
-    MrNote { project: String, iid: String, note: String },
-    Labels { project: String },
-    Label { project: String, name: String },
+    /// `GET /users/:id`.
+    UserById {
+        id: String,
+    },
+    Project {
+        project: String,
+    },
+    Issues {
+        project: String,
+    },
+    Issue {
+        project: String,
+        iid: String,
+    },
+    Notes {
+        project: String,
+        iid: String,
+    },
+    MrNotes {
+        project: String,
+        iid: String,
+    },
+    MrNote {
+        project: String,
+        iid: String,
+        note: String,
+    },
+    Labels {
+        project: String,
+    },
+    Label {
+        project: String,
+        name: String,
+    },
     TokenSelf,
-    Tree { project: String },
-    RawFile { project: String, file: String },
-    Templates { project: String, kind: String },
-    Template { project: String, kind: String, name: String },
+    Tree {
+        project: String,
+    },
+    RawFile {
+        project: String,
+        file: String,
+    },
+    Templates {
+        project: String,
+        kind: String,
+    },
+    Template {
+        project: String,
+        kind: String,
+        name: String,
+    },
 }
 
 impl Route {
@@ -28,6 +66,7 @@ impl Route {
         match self {
             Route::User => "/api/v4/user",
             Route::Users => "/api/v4/users",
+            Route::UserById { .. } => "/api/v4/users/:id",
             Route::Project { .. } => "/api/v4/projects/:id",
             Route::Issues { .. } => "/api/v4/projects/:id/issues",
             Route::Issue { .. } => "/api/v4/projects/:id/issues/:iid",
@@ -49,6 +88,7 @@ impl Route {
         let allowed: &[&str] = match self {
             Route::User
             | Route::Users
+            | Route::UserById { .. }
             | Route::Project { .. }
             | Route::TokenSelf
             | Route::Tree { .. }
@@ -81,6 +121,7 @@ pub(crate) fn match_path(path: &str) -> Option<Route> {
     let route = match segments.as_slice() {
         ["user"] => Route::User,
         ["users"] => Route::Users,
+        ["users", id] => Route::UserById { id: decode(id) },
         ["projects", id] => Route::Project { project: decode(id) },
         ["projects", id, "issues"] => Route::Issues { project: decode(id) },
         ["projects", id, "issues", iid] => Route::Issue { project: decode(id), iid: decode(iid) },

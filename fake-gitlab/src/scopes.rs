@@ -93,7 +93,7 @@ fn satisfied(when: When, method: &str, route: &Route) -> bool {
 fn registered(route: &Route) -> Option<Vec<(&'static str, When)>> {
     let class: &[(&str, When)] = match route {
         // lib/api/users.rb
-        Route::User | Route::Users => &[("read_user", When::Read)],
+        Route::User | Route::Users | Route::UserById { .. } => &[("read_user", When::Read)],
         // lib/api/projects.rb: allow_mcp_access_read, _create, _delete, then ai_workflows.
         Route::Project { .. } => {
             &[("mcp", When::McpRead), ("mcp", When::McpCreate), ("mcp", When::McpDelete), ("ai_workflows", When::Read)]

@@ -1,6 +1,7 @@
 //! python-gitlab, the independent client, against the behaviours modelled on GitLab's source:
 //! token scopes, project permissions, group labels and a lost label race, a git-like repository,
-//! token kinds and releases, the spam check, and the order of an issue's assignees. Each test sets the fake up, runs one script of
+//! token kinds and releases, the spam check, the order of an issue's assignees, and users by id
+//! with the assignees GitLab cannot set. Each test sets the fake up, runs one script of
 //! `tests/python/`, then checks what the script left in the fake.
 
 mod common;
@@ -190,4 +191,19 @@ async fn assignees_answered_in_id_order() {
     let iid: u64 = out.trim().strip_prefix("ok ").and_then(|n| n.parse().ok()).expect("the script prints its iid");
     // Stored as sent; only the answer's order is the database's.
     assert_eq!(env.fake.issue(PROJECT, iid).unwrap().assignee_ids, [high, low]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_by_id_and_assignees_nobody_can_be() {
+    let env = Env::default().await;
+    let alice = env.fake.add_user("alice", "Alice");
+    let gone = env.fake.add_user("gone", "Gone");
+    env.fake.block_user("gone");
+    let unknown = 987_654u64;
+    assert!(env.fake.username(unknown).is_none());
+    let (a, g, u) = (alice.to_string(), gone.to_string(), unknown.to_string());
+    let extra = [("PROJECT", PROJECT), ("ALICE_ID", a.as_str()), ("GONE_ID", g.as_str()), ("UNKNOWN_ID", u.as_str())];
+    let out = python::run("users.py", &env.fake.url(), TOKEN, &extra).await;
+    let iid: u64 = out.trim().strip_prefix("ok ").and_then(|n| n.parse().ok()).expect("the script prints its iid");
+    assert_eq!(env.fake.issue(PROJECT, iid).unwrap().assignee_ids, [alice]);
 }

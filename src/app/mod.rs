@@ -23,6 +23,7 @@ use status::print_input_errors;
 use crate::cli::{Cli, Command, RunArgs};
 use crate::plan::{self, Action, Planned, Settings};
 use crate::report::Summary;
+use crate::roster::Program;
 use crate::sync::Outcome;
 use crate::{dashboard, desired, isolation};
 
@@ -100,13 +101,21 @@ fn check(inputs: &Inputs) -> ExitCode {
         return print_input_errors(&errors);
     }
     let Some(d) = desired else { return print_input_errors(&errors) };
-    tracing::info!("rendered {} issues for {} people", d.issues.len(), inputs.roster.people.len());
     print_warnings(&inputs.roster, &d, &everyone);
+    // The same issues `plan` counts: each person's, and the dashboards.
+    let boards = dashboard::specs(&inputs.config, &inputs.roster, &d.standing, &inputs.templates);
+    let boards = boards.iter().filter(|b| !b.reports.is_empty()).count();
+    let shadow = inputs.roster.people.iter().filter(|p| p.program == Program::Shadow).count();
+    let n = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
     println!(
-        "ok: {} people, {} templates, {} issues rendered (and every template for sample people of each role and region)",
-        inputs.roster.people.len(),
-        inputs.templates.templates.len(),
-        d.issues.len()
+        "ok: {} and {}, {}, {} rendered ({} for people, {}; and every template for sample people of each role and \
+         region)",
+        n(inputs.roster.people.len() - shadow, "person", "people"),
+        n(shadow, "shadow-program participant", "shadow-program participants"),
+        n(inputs.templates.templates.len(), "template", "templates"),
+        n(d.issues.len() + boards, "issue", "issues"),
+        d.issues.len(),
+        n(boards, "dashboard", "dashboards"),
     );
     ExitCode::SUCCESS
 }
@@ -147,13 +156,8 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     rows.extend(isolation::rows(&prepared.desired, &selected));
     let mut summary = Summary { today: prepared.today.to_string(), offline: true, ..Summary::default() };
     summary.count(&rows);
-    tracing::info!(
-        "planned offline for {}, as if the projects had no issues: {} to create, {} skipped, {} failed",
-        prepared.today,
-        summary.create,
-        summary.skip,
-        summary.failed
-    );
+    summary.without_issue = isolation::without_issue(desired, &selected, &rows);
+    tracing::info!("planned offline for {}, as if the projects had no issues: {}", prepared.today, summary.planned());
     print_report(args.format, &rows, &summary, false);
     if let Err(e) = write_reports(args, &rows, &summary) {
         eprintln!("onboarder: {e:#}");

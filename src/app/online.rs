@@ -172,12 +172,18 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
     let mut commands = dashboard::orders(&decided);
     let open = |observed: &[Observed]| observed.iter().filter(|o| o.open).count();
     let (mut actions, mut boards) = plan_all(&observed, &decided, &commands, &proofs);
-    tracing::info!(
-        "planned {} issues from {} listed, rendering {} bodies",
-        desired.issues.len(),
-        observed.len(),
-        renderer.rendered.load(std::sync::atomic::Ordering::Relaxed)
-    );
+    if tracing::enabled!(tracing::Level::INFO) {
+        let mut planned = Summary::default();
+        let rows: Vec<(Action, Option<Outcome>)> =
+            actions.iter().chain(boards.iter().map(|p| &p.action)).map(|a| (a.clone(), None)).collect();
+        planned.count(&rows);
+        tracing::info!(
+            "planned {} from {} listed, rendering {} bodies",
+            planned.planned(),
+            observed.len(),
+            renderer.rendered.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
     if let Some(errors) = render_errors(&actions) {
         return print_input_errors(&errors);
     }
@@ -279,10 +285,14 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
         (actions.into_iter().chain(boards.into_iter().map(|p| p.action)).map(|a| (a, None)).collect(), None)
     };
     rows.extend(held_back);
+    if let Err(e) = sync::report_unassigned(&gl, &mut rows).await {
+        tracing::warn!("could not ask GitLab why assignees are missing: {e}");
+    }
     rows.extend(crate::isolation::rows(desired, &selected));
     rows.sort_by(|(a, _), (b, _)| (&a.username, &a.template, a.iid).cmp(&(&b.username, &b.template, b.iid)));
     summary.requests = Some(gl.counts());
     summary.count(&rows);
+    summary.without_issue = crate::isolation::without_issue(desired, &selected, &rows);
     print_report(args.format, &rows, &summary, mode == Mode::DryRun);
     if let Err(e) = write_reports(args, &rows, &summary) {
         eprintln!("onboarder: {e:#}");

@@ -1,4 +1,5 @@
-//! GitLab users: the token's own, and usernames to ids (blocked accounts count as unknown).
+//! GitLab users: the token's own, usernames to ids (blocked accounts count as unknown), and a
+//! user by id (to tell why an assignee was refused).
 
 use gitlab::api;
 
@@ -23,5 +24,16 @@ impl Gitlab {
             .into_iter()
             .find(|u| u.username.eq_ignore_ascii_case(username) && u.state.as_deref().is_none_or(|s| s == "active"))
             .map(|u| u.id))
+    }
+
+    /// The user with this id, blocked ones included with their state; `None` when no user has
+    /// it (`404 User Not Found`, lib/api/users.rb `get ":id"`: any signed-in user may read another).
+    pub async fn user_by_id(&self, id: u64) -> Result<Option<User>, ApiError> {
+        let ep = api::users::User::builder().user(id).build().map_err(|e| ApiError::Config(e.to_string()))?;
+        match self.json::<User>(&self.inner.transport.call(&ep, &[], &[], Class::Read)?).await {
+            Ok((_, user)) => Ok(Some(user)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

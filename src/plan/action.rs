@@ -83,6 +83,10 @@ pub struct Action {
     /// Why the issue's body could not be rendered: a template error, which stops the run
     /// before anything is written.
     pub error: Option<crate::error::InputError>,
+    /// Wanted assignees the roster gives an id for that the issue lacks and this action does not
+    /// send again, as (username, id): GitLab refused them (an id of nobody, a blocked account) or
+    /// a person took them off. The shell asks GitLab which (`sync::diagnose_unassigned`).
+    pub unassigned: Vec<(String, u64)>,
 }
 
 /// What the dashboards read of a person's issue after this run.
@@ -157,6 +161,7 @@ impl Action {
             changes: Vec::new(),
             facts: None,
             error: None,
+            unassigned: Vec::new(),
         }
     }
 

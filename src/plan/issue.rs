@@ -92,6 +92,21 @@ fn assignees_changed_by_person(recorded: &[String], now: &[String]) -> bool {
     (now.is_empty() && !recorded.is_empty()) || now.iter().any(|a| !recorded.contains(&a.to_lowercase()))
 }
 
+/// The wanted assignees with an id from the roster that `o` lacks. GitLab Free keeping only the
+/// person (the first) is not a lack.
+fn unassigned(d: &DesiredIssue, o: &Observed) -> Vec<(String, u64)> {
+    let free_kept_first =
+        d.assignees.len() > 1 && o.assignees.len() == 1 && o.assignees[0].eq_ignore_ascii_case(&d.assignees[0]);
+    if free_kept_first {
+        return Vec::new();
+    }
+    d.assignees
+        .iter()
+        .filter_map(|u| d.known_user_ids.get(&u.to_lowercase()).map(|id| (u.clone(), *id)))
+        .filter(|(_, id)| !o.assignee_ids.contains(id))
+        .collect()
+}
+
 /// Bring one existing issue in line with its desired state: the three-way merge of the checklist,
 /// the stage reached from the marks, the pace from the calendar, and the comments owed.
 pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -> Result<Action, InputError> {
@@ -186,7 +201,18 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         _ => (reached_by(d, &known, a.reached, s.today), Some(d.calendar.since.to_string())),
     };
     let record = Record { said, paused_since, paused_days, reached, since, overrides };
-    let state = state_for(d, &merged.asserted, reopened_by_person || close, &a, record);
+    let mut state = state_for(d, &merged.asserted, reopened_by_person || close, &a, record);
+    // Assignees follow the roster when the roster changed who, or corrected an id; otherwise
+    // they are the person's to change.
+    let send_assignees = old.as_ref().is_some_and(|old| {
+        let who_changed =
+            old.assignees != state.assignees && !assignees_changed_by_person(&old.assignees, &o.assignees);
+        let id_corrected = old.ids.iter().any(|(u, id)| d.known_user_ids.get(u).is_some_and(|now| now != id));
+        who_changed || id_corrected
+    });
+    if !send_assignees {
+        state.ids = old.as_ref().map(|o| o.ids.clone()).unwrap_or_default();
+    }
     let facts = Facts::of(&state, own_marks(&merged.marks, &merged.asserted));
     let block = state.block(s.seal, &place(o, &d.key), Some(&live));
     let region = region::region(&d.key, |out| write_body(&body.lines, &merged.marks, out), &kept, &block);
@@ -208,9 +234,9 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         if old.due != state.due && o.due_date != a.due {
             edit.due_date = Some(a.due);
         }
-        if old.assignees != state.assignees && !assignees_changed_by_person(&old.assignees, &o.assignees) {
-            edit.assignees = Some(d.assignees.clone());
-        }
+    }
+    if send_assignees {
+        edit.assignees = Some(d.assignees.clone());
     }
     let wanted = wanted_labels(d, &a, s);
     (edit.add_labels, edit.remove_labels) = label_changes(&o.labels, &wanted, s);
@@ -226,6 +252,9 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
     action.total = body.marks.len();
     action.facts = Some(facts);
+    if !send_assignees {
+        action.unassigned = unassigned(d, o);
+    }
     if let Some(preview) = s.preview {
         preview(d, &new_description);
     }

@@ -29,6 +29,12 @@ pub struct IssueState {
     pub due: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assignees: Vec<String>,
+    /// The GitLab ids the roster gave for `assignees` when onboarder last sent them: a roster
+    /// that corrects an id is a roster change, and the assignees are sent again. Recorded only
+    /// with a write that sends assignees (an issue written before has none, and gets no write
+    /// for it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ids: BTreeMap<String, u64>,
     /// Per item, the mark onboarder itself last decided (see `merge`).
     #[serde(default)]
     pub items: BTreeMap<String, char>,
@@ -161,6 +167,7 @@ pub(super) fn state_for(
         title: Some(d.title.clone()),
         due: a.due.map(|d| d.to_string()),
         assignees: d.assignees.iter().map(|a| a.to_lowercase()).collect(),
+        ids: d.known_user_ids.clone(),
         items: asserted.iter().map(|(k, m)| (k.clone(), m.as_char())).collect(),
         closed,
         uid: d.user_id,

@@ -67,7 +67,8 @@ struct RawParticipant {
     gitlab: RawGitlabAccount,
     department: Spanned<String>,
     start_date: Spanned<String>,
-    end_date: Spanned<String>,
+    /// None while no end is agreed: the issue stays open until one is set.
+    end_date: Option<Spanned<String>>,
     manager: Option<Spanned<String>>,
     status: Option<Spanned<String>>,
 }
@@ -237,7 +238,7 @@ impl Reader<'_> {
         let errors_before = self.errors.0.len();
         let username = self.username(&raw.gitlab.username, "gitlab.username");
         let start_date = self.date(&raw.start_date);
-        let end_date = self.date(&raw.end_date);
+        let end_date = raw.end_date.as_ref().and_then(|e| self.date(e));
         let manager = match &raw.manager {
             Some(m) => {
                 self.username(m, "manager").map(|u| Contact { name: None, username: Some(u), at: Some(self.at(m)) })
@@ -246,7 +247,7 @@ impl Reader<'_> {
         };
         if let (Some(s), Some(e)) = (start_date, end_date) {
             if e < s {
-                let at = self.at(&raw.end_date);
+                let at = raw.end_date.as_ref().map_or_else(|| self.at(&raw.start_date), |e| self.at(e));
                 self.error(at, format!("end_date {e} is before start_date {s}"));
             }
         }

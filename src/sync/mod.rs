@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
 
+pub use assignees::report_unassigned;
 pub use lock::{description as lock_description, Lock, LEASE_VAR};
 pub use outcome::{Done, Outcome};
 pub use read::{observe, projects, proofs, restore};

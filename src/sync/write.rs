@@ -56,10 +56,38 @@ impl Writer<'_> {
     }
 
     /// Compare an answer with what was asked; the first drop in a project is logged with its cause.
-    fn check(&self, project: &str, asked: &Asked, answer: &Observed) -> Result<(), Failure> {
+    /// Assignees alone missing are asked about by id: a wrong roster id, or a person who cannot
+    /// see the issue, fails this issue only; the project is not taken for one that drops fields.
+    async fn check(
+        &self,
+        project: &str,
+        asked: &Asked,
+        answer: &Observed,
+        known: &BTreeMap<String, u64>,
+    ) -> Result<(), Failure> {
         let dropped = asked.dropped(answer);
         if dropped.is_empty() {
             return Ok(());
+        }
+        if dropped == ["assignees"] {
+            let by_id: BTreeMap<u64, &str> = known.iter().map(|(u, id)| (*id, u.as_str())).collect();
+            let missing: Vec<u64> =
+                asked.assignee_ids.iter().flatten().copied().filter(|id| !answer.assignee_ids.contains(id)).collect();
+            let wanted: Vec<(String, u64)> =
+                missing.iter().filter_map(|id| by_id.get(id).map(|u| (u.to_string(), *id))).collect();
+            if let Some(why) = self.users.refused(&wanted).await? {
+                return Err(Failure::Other(format!("{project}#{} was written, but {why}", answer.iid)));
+            }
+            // Labels set mean the token's role is enough: these people cannot see the issue.
+            if !asked.labels.is_empty() {
+                let ids: Vec<String> = missing.iter().map(ToString::to_string).collect();
+                return Err(Failure::Other(format!(
+                    "{project}#{} was written, but GitLab did not assign the user(s) with id {}: they cannot see \
+                     the issue there (not a member of the project?); add them to it, or change the roster",
+                    answer.iid,
+                    ids.join(", ")
+                )));
+            }
         }
         let first = self.dropping.lock().expect("dropping lock").insert(project.to_string());
         if first {
@@ -89,18 +117,18 @@ impl Writer<'_> {
     /// Create the issue once. A lost answer is `Failure::Unknown`: the batch settles it.
     pub(super) async fn create(&self, a: &Action, board: Option<&Board>) -> Result<Action, Failure> {
         let new = a.create.as_ref().ok_or_else(|| Failure::Other("nothing to create".into()))?;
-        let (description, ids) = match board {
+        let (description, ids, known) = match board {
             Some(b) => {
                 let known = &b.spec.known_user_ids;
                 let owner = b.spec.manager.as_deref().unwrap_or_default();
                 let ids = self.users.ids_for(known, owner, &a.key, &new.assignees).await;
-                (dashboard::initial_description(b, self.settings.seal, self.project_id(&a.project)), ids)
+                (dashboard::initial_description(b, self.settings.seal, self.project_id(&a.project)), ids, known)
             }
             None => {
                 let d = self.desired_issue(&a.key)?;
                 let body = self.render.body(d).map_err(|e| Failure::Other(e.to_string()))?;
                 let description = plan::initial_description(d, &body, self.settings, self.project_id(&a.project));
-                (description, self.users.ids(d, &new.assignees).await)
+                (description, self.users.ids(d, &new.assignees).await, &d.known_user_ids)
             }
         };
         let ids = ids.map_err(Failure::Other)?;
@@ -110,7 +138,7 @@ impl Writer<'_> {
             Err(e) if e.outcome_unknown() => return Err(Failure::Unknown(e)),
             Err(e) => return Err(e.into()),
         };
-        let checked = self.check(&a.project, &Asked::create(new, &ids), &created);
+        let checked = self.check(&a.project, &Asked::create(new, &ids), &created, known).await;
         if let Some(answered) = gate.as_mut() {
             **answered = true;
         }
@@ -195,13 +223,16 @@ impl Writer<'_> {
                     )));
                 }
             }
-            let ids = match (&edit.assignees, self.by_key.get(a.key.as_str())) {
+            let desired = self.by_key.get(a.key.as_str()).copied();
+            let ids = match (&edit.assignees, desired) {
                 (Some(names), Some(d)) => Some(self.users.ids(d, names).await.map_err(Failure::Other)?),
                 _ => None,
             };
+            let no_ids = BTreeMap::new();
+            let known = desired.map_or(&no_ids, |d| &d.known_user_ids);
             match self.gl.edit_issue(&a.project, iid, &edit, ids.as_deref()).await {
                 Ok(answer) => {
-                    let checked = self.check(&a.project, &Asked::edit(&edit, ids.as_deref()), &answer);
+                    let checked = self.check(&a.project, &Asked::edit(&edit, ids.as_deref()), &answer, known).await;
                     if let Some(answered) = gate.as_mut() {
                         **answered = true;
                     }

@@ -118,3 +118,73 @@ async fn an_issue_the_spam_check_flags_fails_alone_is_not_retried_and_says_what_
     assert_eq!(ctx.fake.spam_logs().len(), 2, "each create was sent once, never again");
     assert!(run.stderr().contains("2 issue(s) failed"), "{}", run.stderr());
 }
+
+/// Bug pinned (item 9): a hire whose roster `gitlab.id` is nobody's. GitLab creates the issue
+/// without that assignee and says nothing (`filter_assignees_using_checks`,
+/// app/services/issuable_base_service.rb). That was taken for a project that drops fields, so
+/// two other people's updates in the same run failed; and the next run read the unassigned
+/// issue as "unchanged", exit 0. Now GitLab is asked about the id: that hire's issue fails,
+/// every run, until the roster is corrected; nobody else's does; and the fix assigns them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_gitlab_id_fails_that_hire_only_and_is_reported_until_the_roster_is_corrected() {
+    let ctx = Ctx::new().await;
+    let luis = ctx.read("roster/lortega.yaml");
+    std::fs::remove_file(ctx.path("roster/lortega.yaml")).unwrap();
+    ctx.sync(&[]).await.ok();
+    // Luis joins with a mistyped id, in the run that also changes two other people's issues.
+    let real = ctx.fake.user_id("lortega").unwrap();
+    ctx.write("roster/lortega.yaml", &luis.replace(&format!("id: {real}"), "id: 99999999"));
+    ctx.edit("roster/angata.yaml", "  buddy: wtan", "  buddy: mkowalski");
+    ctx.edit("roster/falsayed.yaml", "to: 2026-10-16", "to: 2026-10-23");
+    let before = ctx.issue_of(TRAINING, "Fatima Al-Sayed").due_date;
+    let run = ctx.sync(&[]).await;
+    let out = format!("{}\n{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let wrong = "no GitLab user has the id 99999999 that the roster gives for lortega";
+    assert!(
+        out.contains(&format!("failed    lortega · support-learning-path: {TRAINING}#8 was written, but not assigned")),
+        "{out}"
+    );
+    assert!(out.contains(wrong), "{out}");
+    assert!(out.contains("correct gitlab.id in the roster"), "{out}");
+    assert!(!out.contains("below Planner") && !out.contains("left out") && !out.contains("dropped"), "{out}");
+    assert!(run.stderr().contains("1 issue(s) failed"), "{}", run.stderr());
+    let mut aroha = ctx.assignees(&ctx.issue_of(TRAINING, "Aroha Ngata"));
+    aroha.sort();
+    assert_eq!(aroha, ["angata", "mkowalski"], "another person's update was done");
+    assert_ne!(ctx.issue_of(TRAINING, "Fatima Al-Sayed").due_date, before, "and another's");
+    let issue = ctx.issue_of(TRAINING, "Luis Ortega");
+    assert!(!ctx.assignees(&issue).contains(&"lortega".to_string()), "{:?}", ctx.assignees(&issue));
+    assert!(issue.labels.iter().any(|l| l == "onboarder"), "the issue itself was written: {:?}", issue.labels);
+
+    // Nothing changed: still reported (plan and sync), nothing written, one lookup for the id.
+    for command in [&["plan", "--today", TODAY][..], &["sync", "--today", TODAY]] {
+        ctx.fake.clear_requests();
+        let run = ctx.run(command).await;
+        assert_eq!(run.code(), 1, "{command:?}: {}\n{}", run.stdout(), run.stderr());
+        assert!(
+            run.stdout().contains(&format!("#8  FAILED: not assigned as the roster asks: {wrong}")),
+            "{command:?}: {}",
+            run.stdout()
+        );
+        assert_eq!(ctx.fake.writes(), 0, "{command:?}");
+        let lookups = ctx.fake.requests().iter().filter(|r| r.path.starts_with("/api/v4/users/")).count();
+        assert_eq!(lookups, 1, "{command:?}");
+    }
+
+    // The roster is corrected: the next run assigns Luis, and the one after writes nothing.
+    ctx.edit("roster/lortega.yaml", "id: 99999999", &format!("id: {real}"));
+    ctx.fake.clear_requests();
+    let run = ctx.sync(&[]).await;
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
+    let issue_writes: Vec<_> =
+        ctx.fake.requests().into_iter().filter(|r| r.method != "GET" && r.route.contains("/issues")).collect();
+    assert_eq!(issue_writes.len(), 1, "one edit sends the assignees again: {issue_writes:?}");
+    let mut luis = ctx.assignees(&ctx.issue_of(TRAINING, "Luis Ortega"));
+    luis.sort();
+    assert_eq!(luis, ["lortega", "sdelgado"]);
+    ctx.fake.clear_requests();
+    ctx.sync(&[]).await.ok();
+    assert_eq!(ctx.fake.writes(), 0);
+    assert!(!ctx.fake.requests().iter().any(|r| r.path.starts_with("/api/v4/users/")), "nothing left to ask about");
+}

@@ -156,7 +156,7 @@ async fn a_first_page_that_always_announces_a_second_is_read_once_when_the_count
     ctx.fake.clear_requests();
     let run = ctx.run(&["check"]).await.ok();
     assert_eq!(requests_to(&ctx, TREE), 2);
-    assert!(run.stdout().starts_with("ok: 16 people"), "{}", run.stdout());
+    assert!(run.stdout().starts_with("ok: 14 people and 2 shadow-program participants"), "{}", run.stdout());
 }
 
 /// A listing that cannot show it is whole (a proxy stripped every paging header from a full

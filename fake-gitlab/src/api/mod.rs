@@ -98,7 +98,7 @@ fn project_key(route: &Route) -> Option<&str> {
         | Route::Label { project, .. } => Some(project),
         Route::Tree { project } | Route::RawFile { project, .. } => Some(project),
         Route::Templates { project, .. } | Route::Template { project, .. } => Some(project),
-        Route::User | Route::Users | Route::TokenSelf => None,
+        Route::User | Route::Users | Route::UserById { .. } | Route::TokenSelf => None,
     }
 }
 
@@ -124,6 +124,7 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
     match (req.method, req.route) {
         ("GET", Route::User) => users::current(st, &cx),
         ("GET", Route::Users) => users::list(st, &cx),
+        ("GET", Route::UserById { id }) => users::show(st, id),
         ("GET", Route::TokenSelf) => crate::scopes::token_self(st, &cx),
         ("GET", Route::Tree { project }) => repository::tree(st, &cx, project),
         ("GET", Route::RawFile { project, file }) => repository::raw(st, &cx, project, file),

@@ -1,4 +1,4 @@
-//! User and project lookups: `GET /user`, `GET /users`, `GET /projects/:id`.
+//! User and project lookups: `GET /user`, `GET /users`, `GET /users/:id`, `GET /projects/:id`.
 
 use serde_json::Value;
 
@@ -32,6 +32,16 @@ pub(super) fn list(st: &mut State, cx: &Cx<'_>) -> Answer {
         paginate(ids, PageRequest::from_params(cx.params), &cx.link(st), st.options.max_counted_total);
     let body: Vec<Value> = page.into_iter().map(|id| render::user(st, id)).collect();
     Ok(Reply::json(200, &Value::Array(body)).with_headers(headers))
+}
+
+/// One user by id, blocked ones included with their `state` (lib/api/users.rb `get ":id"`: any
+/// signed-in user may `read_user` another, `UserPolicy`); an unknown id is `404 User Not Found`.
+pub(super) fn show(st: &mut State, id: &str) -> Answer {
+    let user = id.parse::<u64>().ok().filter(|id| st.users.contains_key(id));
+    match user {
+        Some(id) => Ok(Reply::json(200, &render::user(st, id))),
+        None => Err(Reply::message(404, "404 User Not Found")),
+    }
 }
 
 pub(super) fn project(st: &mut State, cx: &Cx<'_>, project: &str) -> Answer {
