@@ -33,6 +33,22 @@ impl Mark {
     }
 }
 
+/// One item of a path as progress judges it: its stage, its mark, and whether it may hold the
+/// stage back (an optional item never does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StagedItem {
+    pub stage: usize,
+    pub mark: Mark,
+    pub optional: bool,
+}
+
+impl StagedItem {
+    /// A required item (most are).
+    pub fn required(stage: usize, mark: Mark) -> StagedItem {
+        StagedItem { stage, mark, optional: false }
+    }
+}
+
 /// A task-list item found on one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskLine<'a> {
@@ -43,6 +59,8 @@ pub struct TaskLine<'a> {
     pub text: &'a str,
     pub id: Option<&'a str>,
     pub module: Option<&'a str>,
+    /// `<!-- optional -->`: the item never holds a stage back (see `progress`).
+    pub optional: bool,
 }
 
 /// Read a task item from one line, or `None` if the line is not one.
@@ -73,15 +91,16 @@ pub fn parse_task_line(line: &str) -> Option<TaskLine<'_>> {
         return None;
     }
     let lead = &line[..line.len() - boxed.len()];
-    let (text, id, module) = split_comments(after_box.trim());
-    Some(TaskLine { lead, mark, text, id, module })
+    let (text, id, module, optional) = split_comments(after_box.trim());
+    Some(TaskLine { lead, mark, text, id, module, optional })
 }
 
-/// Split `text <!-- id: x --> <!-- module: y -->` into its parts.
-fn split_comments(s: &str) -> (&str, Option<&str>, Option<&str>) {
+/// Split `text <!-- id: x --> <!-- module: y --> <!-- optional -->` into its parts.
+fn split_comments(s: &str) -> (&str, Option<&str>, Option<&str>, bool) {
     let mut text = s;
     let mut id = None;
     let mut module = None;
+    let mut optional = false;
     while let Some(stripped) = text.strip_suffix("-->") {
         // A char search is far cheaper than a substring search, and this runs for every item.
         let Some(open) = last_comment_open(stripped) else { break };
@@ -90,12 +109,14 @@ fn split_comments(s: &str) -> (&str, Option<&str>, Option<&str>) {
             id = Some(v.trim());
         } else if let Some(v) = inner.strip_prefix("module:") {
             module = Some(v.trim());
+        } else if inner == "optional" {
+            optional = true;
         } else {
             break;
         }
         text = stripped[..open].trim_end();
     }
-    (text, id, module)
+    (text, id, module, optional)
 }
 
 /// Where the last `<!--` in `s` starts.

@@ -46,15 +46,17 @@ pub struct SyncSettings {
 pub struct ProgressSettings {
     /// Tick the items of stages whose week has passed, as version 1 did. Off: only evidence ticks.
     pub calendar_ticks: bool,
-    /// A person is behind when their stage is behind the one expected this many days ago.
+    /// A person is behind when less work is done than the calendar expected this many days ago.
     pub grace_days: u32,
+    /// Percent of the required items before a stage that reaches it (50 to 100).
+    pub stage_share: u32,
     /// The pace label is `<prefix>::on-track|behind|overdue|paused|complete`.
     pub pace_label_prefix: String,
 }
 
 impl Default for ProgressSettings {
     fn default() -> Self {
-        Self { calendar_ticks: false, grace_days: 14, pace_label_prefix: "onboarding-pace".into() }
+        Self { calendar_ticks: false, grace_days: 14, stage_share: 80, pace_label_prefix: "onboarding-pace".into() }
     }
 }
 
@@ -201,6 +203,7 @@ struct RawProgress {
     #[serde(default)]
     calendar_ticks: bool,
     grace_days: Option<Spanned<u32>>,
+    stage_share: Option<Spanned<u32>>,
     pace_label_prefix: Option<Spanned<String>>,
 }
 
@@ -383,6 +386,16 @@ impl Config {
                     );
                 } else {
                     progress.grace_days = g.value;
+                }
+            }
+            if let Some(s) = &p.stage_share {
+                if !(50..=100).contains(&s.value) {
+                    err(
+                        Location::from_yaml(&file, 0, &s.referenced),
+                        format!("stage_share {} must be a percentage from 50 to 100", s.value),
+                    );
+                } else {
+                    progress.stage_share = s.value;
                 }
             }
             progress.pace_label_prefix =

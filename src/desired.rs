@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 
 use crate::calendar::{self, Calendar};
-use crate::checklist::Mark;
+use crate::checklist::{Mark, StagedItem};
 use crate::config::Config;
 use crate::error::{InputError, InputErrors, Location};
 use crate::roster::{Person, Program, Role, Roster, Status};
@@ -23,6 +23,8 @@ pub struct Path {
     pub stated: Option<usize>,
     pub start: NaiveDate,
     pub due_days: Option<u32>,
+    /// The template's `pace`: false for a path with no timeline (never behind or overdue).
+    pub paced: bool,
 }
 
 /// The stage a person has reached in one path.
@@ -85,8 +87,8 @@ pub struct Body {
     /// The lines, and each item's roster mark by id: empty unless asked for (`Want::Lines`).
     pub lines: Vec<BodyLine>,
     pub marks: BTreeMap<String, Mark>,
-    /// Each item's stage and roster mark, in order: what progress is judged on.
-    pub staged: Vec<(usize, Mark)>,
+    /// Each item's stage, roster mark and weight, in order: what progress is judged on.
+    pub staged: Vec<StagedItem>,
 }
 
 /// How much of a body a caller needs: the stages and marks in order (to count and judge a new
@@ -127,7 +129,7 @@ impl Renderer<'_> {
         fits(t, &p.username, &rendered, &items)?;
         let floor = roster_floor(self.config, d, self.today);
         let mark = |i: &ItemRef| if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open };
-        let staged = items.iter().map(|i| (i.stage, mark(i))).collect();
+        let staged = items.iter().map(|i| StagedItem { stage: i.stage, mark: mark(i), optional: i.optional }).collect();
         let (lines, marks) = match want {
             Want::Lines => (rendered.body(t), items.iter().map(|i| (i.id.to_string(), mark(i))).collect()),
             Want::Marks => (Vec::new(), BTreeMap::new()),
@@ -385,8 +387,13 @@ fn desired_issue(
     ids: &BTreeMap<String, u64>,
 ) -> Result<DesiredIssue, InputError> {
     let stated = p.stage.as_ref().and_then(|s| t.stage_index(&s.value));
-    let path =
-        Path { weeks: t.stages.iter().map(|s| s.week).collect(), stated, start: p.start_date, due_days: t.due_days };
+    let path = Path {
+        weeks: t.stages.iter().map(|s| s.week).collect(),
+        stated,
+        start: p.start_date,
+        due_days: t.due_days,
+        paced: t.pace,
+    };
     let calendar = Calendar { leave: p.leave.clone(), ..Calendar::new(p.since) };
     let paused = p.status == Status::Paused;
     let due_date = calendar::due_date(path.start, path.due_days, &calendar);

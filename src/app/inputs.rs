@@ -316,7 +316,7 @@ pub fn settings<'a>(
         pace_label_prefix: &config.progress.pace_label_prefix,
         close_completed: config.sync.close_completed,
         today,
-        grace_days: config.progress.grace_days,
+        rules: crate::progress::Rules { share: config.progress.stage_share, grace_days: config.progress.grace_days },
         selected,
         others: &dashboard::is_key,
         shard,

@@ -11,7 +11,7 @@ use super::record::{
 };
 use super::settings::{Render, Settings};
 use crate::calendar::{self, Calendar};
-use crate::checklist::Mark;
+use crate::checklist::{Mark, StagedItem};
 use crate::desired::{Body, DesiredIssue, Path, Want};
 use crate::error::InputError;
 use crate::issue::{Edit, NewIssue, Observed};
@@ -27,17 +27,17 @@ use crate::template::{write_body, BodyLine};
 /// once, where it creates or compares the issue (see `desired::Bodies`).
 pub fn with_body(d: &DesiredIssue, body: &Body, s: &Settings) -> (DesiredIssue, Assessment) {
     let d = DesiredIssue {
-        checked: body.staged.iter().filter(|(_, m)| *m == Mark::Done).count(),
+        checked: body.staged.iter().filter(|i| i.mark == Mark::Done).count(),
         total: body.staged.len(),
         ..d.clone()
     };
-    let a = progress::assess(&d.path, &d.calendar, &body.staged, d.paused, s.today, s.grace_days);
+    let a = progress::assess(&d.path, &d.calendar, &body.staged, d.paused, s.today, s.rules);
     (d, a)
 }
 
 /// Where `d` stands by the roster's evidence alone, before its body is rendered or its issue read.
 pub fn by_roster(d: &DesiredIssue, s: &Settings) -> Assessment {
-    progress::assess(&d.path, &d.calendar, &[], d.paused, s.today, s.grace_days)
+    progress::assess(&d.path, &d.calendar, &[], d.paused, s.today, s.rules)
 }
 
 /// The description a brand-new issue gets in the project `project_id`: its state block is sealed
@@ -74,12 +74,16 @@ pub fn create(d: &DesiredIssue, s: &Settings, render: Render) -> Action {
     action
 }
 
-/// The items of a body with their marks, as (stage index, mark), for progress.
-fn staged(body: &Body, marks: &BTreeMap<String, Mark>) -> Vec<(usize, Mark)> {
+/// The items of a body with their marks, for progress.
+fn staged(body: &Body, marks: &BTreeMap<String, Mark>) -> Vec<StagedItem> {
     body.lines
         .iter()
         .filter_map(|l| match l {
-            BodyLine::Item(i) => Some((i.stage, marks.get(&i.id).copied().unwrap_or(Mark::Open))),
+            BodyLine::Item(i) => Some(StagedItem {
+                stage: i.stage,
+                mark: marks.get(&i.id).copied().unwrap_or(Mark::Open),
+                optional: i.optional,
+            }),
             BodyLine::Text(_) => None,
         })
         .collect()
@@ -153,7 +157,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     } else {
         d
     };
-    let due = progress::assess(&d.path, &calendar, &[], d.paused, s.today, s.grace_days).due;
+    let due = progress::assess(&d.path, &calendar, &[], d.paused, s.today, s.rules).due;
     let body = render(d, due, Want::Lines)?;
     let asserted = old.as_ref().map(IssueState::asserted_marks);
     let current: Vec<(String, Mark)> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
@@ -164,7 +168,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         .filter_map(|(id, m)| live.items.iter().find(|i| &i.id == id).map(|i| LiveItem { mark: *m, ..i.clone() }))
         .collect();
     let items = staged(&body, &merged.marks);
-    let a = progress::assess(&d.path, &calendar, &items, d.paused, s.today, s.grace_days);
+    let a = progress::assess(&d.path, &calendar, &items, d.paused, s.today, s.rules);
     let reopened_by_person = old.as_ref().is_some_and(|st| st.closed);
     let close = s.close_completed && a.complete && kept.iter().all(|i| i.mark != Mark::Open) && !reopened_by_person;
 

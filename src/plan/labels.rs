@@ -52,7 +52,7 @@ mod tests {
             pace_label_prefix: "onboarding-pace",
             close_completed: false,
             today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-            grace_days: 14,
+            rules: crate::progress::Rules::default(),
             selected: &everyone,
             others: &|_| false,
             seal: &crate::seal::Seal::unchecked(),

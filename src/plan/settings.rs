@@ -18,8 +18,8 @@ pub struct Settings<'a> {
     pub close_completed: bool,
     /// The day the run plans for.
     pub today: NaiveDate,
-    /// Days behind the calendar before a person counts as behind.
-    pub grace_days: u32,
+    /// How progress is judged: the share of the work that reaches a stage, and the grace.
+    pub rules: crate::progress::Rules,
     /// Usernames this run may touch (`--only`, `--shard`).
     pub selected: &'a dyn Fn(&str) -> bool,
     /// Keys of managed issues that another planner owns (the dashboards): left alone here.

@@ -230,7 +230,14 @@ mod tests {
             previous_manager: Some("boss"),
             stage_ids: ids,
             stage_titles: titles,
-            assessment: Assessment { reached, expected: Some(2), pace, due: Some(d("2026-04-01")), complete: false },
+            assessment: Assessment {
+                reached,
+                expected: Some(2),
+                expected_by_grace: Some(2),
+                pace,
+                due: Some(d("2026-04-01")),
+                complete: false,
+            },
             today: d("2026-02-01"),
             closing: false,
         }

@@ -10,4 +10,4 @@ mod assess;
 pub mod comments;
 pub mod overrides;
 
-pub use assess::{assess, complete, pace, stage_reached, Assessment, Pace, PaceInput};
+pub use assess::{assess, complete, holding_back, pace, stage_reached, Assessment, Pace, PaceInput, Rules};

@@ -22,6 +22,9 @@ pub struct BodyItem {
     pub module: Option<String>,
     /// Index into the template's stages.
     pub stage: usize,
+    /// Never holds a stage back: marked `<!-- optional -->`, or a sub-item (a detail split out
+    /// of the line above it).
+    pub optional: bool,
 }
 
 /// What a template rendered to for one person.
@@ -38,6 +41,12 @@ pub struct ItemRef<'a> {
     pub id: &'a str,
     pub module: Option<&'a str>,
     pub stage: usize,
+    pub optional: bool,
+}
+
+/// An item is optional when marked so, or when it is a sub-item (indented under another).
+fn is_optional(task: &TaskLine) -> bool {
+    task.optional || task.lead.starts_with([' ', '\t'])
 }
 
 impl Rendered {
@@ -51,7 +60,7 @@ impl Rendered {
         let mut items = Vec::new();
         walk(t, &self.text, |piece| {
             if let Piece::Item(task, id, stage) = piece {
-                items.push(ItemRef { id, module: task.module, stage });
+                items.push(ItemRef { id, module: task.module, stage, optional: is_optional(&task) });
             }
         });
         items
@@ -126,6 +135,7 @@ fn parse_rendered(t: &Template, text: &str) -> Vec<BodyLine> {
                 text: task.text.to_string(),
                 id: id.to_string(),
                 module: task.module.map(str::to_string),
+                optional: is_optional(&task),
                 stage,
             }));
         }

@@ -73,6 +73,9 @@ pub struct Template {
     pub audience: Audience,
     pub assign: Vec<Assignee>,
     pub due_days: Option<u32>,
+    /// `pace: false`: the path has no timeline (a promotion, a manager's path): never behind or
+    /// overdue, no nudges; stage notes still.
+    pub pace: bool,
     pub stages: Vec<Stage>,
     title_at: Location,
     body_line_offset: usize,
@@ -114,12 +117,18 @@ struct RawFront {
     #[serde(default)]
     assign: Vec<Spanned<String>>,
     due_days: Option<Spanned<u32>>,
+    #[serde(default = "yes")]
+    pace: bool,
     stages: Vec<RawStage>,
     /// What the template states that the handbook does not (week numbers, wording): the team's
     /// choices, listed so a reader can tell them from the handbook's.
     #[serde(default)]
     #[allow(dead_code)]
     team_choices: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `{{mention username}}`: the one way a template may notify someone, for a valid username only.
@@ -390,6 +399,7 @@ impl TemplateSet {
             audience,
             assign,
             due_days: raw.due_days.map(|d| d.value),
+            pace: raw.pace,
             stages,
             title_at,
             body_line_offset,
