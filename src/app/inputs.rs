@@ -303,6 +303,7 @@ pub(super) fn renderer(inputs: &Inputs, today: NaiveDate) -> Renderer<'_> {
 /// until the run knows them.
 pub fn settings<'a>(
     config: &'a Config,
+    words: &'a crate::template::TemplateSet,
     selected: &'a dyn Fn(&str) -> bool,
     shard: Option<Shard>,
     today: NaiveDate,
@@ -324,6 +325,7 @@ pub fn settings<'a>(
         seal: &UNCHECKED,
         bots: &[],
         proofs: &NO_PROOFS,
+        words,
         preview: None,
     }
 }

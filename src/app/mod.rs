@@ -133,7 +133,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let preview = |d: &crate::desired::DesiredIssue, text: &str| previews.write(d, text);
     let settings = Settings {
         preview: previews.wanted().then_some(&preview as plan::Preview),
-        ..settings(&inputs.config, &selected, prepared.selection.shard, prepared.today)
+        ..settings(&inputs.config, &inputs.templates, &selected, prepared.selection.shard, prepared.today)
     };
     eprintln!(
         "onboarder: no GITLAB_TOKEN or {READ_TOKEN_VAR} set: planning offline, as if the projects had no issues yet"

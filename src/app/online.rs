@@ -124,7 +124,7 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
         preview: previews.wanted().then_some(&preview as plan::Preview),
         seal,
         bots: &bots,
-        ..settings(config, &selected, prepared.selection.shard, prepared.today)
+        ..settings(config, &inputs.templates, &selected, prepared.selection.shard, prepared.today)
     };
     let (desired, specs) = (&prepared.desired, &prepared.boards);
     let renderer = renderer(inputs, prepared.today);

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::action::{own_marks, Action, Facts, ItemChange, Kind};
 use super::labels::{label_changes, wanted_labels};
 use super::record::{
-    already_so, initial_record, pause_record, place, reached_by, state_for, subject, IssueState, Record,
+    already_so, initial_record, pause_record, place, quiet, reached_by, state_for, subject, IssueState, Record,
 };
 use super::settings::{Render, Settings};
 use crate::calendar::{self, Calendar};
@@ -89,6 +89,40 @@ fn staged(body: &Body, marks: &BTreeMap<String, Mark>) -> Vec<StagedItem> {
         .collect()
 }
 
+/// The first open items that hold the person back, as plain text, and how many there are.
+fn holding(body: &Body, items: &[StagedItem], a: &Assessment) -> (Vec<String>, usize) {
+    let held = progress::holding_back(items, a, usize::MAX);
+    let texts: Vec<&str> = body
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            BodyLine::Item(i) => Some(i.text.as_str()),
+            BodyLine::Text(_) => None,
+        })
+        .collect();
+    let named = held.iter().take(NAMED_IN_A_NUDGE).filter_map(|&n| texts.get(n)).map(|t| plain_text(t)).collect();
+    (named, held.len())
+}
+
+/// Open items a nudge names at most.
+const NAMED_IN_A_NUDGE: usize = 5;
+
+/// An item's text as a nudge quotes it: links become their words (the words are escaped when the
+/// comment is rendered), and a long one is cut.
+fn plain_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find("](").map(|c| open + c) else { break };
+        let Some(end) = rest[close..].find(')').map(|e| close + e) else { break };
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..close]);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    crate::error::truncate(out.trim(), 120)
+}
+
 /// Did a person change the assignees since onboarder set `recorded`? GitLab Free keeping only
 /// the first one is not a person's change; someone new, or nobody at all, is.
 fn assignees_changed_by_person(recorded: &[String], now: &[String]) -> bool {
@@ -139,7 +173,8 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     overrides::roster_wins(&mut overrides, &roster);
     overrides::apply_calendar(&mut overrides, &commands, s.today);
     let paused = d.paused || overrides.paused_by_dashboard.is_some();
-    let (paused_since, paused_days) = pause_record(paused, old.as_ref(), s.today);
+    let pause = pause_record(paused, old.as_ref(), s.today);
+    let (paused_since, paused_days) = (pause.since, pause.days);
     let calendar = Calendar { paused_since, paused_days, extra_days: overrides.extra_days, ..d.calendar.clone() };
     let expected = calendar::expected_stage(&d.path.weeks, calendar.working_days(s.today));
     overrides::apply_stage(
@@ -173,10 +208,17 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     let close = s.close_completed && a.complete && kept.iter().all(|i| i.mark != Mark::Open) && !reopened_by_person;
 
     let mut said = old.as_ref().map(|o| o.said.clone()).unwrap_or_default();
-    let subject = Subject { closing: close, ..subject(d, a, old.as_ref(), s.today) };
+    let (holding, open_count) = holding(&body, &items, &a);
+    let subject = Subject {
+        closing: close,
+        holding,
+        open_count,
+        quiet: quiet(d, paused, pause.resumed, s.today),
+        ..subject(d, a, old.as_ref(), s.today)
+    };
     let proof = s.proofs.get(&(o.project.clone(), o.iid));
     let note = match &old {
-        Some(_) => comments::owed(&subject, &said),
+        Some(_) => comments::owed(&subject, &said, s.words)?,
         // No record onboarder can vouch for (lost, mangled or forged): what its own notes prove
         // was said is said, on the day it was; and, as for a new issue, nothing is owed for what
         // was already so.
@@ -204,7 +246,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         Some(o) if !moved => (o.reached.clone(), o.since.clone()),
         _ => (reached_by(d, &known, a.reached, s.today), Some(d.calendar.since.to_string())),
     };
-    let record = Record { said, paused_since, paused_days, reached, since, overrides };
+    let record = Record { said, paused_since, paused_days, resumed: pause.resumed, reached, since, overrides };
     let mut state = state_for(d, &merged.asserted, reopened_by_person || close, &a, record);
     // Assignees follow the roster when the roster changed who, or corrected an id; otherwise
     // they are the person's to change.

@@ -46,6 +46,7 @@ mod tests {
     fn label_changes_take_off_an_old_stage_pace_or_shard_and_keep_a_persons_labels() {
         let commands = Commands::default();
         let everyone = |_: &str| true;
+        let words = crate::template::TemplateSet::empty(&std::sync::Arc::from(std::path::Path::new("t")));
         let s = Settings {
             marker_label: "onboarder",
             stage_label_prefix: "onboarding-stage",
@@ -60,6 +61,7 @@ mod tests {
             proofs: &Default::default(),
             shard: None,
             commands: &commands,
+            words: &words,
             preview: None,
         };
         const M: &str = "onboarder";

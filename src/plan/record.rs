@@ -56,6 +56,9 @@ pub struct IssueState {
     /// Days of pauses that have ended: the due date moved by this much.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub paused_days: u32,
+    /// The day the last open-ended pause ended: nothing nags in the week after a return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<String>,
     /// The day each stage was first reached (stage id -> YYYY-MM-DD), recorded when the stage
     /// moves (a write that happens anyway), for the team dashboard's medians.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -147,6 +150,7 @@ pub(super) struct Record {
     pub said: BTreeMap<String, String>,
     pub paused_since: Option<NaiveDate>,
     pub paused_days: u32,
+    pub resumed: Option<NaiveDate>,
     pub reached: BTreeMap<String, String>,
     pub since: Option<String>,
     pub overrides: Overrides,
@@ -175,6 +179,7 @@ pub(super) fn state_for(
         said: r.said,
         paused_since: r.paused_since.map(|p| p.to_string()),
         paused_days: r.paused_days,
+        resumed: r.resumed.map(|d| d.to_string()),
         reached: r.reached,
         since: r.since,
         overrides: (!r.overrides.is_empty()).then_some(r.overrides),
@@ -198,13 +203,18 @@ pub(super) fn subject<'a>(
         assessment: a,
         today,
         closing: false,
+        holding: Vec::new(),
+        open_count: 0,
+        quiet: false,
     }
 }
 
 /// Everything the situation calls for now, recorded as said: a new issue, or one whose record was
 /// lost, owes no comment for what was already so.
 pub(super) fn already_so(d: &DesiredIssue, a: Assessment, today: NaiveDate) -> BTreeMap<String, String> {
-    comments::due_keys(&subject(d, a, None, today)).into_iter().map(|k| (k, today.to_string())).collect()
+    // A nudge never posted is recorded as such: no escalation is ever back-dated from it.
+    let day = |k: &str| if k.starts_with("behind:") { comments::ADOPTED.to_string() } else { today.to_string() };
+    comments::due_keys(&subject(d, a, None, today)).into_iter().map(|k| (day(&k), k)).map(|(v, k)| (k, v)).collect()
 }
 
 /// The stages reached by now that the record does not hold yet, recorded as reached today (the
@@ -229,23 +239,47 @@ pub(super) fn initial_record(d: &DesiredIssue, a: Assessment, today: NaiveDate) 
         said: already_so(d, a, today),
         paused_since: d.paused.then_some(today),
         paused_days: 0,
+        resumed: None,
         reached: reached_by(d, &BTreeMap::new(), a.reached, today),
         since: Some(d.calendar.since.to_string()),
         overrides: Overrides::default(),
     }
 }
 
+/// An open-ended pause as the record keeps it: since when (while it lasts), the days of pauses
+/// that ended, and the day the last one ended.
+pub(super) struct PauseRecord {
+    pub since: Option<NaiveDate>,
+    pub days: u32,
+    pub resumed: Option<NaiveDate>,
+}
+
 /// The pause record after today: an open-ended pause starts its clock the first day a run sees
-/// it, and when it ends its days are added up (they move the due date).
-pub(super) fn pause_record(paused: bool, old: Option<&IssueState>, today: NaiveDate) -> (Option<NaiveDate>, u32) {
-    let since = old.and_then(|o| o.paused_since.as_deref()).and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+/// it, and when it ends its days are added up (they move the due date) and its end is kept.
+pub(super) fn pause_record(paused: bool, old: Option<&IssueState>, today: NaiveDate) -> PauseRecord {
+    let day = |s: Option<&String>| s.and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+    let since = day(old.and_then(|o| o.paused_since.as_ref()));
     let days = old.map_or(0, |o| o.paused_days);
+    let resumed = day(old.and_then(|o| o.resumed.as_ref()));
     match (paused, since) {
-        (true, Some(since)) => (Some(since), days),
-        (true, None) => (Some(today), days),
-        (false, Some(since)) => {
-            (None, days.saturating_add(u32::try_from((today - since).num_days().max(0)).unwrap_or(0)))
-        }
-        (false, None) => (None, days),
+        (true, Some(since)) => PauseRecord { since: Some(since), days, resumed },
+        (true, None) => PauseRecord { since: Some(today), days, resumed },
+        (false, Some(since)) => PauseRecord {
+            since: None,
+            days: days.saturating_add(u32::try_from((today - since).num_days().max(0)).unwrap_or(0)),
+            resumed: Some(today),
+        },
+        (false, None) => PauseRecord { since: None, days, resumed },
     }
+}
+
+/// Days after a return from leave or a pause during which nothing nags.
+pub const QUIET_AFTER_RETURN_DAYS: i64 = 7;
+
+/// Away today (leave, a pause), or back less than a week: no nudge, escalation or overdue notice.
+pub(super) fn quiet(d: &DesiredIssue, paused: bool, resumed: Option<NaiveDate>, today: NaiveDate) -> bool {
+    let just_back = |end: NaiveDate| end < today && (today - end).num_days() <= QUIET_AFTER_RETURN_DAYS;
+    paused
+        || d.calendar.leave.iter().any(|l| (l.from <= today && today <= l.to) || just_back(l.to))
+        || resumed.is_some_and(|r| r <= today && (today - r).num_days() < QUIET_AFTER_RETURN_DAYS)
 }

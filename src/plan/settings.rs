@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use super::proof::Proofs;
 use crate::desired::{Body, DesiredIssue, Want};
 use crate::error::InputError;
+use crate::progress::comments::Words;
 use crate::progress::overrides::Commands;
 use crate::seal::Seal;
 use crate::selection::Shard;
@@ -37,6 +38,8 @@ pub struct Settings<'a> {
     pub bots: &'a [u64],
     /// What onboarder's own notes prove, for the issues whose state block it cannot trust.
     pub proofs: &'a Proofs,
+    /// The words of onboarder's comments (the templates directory's `_comment-*.md`).
+    pub words: Words<'a>,
     /// Where each planned issue's new description goes when previews are asked for
     /// (`--preview-dir`): handed over as it is made, so that no run holds them all.
     pub preview: Option<Preview<'a>>,

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::assess::{Assessment, Pace};
-use crate::escape::inert;
-use crate::roster::{is_valid_username, reserved_username};
+use crate::error::InputError;
+use crate::template::{CommentContext, Say, StageWords, TemplateSet};
 
 /// The hidden line that carries a posted comment's keys.
 pub const NOTE_MARKER: &str = "<!-- onboarder:note ";
@@ -35,7 +35,17 @@ pub struct Subject<'a> {
     pub today: NaiveDate,
     /// The issue is about to be closed because the path is complete.
     pub closing: bool,
+    /// The first open items that hold the person back, as plain text (a nudge names them).
+    pub holding: Vec<String>,
+    /// How many open items hold the person back.
+    pub open_count: usize,
+    /// On leave, paused, or back from either less than a week ago: no nudge, no escalation, no
+    /// overdue notice.
+    pub quiet: bool,
 }
+
+/// Where a comment's words come from: the templates directory's partials (`TemplateSet::say`).
+pub type Words<'a> = &'a TemplateSet;
 
 /// A comment to post: the keys it settles, and its text (the hidden keys line included).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,16 +77,6 @@ pub fn note_keys(note: &str) -> impl Iterator<Item = &str> {
     note.lines().filter_map(|l| l.trim().strip_prefix(NOTE_MARKER)?.strip_suffix("-->")).flat_map(str::split_whitespace)
 }
 
-/// A mention of a roster username; anything else (a value read back from an issue, a name GitLab
-/// reserves, `all`) is inert text, never a mention.
-fn mention(u: &str) -> String {
-    if is_valid_username(u) && reserved_username(u).is_none() {
-        format!("@{u}")
-    } else {
-        inert(u)
-    }
-}
-
 /// A name as part of a hidden key: only characters a username may hold, and never `--` (which
 /// would end the hidden comment), so the key stays one word on one line whatever the name holds.
 fn key_part(name: &str) -> String {
@@ -96,15 +96,23 @@ fn stage_key(id: &str) -> String {
     format!("stage:{id}")
 }
 
+/// What the record holds for a nudge that was never posted: the situation was already so when
+/// onboarder created or adopted the issue. Not a day, so no escalation ever counts from it.
+pub const ADOPTED: &str = "adopted";
+
 /// Keys for everything the subject's situation calls for now, said or not: at creation these are
 /// recorded as said, so a new issue posts nothing.
 pub fn due_keys(s: &Subject) -> Vec<String> {
-    owed_parts(s, &BTreeMap::new(), true).into_iter().map(|(k, _)| k).collect()
+    owed_keys(s, &BTreeMap::new(), true).into_iter().map(|(_, k)| k).collect()
 }
 
 /// The comment owed now, if any, given what the record says was said (key -> day).
-pub fn owed(s: &Subject, said: &BTreeMap<String, String>) -> Option<Comment> {
-    Comment::join(owed_parts(s, said, false))
+pub fn owed(s: &Subject, said: &BTreeMap<String, String>, words: Words) -> Result<Option<Comment>, InputError> {
+    let mut parts = Vec::new();
+    for (say, key) in owed_keys(s, said, false) {
+        parts.push((key, words.say(say, &context(s, say, said))?));
+    }
+    Ok(Comment::join(parts))
 }
 
 /// Keys to record as said along with a comment: a stage comment settles every earlier stage too.
@@ -118,104 +126,84 @@ pub fn settled_keys(s: &Subject, comment: &Comment) -> Vec<String> {
     keys
 }
 
-fn owed_parts(s: &Subject, said: &BTreeMap<String, String>, all: bool) -> Vec<(String, String)> {
+/// A nudge posted at least a week ago: the person had time to act, so the manager may be told.
+fn nudged_a_week_ago(said: &BTreeMap<String, String>, key: Option<&str>, today: NaiveDate) -> bool {
+    said.iter()
+        .filter(|(k, _)| key.map_or(k.starts_with("behind:"), |key| k.as_str() == key))
+        .filter_map(|(_, day)| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+        .any(|d| (today - d).num_days() >= ESCALATE_AFTER_DAYS)
+}
+
+/// What is owed, as (what to say, key). One comment a run: a new stage's note goes alone, so
+/// "reached" and "behind" never share one; nothing nags while the person is away or just back.
+fn owed_keys(s: &Subject, said: &BTreeMap<String, String>, all: bool) -> Vec<(Say, String)> {
     let a = &s.assessment;
-    let mut parts = Vec::new();
+    let mut out = Vec::new();
     let unsaid = |k: &str| all || !said.contains_key(k);
-    let people = |who: &[Option<&str>]| who.iter().flatten().map(|u| mention(u)).collect::<Vec<_>>().join(" ");
-    let stage_title = |i: usize| s.stage_titles.get(i).map_or(String::new(), |t| inert(t));
-    let total = s.stage_ids.len();
 
     // A new stage: only forward, only for a stage after the first (the issue itself introduces it).
     if let Some(id) = s.stage_ids.get(a.reached).filter(|_| a.reached > 0 && !a.complete) {
         let key = stage_key(id);
         if unsaid(&key) {
-            parts.push((
-                key,
-                format!(
-                    "{} Every item before **{}** is done: that is stage {} of {}. Its items are next; pick up later ones whenever they make sense.",
-                    people(&[Some(s.person), s.buddy]),
-                    stage_title(a.reached),
-                    a.reached + 1,
-                    total
-                ),
-            ));
+            out.push((Say::Stage, key));
         }
     }
-    if let Some(id) = s.stage_ids.get(a.reached).filter(|_| a.pace == Pace::Behind) {
-        let first = format!("behind:{id}");
-        let second = format!("behind-manager:{id}");
-        let expected =
-            a.expected.map_or(String::new(), |e| format!(" (the calendar expects **{}** by now)", stage_title(e)));
-        if unsaid(&first) {
-            parts.push((
-                first,
-                format!(
-                    "{} A friendly check-in: this path is still at **{}**{expected}. Progress is not linear, so this may be fine; if something is in the way, say so here or ask your buddy.",
-                    people(&[Some(s.person), s.buddy]),
-                    stage_title(a.reached)
-                ),
-            ));
-        } else if let (Some(manager), Some(day)) = (s.manager, said.get(&first)) {
-            let waited = NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                .is_ok_and(|d| (s.today - d).num_days() >= ESCALATE_AFTER_DAYS);
-            if waited && unsaid(&second) {
-                parts.push((
-                    second,
-                    format!(
-                        "{} This path has been at **{}** for more than a week since the last check-in{expected}. Could you look at it together in your next 1:1?",
-                        mention(manager),
-                        stage_title(a.reached)
-                    ),
-                ));
-            }
+    let may_nag = all || (out.is_empty() && !s.quiet);
+    if let Some(id) = s.stage_ids.get(a.reached).filter(|_| a.pace == Pace::Behind && may_nag) {
+        let nudge = format!("behind:{id}");
+        let escalate = format!("behind-manager:{id}");
+        if unsaid(&nudge) {
+            out.push((Say::Behind, nudge));
+        } else if s.manager.is_some() && unsaid(&escalate) && nudged_a_week_ago(said, Some(&nudge), s.today) {
+            out.push((Say::Escalate, escalate));
         }
     }
-    if a.pace == Pace::Overdue && unsaid("overdue") {
-        let due = a.due.map_or(String::new(), |d| format!(" ({d})"));
-        parts.push((
-            "overdue".into(),
-            format!(
-                "{} The due date of this path{due} has passed with items still open. Agree together what is left and whether the date should move.",
-                people(&[Some(s.person), s.manager])
-            ),
-        ));
+    if a.pace == Pace::Overdue && may_nag && unsaid("overdue") {
+        out.push((Say::Overdue, "overdue".into()));
     }
     if a.complete && unsaid("complete") {
-        let closing = if s.closing {
-            " onboarder is closing this issue; reopen it if there is more to do, onboarder will leave it open."
-        } else {
-            ""
-        };
-        parts.push((
-            "complete".into(),
-            format!(
-                "{} Every item on this checklist is ticked or skipped. Time for the check-in: review the checklist together.{closing}",
-                people(&[s.manager, Some(s.person)])
-            ),
-        ));
+        out.push((Say::Complete, "complete".into()));
     }
     if let (Some(new), Some(old)) = (s.manager, s.previous_manager) {
         let key = format!("manager:{}", key_part(new));
         if !new.eq_ignore_ascii_case(old) && unsaid(&key) {
-            parts.push((
-                key,
-                format!(
-                    "{} You are now the manager on this path (before: {}). It is at **{}**, stage {} of {total}.",
-                    mention(new),
-                    // Read back from the issue: anyone who may edit it could have written it.
-                    inert(old),
-                    stage_title(a.reached),
-                    a.reached + 1
-                ),
-            ));
+            out.push((Say::NewManager, key));
         }
     }
-    parts
+    out
+}
+
+/// What the words of `say` may use. The manager is there only where they may be mentioned: told
+/// of an escalation, a completed path, their new path, or an overdue path after a week-old nudge.
+fn context(s: &Subject, say: Say, said: &BTreeMap<String, String>) -> CommentContext {
+    let a = &s.assessment;
+    let stage = |i: usize| StageWords { title: s.stage_titles.get(i).cloned().unwrap_or_default(), number: i + 1 };
+    let manager = match say {
+        Say::Escalate | Say::Complete | Say::NewManager => s.manager,
+        Say::Overdue if nudged_a_week_ago(said, None, s.today) => s.manager,
+        Say::Overdue | Say::Stage | Say::Behind => None,
+    };
+    CommentContext {
+        person: s.person.to_string(),
+        buddy: s.buddy.map(str::to_string),
+        manager: manager.map(str::to_string),
+        previous_manager: s.previous_manager.map(str::to_string),
+        stage: stage(a.reached),
+        stages: s.stage_ids.len(),
+        expected: a.expected_by_grace.map(stage),
+        due: a.due.map(|d| d.to_string()),
+        open_items: s.holding.clone(),
+        more_open: s.open_count.saturating_sub(s.holding.len()),
+        open_count: s.open_count,
+        closing: s.closing,
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
@@ -223,6 +211,14 @@ mod tests {
     }
 
     fn subject<'a>(ids: &'a [String], titles: &'a [String], reached: usize, pace: Pace) -> Subject<'a> {
+        let assessment = Assessment {
+            reached,
+            expected: Some(2),
+            expected_by_grace: Some(2),
+            pace,
+            due: Some(d("2026-04-01")),
+            complete: false,
+        };
         Subject {
             person: "jdoe",
             buddy: Some("buddy"),
@@ -230,16 +226,12 @@ mod tests {
             previous_manager: Some("boss"),
             stage_ids: ids,
             stage_titles: titles,
-            assessment: Assessment {
-                reached,
-                expected: Some(2),
-                expected_by_grace: Some(2),
-                pace,
-                due: Some(d("2026-04-01")),
-                complete: false,
-            },
+            assessment,
             today: d("2026-02-01"),
             closing: false,
+            holding: vec!["Read the handbook".into()],
+            open_count: 3,
+            quiet: false,
         }
     }
 
@@ -247,33 +239,70 @@ mod tests {
         keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    fn set() -> TemplateSet {
+        TemplateSet::empty(&Arc::from(Path::new("templates")))
+    }
+
     #[test]
     fn owed_comments_table() {
+        let set = set();
+        let words = &set;
         let ids: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
         let titles: Vec<String> = ["A", "B", "C"].map(String::from).to_vec();
-        let keys = |c: Option<Comment>| c.map(|c| c.keys).unwrap_or_default();
+        let keys = |s: &Subject, said: &BTreeMap<String, String>| {
+            owed(s, said, words).unwrap().map(|c| c.keys).unwrap_or_default()
+        };
         // The first stage is introduced by the issue itself.
-        assert!(keys(owed(&subject(&ids, &titles, 0, Pace::OnTrack), &said(&[]))).is_empty());
-        assert_eq!(keys(owed(&subject(&ids, &titles, 1, Pace::OnTrack), &said(&[]))), ["stage:b"]);
-        assert!(keys(owed(&subject(&ids, &titles, 1, Pace::OnTrack), &said(&[("stage:b", "x")]))).is_empty());
+        assert!(keys(&subject(&ids, &titles, 0, Pace::OnTrack), &said(&[])).is_empty());
+        assert_eq!(keys(&subject(&ids, &titles, 1, Pace::OnTrack), &said(&[])), ["stage:b"]);
+        assert!(keys(&subject(&ids, &titles, 1, Pace::OnTrack), &said(&[("stage:b", "x")])).is_empty());
         // Behind: a nudge, then after a week the manager, then nothing more for that stage.
         let behind = subject(&ids, &titles, 0, Pace::Behind);
-        assert_eq!(keys(owed(&behind, &said(&[]))), ["behind:a"]);
-        assert!(keys(owed(&behind, &said(&[("behind:a", "2026-01-28")]))).is_empty());
-        assert_eq!(keys(owed(&behind, &said(&[("behind:a", "2026-01-25")]))), ["behind-manager:a"]);
+        assert_eq!(keys(&behind, &said(&[])), ["behind:a"]);
+        assert!(keys(&behind, &said(&[("behind:a", "2026-01-28")])).is_empty());
+        assert_eq!(keys(&behind, &said(&[("behind:a", "2026-01-25")])), ["behind-manager:a"]);
         let done = said(&[("behind:a", "2026-01-01"), ("behind-manager:a", "2026-01-08")]);
-        assert!(keys(owed(&behind, &done)).is_empty());
-        // Behind at a later stage is a new stage's nudge.
-        assert_eq!(keys(owed(&subject(&ids, &titles, 1, Pace::Behind), &done)), ["stage:b", "behind:b"]);
-        assert_eq!(keys(owed(&subject(&ids, &titles, 0, Pace::Overdue), &said(&[]))), ["overdue"]);
+        assert!(keys(&behind, &done).is_empty());
+        // A nudge never posted (the issue was adopted behind): no escalation counts from it.
+        assert!(keys(&behind, &said(&[("behind:a", ADOPTED)])).is_empty());
+        // A new stage reached while behind: the stage note alone; the nudge waits a run.
+        let moved_on = subject(&ids, &titles, 1, Pace::Behind);
+        assert_eq!(keys(&moved_on, &done), ["stage:b"]);
+        assert_eq!(keys(&moved_on, &said(&[("stage:b", "2026-01-31")])), ["behind:b"]);
+        // Away or just back: no nudge, no escalation, no overdue notice.
+        let quiet = Subject { quiet: true, ..subject(&ids, &titles, 0, Pace::Behind) };
+        assert!(keys(&quiet, &said(&[])).is_empty());
+        assert!(keys(&quiet, &said(&[("behind:a", "2026-01-01")])).is_empty());
+        let quiet_overdue = Subject { quiet: true, ..subject(&ids, &titles, 0, Pace::Overdue) };
+        assert!(keys(&quiet_overdue, &said(&[])).is_empty());
+        assert_eq!(keys(&subject(&ids, &titles, 0, Pace::Overdue), &said(&[])), ["overdue"]);
         let mut complete = subject(&ids, &titles, 2, Pace::Complete);
         complete.assessment.complete = true;
-        assert_eq!(keys(owed(&complete, &said(&[]))), ["complete"]);
+        assert_eq!(keys(&complete, &said(&[])), ["complete"]);
         let mut moved = subject(&ids, &titles, 0, Pace::OnTrack);
         moved.manager = Some("newboss");
-        assert_eq!(keys(owed(&moved, &said(&[]))), ["manager:newboss"]);
+        assert_eq!(keys(&moved, &said(&[])), ["manager:newboss"]);
         moved.previous_manager = None;
-        assert!(keys(owed(&moved, &said(&[]))).is_empty(), "no record of a manager: nothing to announce");
+        assert!(keys(&moved, &said(&[])).is_empty(), "no record of a manager: nothing to announce");
+    }
+
+    #[test]
+    fn who_each_comment_mentions() {
+        let set = set();
+        let words = &set;
+        let ids: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let text = |s: &Subject, said: &BTreeMap<String, String>| owed(s, said, words).unwrap().unwrap().body;
+        let nudge = text(&subject(&ids, &ids, 0, Pace::Behind), &said(&[]));
+        assert!(nudge.contains("@jdoe @buddy") && !nudge.contains("@boss"), "{nudge}");
+        assert!(nudge.contains("- Read the handbook\n- and 2 more"), "the nudge names what is open: {nudge}");
+        let escalation = text(&subject(&ids, &ids, 0, Pace::Behind), &said(&[("behind:a", "2026-01-20")]));
+        assert!(escalation.starts_with("@boss ") && escalation.contains("3 items open"), "{escalation}");
+        // Overdue: the manager only after a nudge the person had a week to act on.
+        let overdue = subject(&ids, &ids, 1, Pace::Overdue);
+        let early = text(&overdue, &said(&[("stage:b", "x")]));
+        assert!(early.contains("@jdoe") && !early.contains("@boss"), "{early}");
+        let late = text(&overdue, &said(&[("stage:b", "x"), ("behind:a", "2026-01-20")]));
+        assert!(late.contains("@jdoe @boss"), "{late}");
     }
 
     #[test]
@@ -291,7 +320,9 @@ mod tests {
     // Regression (N1): a value planted in an issue's state block (the old manager) was pasted
     // into the "new manager" comment as it was: `@all` and quick actions ran with the bot's rights.
     #[test]
-    fn hostile_values_in_every_field_stay_inert_in_every_comment() {
+    fn hostile_values_in_every_shown_field_stay_inert_in_every_comment() {
+        let set = set();
+        let words = &set;
         let hostile = "x\n\n@all please look\n\n/close\n/confidential\n<!-- a --> **b** [c](d) #1 ~e --> ```";
         let ids: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
         let titles: Vec<String> = vec![hostile.into(), hostile.into(), hostile.into()];
@@ -299,14 +330,14 @@ mod tests {
         for pace in [Pace::OnTrack, Pace::Behind, Pace::Overdue, Pace::Complete] {
             for reached in 0..3 {
                 let mut s = subject(&ids, &titles, reached, pace);
-                (s.person, s.buddy, s.manager, s.previous_manager) =
-                    (hostile, Some(hostile), Some(hostile), Some("boss"));
+                s.holding = vec![hostile.into()];
                 s.assessment.complete = pace == Pace::Complete;
                 s.closing = true;
-                all.extend(owed(&s, &said(&[("behind:a", "2026-01-01"), ("behind:b", "2026-01-01")])));
+                all.extend(owed(&s, &said(&[("behind:a", "2026-01-01"), ("behind:b", "2026-01-01")]), words).unwrap());
+                all.extend(owed(&s, &said(&[("stage:b", "x"), ("stage:c", "x")]), words).unwrap());
                 let mut moved = subject(&ids, &titles, reached, pace);
                 (moved.manager, moved.previous_manager) = (Some("newboss"), Some(hostile));
-                all.extend(owed(&moved, &said(&[])));
+                all.extend(owed(&moved, &said(&[]), words).unwrap());
             }
         }
         let kinds: std::collections::BTreeSet<String> =
@@ -332,5 +363,16 @@ mod tests {
             assert_eq!(c.body.matches(NOTE_MARKER).count(), 1);
             assert!(c.keys.iter().all(|k| !k.contains(char::is_whitespace) && !k.contains("--")), "{:?}", c.keys);
         }
+    }
+
+    /// A username that is not one (a hostile roster value that got past the roster's checks)
+    /// fails the comment's rendering; it is never written as a mention or as text.
+    #[test]
+    fn a_person_who_is_no_username_is_never_mentioned() {
+        let set = set();
+        let words = &set;
+        let ids: Vec<String> = ["a", "b"].map(String::from).to_vec();
+        let s = Subject { person: "all", ..subject(&ids, &ids, 1, Pace::OnTrack) };
+        assert!(owed(&s, &said(&[]), words).is_err());
     }
 }

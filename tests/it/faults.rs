@@ -193,7 +193,8 @@ async fn an_issue_deleted_between_listing_and_writing_fails_only_that_person() {
     ctx.sync(&[]).await.ok();
     let praman = ctx.issue_of(TRAINING, "Priya Raman");
     ctx.fake.before_request(Matcher::route("GET", ISSUE), move |fake| fake.delete_issue(TRAINING, praman.iid));
-    let out = ctx.run(&["sync", "--today", "2026-12-30", "--format", "json"]).await;
+    // Past Priya's due date: her pace moves to overdue and a comment is owed (a write).
+    let out = ctx.run(&["sync", "--today", "2027-01-10", "--format", "json"]).await;
     assert_eq!(out.code(), 1, "{}", out.stderr());
     let doc = out.json();
     let actions = doc["actions"].as_array().unwrap();

@@ -126,7 +126,8 @@ async fn a_put_answered_500_is_retried_only_after_a_fresh_read_and_the_persons_e
         });
     });
     ctx.fake.clear_requests();
-    ctx.run(&["sync", "--today", "2026-12-30", "--only", "praman"]).await.ok();
+    // Past Priya's due date: her pace moves to overdue and a comment is owed (a write).
+    ctx.run(&["sync", "--today", "2027-01-10", "--only", "praman"]).await.ok();
     let after = ctx.fake.issue(TRAINING, iid).unwrap();
     assert!(line_with(&after.description, &id).contains("[x]"), "the tick was lost");
     assert!(after.description.contains("My notes, written while onboarder was busy."), "the notes were lost");
@@ -144,7 +145,8 @@ async fn a_put_that_landed_despite_a_500_is_not_written_twice_and_its_note_is_po
     let iid = ctx.issue_of(TRAINING, "Priya Raman").iid;
     ctx.fake.inject(Fault::new(Matcher::route("PUT", ISSUE), FaultKind::LandThenStatus(500)));
     ctx.fake.clear_requests();
-    ctx.run(&["sync", "--today", "2026-12-30", "--only", "praman"]).await.ok();
+    // Past Priya's due date: her pace moves to overdue and a comment is owed (a write).
+    ctx.run(&["sync", "--today", "2027-01-10", "--only", "praman"]).await.ok();
     assert_eq!(requests_to_issue(&ctx, "PUT", iid), 1);
     assert_eq!(ctx.fake.user_notes(TRAINING, iid).len(), 1, "{:?}", ctx.fake.user_notes(TRAINING, iid));
 }
