@@ -89,22 +89,25 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
     let config = &inputs.config;
     let section = ci::Section::start("read", "Reading the managed issues from GitLab");
     let pacing = pacing(config, prepared);
-    let gl = match Gitlab::connect(url, token, config.gitlab.accept_invalid_certs, &pacing).await {
+    let cannot_use = |e: ApiError| {
+        eprintln!("onboarder: cannot use GitLab at {url}: {e}; nothing was written");
+        ExitCode::from(EXIT_INPUT)
+    };
+    let gl = match Gitlab::new(url, token, config.gitlab.accept_invalid_certs, &pacing) {
         Ok(gl) => gl,
-        Err(e) => {
-            eprintln!("onboarder: cannot use GitLab at {url}: {e}; nothing was written");
-            return ExitCode::from(EXIT_INPUT);
-        }
+        Err(e) => return cannot_use(e),
     };
-    // One request: a token that can read its own details says when it expires.
-    let token_warning = match gl.token_expiry().await {
-        Some(expires) => token_expiry::warning(expires, Utc::now().date_naive()),
-        None => None,
-    };
+    // The reads before the listing go together, one round trip: who the token is, when it
+    // expires (a token that can read its own details says), and each project's id.
+    let (me, expires, reached) = tokio::join!(gl.identify(), gl.token_expiry(), reach_projects(&gl, config, prepared));
+    if let Err(e) = me {
+        return cannot_use(e);
+    }
+    let token_warning = expires.and_then(|expires| token_expiry::warning(expires, Utc::now().date_naive()));
     if let Some(w) = &token_warning {
         eprintln!("warning: {w}");
     }
-    let projects = match reach_projects(&gl, config, prepared).await {
+    let projects = match reached {
         Ok(p) => p,
         Err(e) => {
             eprintln!("onboarder: cannot read the projects: {e}; nothing was written");

@@ -2,7 +2,7 @@
 //! far, and the reading of answers every endpoint shares.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use gitlab::api;
 use serde::Deserialize;
@@ -31,7 +31,8 @@ pub struct Project {
 
 pub(super) struct Inner {
     pub transport: Transport,
-    pub me: User,
+    /// The token's user, once `identify` has read it.
+    pub me: OnceLock<User>,
     /// Resolved projects by lowercase spelling (every spelling of one project maps to it).
     pub projects: Mutex<BTreeMap<String, Project>>,
 }
@@ -51,13 +52,26 @@ impl Gitlab {
         accept_invalid_certs: bool,
         s: &ClientSettings,
     ) -> Result<Gitlab, ApiError> {
+        let gl = Gitlab::new(url, token, accept_invalid_certs, s)?;
+        gl.identify().await?;
+        Ok(gl)
+    }
+
+    /// A connection that has sent nothing yet: `identify` checks the token, alongside whatever
+    /// else a run reads first (the token's expiry, the projects), so they cost one round trip.
+    pub fn new(url: &str, token: &Token, accept_invalid_certs: bool, s: &ClientSettings) -> Result<Gitlab, ApiError> {
         let transport = Transport::new(url, token, accept_invalid_certs, s)?;
-        let ep = api::users::CurrentUser::builder().build().map_err(|e| ApiError::Config(e.to_string()))?;
-        let call = transport.call(&ep, &[], &[], Class::Read)?;
-        let (_, body) = transport.send(&call).await?;
-        let me: User = serde_json::from_slice(&body).map_err(|e| unexpected(&e))?;
-        let inner = Inner { transport, me, projects: Mutex::new(BTreeMap::new()) };
+        let inner = Inner { transport, me: OnceLock::new(), projects: Mutex::new(BTreeMap::new()) };
         Ok(Gitlab { inner: Arc::new(inner) })
+    }
+
+    /// Check the token and learn its user: one `GET /user`.
+    pub async fn identify(&self) -> Result<&User, ApiError> {
+        let ep = api::users::CurrentUser::builder().build().map_err(|e| ApiError::Config(e.to_string()))?;
+        let call = self.inner.transport.call(&ep, &[], &[], Class::Read)?;
+        let (_, body) = self.inner.transport.send(&call).await?;
+        let me: User = serde_json::from_slice(&body).map_err(|e| unexpected(&e))?;
+        Ok(self.inner.me.get_or_init(|| me))
     }
 
     /// How many requests may be in flight at once (the config's `concurrency`).

@@ -230,6 +230,34 @@ impl Gitlab {
             }
         }
         let mut asked = BTreeSet::from([1]);
+        // No total (GitLab leaves `X-Total-Pages` out past 10,000 issues): fetch ahead, a window
+        // of `concurrency` pages in flight, in order, stopping at the first page that says it is
+        // the last. At most a window's worth of pages past the end is asked for, and dropped.
+        if let Some(start) = next.filter(|_| t.concurrency > 1) {
+            next = None;
+            let ahead = stream::iter(start..)
+                .map(|p| {
+                    let call = t.call(&ep, &page(p), &[], Class::Read);
+                    async move { (p, async { read(call?).await }.await) }
+                })
+                .buffered(t.concurrency);
+            futures::pin_mut!(ahead);
+            while let Some((p, answer)) = ahead.next().await {
+                let (headers, more) = answer?;
+                asked.insert(p);
+                let said_next = next_page(&headers);
+                let last = more.is_empty() || said_next.is_none();
+                issues.extend(more);
+                if last || asked.len() > MAX_PAGES {
+                    break;
+                }
+                if said_next != Some(p + 1) {
+                    // Pages that do not follow one another: walk them as GitLab says, one by one.
+                    next = said_next;
+                    break;
+                }
+            }
+        }
         while let Some(n) = next {
             // A page asked for twice means the headers loop: stop rather than spin. So does a
             // listing longer than any onboarding project holds.

@@ -29,8 +29,9 @@ impl Gitlab {
     /// is an error for that spelling only.
     pub async fn resolve_projects(&self, spellings: &BTreeSet<String>) -> BTreeMap<String, Result<Project, ApiError>> {
         let mut out = BTreeMap::new();
-        for s in spellings {
-            let found = self.resolve_one(s).await;
+        // All at once: each is one request, and none depends on another.
+        let found = futures::future::join_all(spellings.iter().map(|s| self.resolve_one(s))).await;
+        for (s, found) in spellings.iter().zip(found) {
             if let Ok(p) = &found {
                 let mut known = self.inner.projects.lock().expect("projects lock");
                 known.insert(s.to_lowercase(), p.clone());

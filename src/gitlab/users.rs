@@ -10,7 +10,7 @@ use super::transport::Class;
 impl Gitlab {
     /// The token's user, read when connecting.
     pub fn me(&self) -> &User {
-        &self.inner.me
+        self.inner.me.get().expect("the token's user is read (`identify`) before anything uses it")
     }
 
     /// The id of an active GitLab user, `None` if there is none by that name. GitLab leaves

@@ -10,6 +10,7 @@ mod dashboard_trust;
 mod dashboards;
 mod docs;
 mod faults;
+mod floor;
 mod gitlab_behaviours;
 mod inputs;
 mod layers;
