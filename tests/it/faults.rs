@@ -227,7 +227,7 @@ async fn a_tick_made_between_listing_and_writing_is_kept() {
         fake.human_edit(TRAINING, aroha.iid, |i| flag.store(i.set_task(id, true), Ordering::SeqCst));
     });
     // Aroha completes a module: onboarder writes her issue, and she ticks an item meanwhile.
-    ctx.edit("roster/angata.yaml", "modules: []", "modules: [Omnibus GitLab]");
+    ctx.edit("roster/angata.yaml", "modules: []", "modules: [GitLab Omnibus]");
     ctx.sync(&[]).await.ok();
     assert!(ticked.load(Ordering::SeqCst), "the hook did not run or found no item");
     let after = ctx.fake.issue(TRAINING, aroha.iid).unwrap();

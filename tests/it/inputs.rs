@@ -234,7 +234,7 @@ async fn check_reports_every_error_of_every_file_in_one_run() {
     let err = run.stderr();
     for place in [
         "roster/praman.yaml:4:13: date \"05/10/2026\" is not written as YYYY-MM-DD",
-        "issue-templates/support-learning-path.md:43:",
+        "issue-templates/support-learning-path.md:45:",
         "undefined variable \"person.start_dat\"",
         "roster/angata.yaml:2:8: title \"Director of Support\" names no Support role",
     ] {

@@ -108,7 +108,7 @@ async fn the_plan_is_one_comment_on_the_merge_request_kept_up_to_date() {
     let first_body = notes[0].body.clone();
 
     // A roster change: the same note, new text, one PUT and nothing else written.
-    ctx.edit("roster/praman.yaml", "modules:\n", "modules:\n  - Omnibus GitLab\n");
+    ctx.edit("roster/praman.yaml", "modules:\n", "modules:\n  - GitLab Omnibus\n");
     ctx.fake.clear_requests();
     let second = ctx.run_env(&plan, &env).await.ok();
     assert!(second.stderr().contains("updated the plan's comment"), "{}", second.stderr());
@@ -142,7 +142,7 @@ async fn the_plan_is_one_comment_on_the_merge_request_kept_up_to_date() {
 async fn the_plan_comment_names_each_pace_only_when_the_config_asks() {
     let ctx = Ctx::new().await;
     ctx.sync(&[]).await.ok();
-    ctx.edit("roster/praman.yaml", "modules:\n", "modules:\n  - Omnibus GitLab\n");
+    ctx.edit("roster/praman.yaml", "modules:\n", "modules:\n  - GitLab Omnibus\n");
     let config = ctx.read("onboarder.yaml");
     ctx.write("onboarder.yaml", &format!("{config}\nplan_comment:\n  show_pace: true\n"));
     let commenter = ctx.fake.add_user("mr-commenter", "Merge Request Commenter");

@@ -235,7 +235,7 @@ async fn dry_run_and_plan_never_write_and_only_touches_one_person() {
     assert_eq!(titles, vec!["Support learning path: Priya Raman".to_string()]);
 
     // A dry run after a change (a module completed) shows the checklist diff and writes nothing.
-    ctx.edit("roster/praman.yaml", "modules:\n", "modules:\n  - Omnibus GitLab\n");
+    ctx.edit("roster/praman.yaml", "modules:\n", "modules:\n  - GitLab Omnibus\n");
     ctx.fake.clear_requests();
     let out = ctx.sync(&["--only", "praman", "--dry-run"]).await.ok();
     assert!(out.stdout().contains("[ ] -> [x]"), "{}", out.stdout());
