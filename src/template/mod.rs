@@ -7,6 +7,7 @@
 mod body;
 mod context;
 mod guard;
+mod modules;
 
 pub use body::{write_body, BodyItem, BodyLine, ItemRef, Rendered};
 pub use context::{BuddyContext, ContactContext, PersonContext, SpecialtyContext, TemplateContext, TemplateInfo};
