@@ -73,6 +73,14 @@ pub struct DashboardSettings {
     pub label: String,
 }
 
+/// Training modules (see `training`): each is its own issue, opened by the person from the
+/// module's issue template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleSettings {
+    /// Where module issues and the modules' issue templates are (default: `gitlab.project`).
+    pub project: String,
+}
+
 /// The dashboards' label when the config gives none.
 pub const DEFAULT_DASHBOARD_LABEL: &str = "onboarding-dashboard";
 
@@ -121,6 +129,7 @@ pub struct Config {
     pub sync: SyncSettings,
     pub progress: ProgressSettings,
     pub dashboards: DashboardSettings,
+    pub modules: ModuleSettings,
     /// The plan's comment on a merge request names each person's stage and pace only when asked:
     /// a roster repository is often public.
     pub plan_comment_shows_pace: bool,
@@ -220,6 +229,12 @@ struct RawDashboards {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawModules {
+    project: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawConfig {
     gitlab: RawGitlab,
     roster: Spanned<RawRoster>,
@@ -236,6 +251,7 @@ struct RawConfig {
     rate_limits: Option<RawLimits>,
     progress: Option<RawProgress>,
     dashboards: Option<RawDashboards>,
+    modules: Option<RawModules>,
     sharding: Option<RawSharding>,
     plan_comment: Option<RawPlanComment>,
 
@@ -318,9 +334,11 @@ impl Config {
             project: s.project.as_ref().map_or(DEFAULT_SHADOW_PROJECT.to_string(), |p| p.value.clone()),
         });
         let dashboard_project = raw.dashboards.as_ref().and_then(|d| d.project.as_ref());
+        let modules_project = raw.modules.as_ref().and_then(|m| m.project.as_ref());
         for p in std::iter::once(&raw.gitlab.project)
             .chain(raw.shadow_program.as_ref().and_then(|s| s.project.as_ref()))
             .chain(dashboard_project)
+            .chain(modules_project)
         {
             if !is_project_path(&p.value) {
                 err(loc(p), format!("project {:?} is not a full project path like group/project", p.value));
@@ -412,6 +430,9 @@ impl Config {
                 &mut err,
             ),
         };
+        let modules = ModuleSettings {
+            project: modules_project.map_or_else(|| raw.gitlab.project.value.clone(), |p| p.value.clone()),
+        };
         let config = Config {
             gitlab: GitlabTarget {
                 url: raw.gitlab.url.map(|u| u.value),
@@ -438,6 +459,7 @@ impl Config {
             },
             progress,
             dashboards,
+            modules,
             plan_comment_shows_pace: raw.plan_comment.as_ref().is_some_and(|p| p.show_pace),
             file,
         };

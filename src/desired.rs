@@ -14,6 +14,7 @@ use crate::template::{
     Assignee, Audience, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, SpecialtyContext, Template,
     TemplateContext, TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
 };
+use crate::training::Evidence;
 
 /// A path's schedule for one person: its stage weeks, the stage the manager states (a floor),
 /// when it began and how many days it has.
@@ -106,6 +107,9 @@ pub struct Renderer<'a> {
     pub roster: &'a Roster,
     pub templates: &'a TemplateSet,
     pub today: NaiveDate,
+    /// The module issues read for this run: a closed one ticks its module's item, and every
+    /// module item links to its issue or to open one.
+    pub evidence: &'a Evidence,
     /// Bodies rendered so far: a run renders each issue's body once to plan it (`-v` says so).
     pub rendered: std::sync::atomic::AtomicUsize,
 }
@@ -128,13 +132,30 @@ impl Renderer<'_> {
         let items = rendered.items(t);
         fits(t, &p.username, &rendered, &items)?;
         let floor = roster_floor(self.config, d, self.today);
-        let mark = |i: &ItemRef| if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open };
+        let module = |m: &str| self.evidence.module(&p.username, m);
+        let done = |i: &ItemRef| roster_checks(i, floor, p) || i.module.is_some_and(|m| module(m).done());
+        let mark = |i: &ItemRef| if done(i) { Mark::Done } else { Mark::Open };
         let staged = items.iter().map(|i| StagedItem { stage: i.stage, mark: mark(i), optional: i.optional }).collect();
         let (lines, marks) = match want {
-            Want::Lines => (rendered.body(t), items.iter().map(|i| (i.id.to_string(), mark(i))).collect()),
+            Want::Lines => {
+                let mut lines = rendered.body(t);
+                link_modules(&mut lines, |m| module(m).suffix(p.modules.contains(m)));
+                (lines, items.iter().map(|i| (i.id.to_string(), mark(i))).collect())
+            }
             Want::Marks => (Vec::new(), BTreeMap::new()),
         };
         Ok(Body { lines, marks, staged })
+    }
+}
+
+/// Each module item gets a link after its text: to its issue, or to open one (`training`).
+fn link_modules(lines: &mut [BodyLine], suffix: impl Fn(&str) -> Option<String>) {
+    for line in lines {
+        if let BodyLine::Item(i) = line {
+            if let Some(s) = i.module.as_deref().and_then(&suffix) {
+                i.text.push_str(&s);
+            }
+        }
     }
 }
 

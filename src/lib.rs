@@ -31,6 +31,7 @@ pub mod template;
 // 2. desired
 pub mod desired;
 pub mod selection;
+pub mod training;
 
 // 3. progress
 pub mod progress;

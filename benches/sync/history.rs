@@ -49,7 +49,7 @@ pub fn bench(exe: &Path, args: &Args, active: usize, closed: usize) {
     }
     rows.sort_by_key(|r| r.2);
     let (get, writes, wall, cpu, rss) = rows[1];
-    let f = floor(&Expect { existing: active_issues, ..Expect::default() }, latency, &setup);
+    let f = floor(&Expect { existing: active_issues, modules: active, ..Expect::default() }, latency, &setup);
     let all_pages = 1 + (active_issues + closed).div_ceil(100);
     println!("\n## History: {active} active people ({active_issues} open issues), {closed} old closed issues of people long gone\n");
     println!("| run | GETs | writes | floor (requests / wall) | GETs ÷ floor | listing everything would be | wall (median of 3) | wall ÷ floor | sync CPU | sync peak RSS |");

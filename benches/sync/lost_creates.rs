@@ -52,7 +52,7 @@ pub fn bench(exe: &Path, args: &Args, issues: usize, percent: usize) {
     let faulted = first_sync(exe, &rt, dir.path(), latency, &setup, &people, percent);
     drop(rt);
 
-    let f = floor(&Expect { creates: created, ..Expect::default() }, latency, &setup);
+    let f = floor(&Expect { creates: created, modules: people.len(), ..Expect::default() }, latency, &setup);
     // Onboarder waits `TIMEOUT_S` for each lost answer, holding one of its slots meanwhile.
     let waiting = Duration::from_secs_f64(TIMEOUT_S * lost as f64 / CONCURRENCY as f64);
     let listing = created.div_ceil(100);

@@ -25,7 +25,11 @@ pub fn bench(exe: &Path, args: &Args, shards: usize) {
     drop(rt);
 
     let issues = people.len() * PATHS.len();
-    let expect = [Expect { creates: issues, ..Expect::default() }, Expect { existing: issues, ..Expect::default() }];
+    let modules = people.len();
+    let expect = [
+        Expect { creates: issues, modules, ..Expect::default() },
+        Expect { existing: issues, modules, ..Expect::default() },
+    ];
     println!(
         "\n## Shards on one token: {shards} shards at once (`sharding.shared_token: true`) against one run, {} people, \
          latency {} ms, window {} s\n",

@@ -36,10 +36,14 @@ pub fn bench(exe: &Path, args: &Args) {
     let issues_total = people.len() * PATHS.len();
 
     let runs: [(&str, &str, Expect); 3] = [
-        ("first sync", DAY1, Expect { creates: issues_total, ..Expect::default() }),
-        ("no change", DAY1, Expect { existing: issues_total, ..Expect::default() }),
+        ("first sync", DAY1, Expect { creates: issues_total, modules: people.len(), ..Expect::default() }),
+        ("no change", DAY1, Expect { existing: issues_total, modules: people.len(), ..Expect::default() }),
         // Each ticked issue: a re-read, an update (the stage label) and the stage's comment.
-        ("10% advance", DAY2, Expect { existing: issues_total, updates: advancing, notes: advancing, creates: 0 }),
+        (
+            "10% advance",
+            DAY2,
+            Expect { existing: issues_total, updates: advancing, notes: advancing, creates: 0, modules: people.len() },
+        ),
     ];
     println!(
         "\n## Sync: {} people, latency {} ms, window {} s, concurrency {CONCURRENCY}\n",
@@ -111,7 +115,9 @@ pub fn bench(exe: &Path, args: &Args) {
         if name == "no change" {
             let _ = write!(
                 d,
-                "; latency floor: `GET /user`, page 1, then the other {} pages {CONCURRENCY} at a time = {} rounds × {} ms = {}, wall ÷ latency floor {:.2}x",
+                "; latency floor: `GET /user`, the {} module listings then page 1, then the other {} pages \
+                 {CONCURRENCY} at a time = {} rounds × {} ms = {}, wall ÷ latency floor {:.2}x",
+                expect.modules,
                 f.pages - 1,
                 f.rounds,
                 args.latency_ms,

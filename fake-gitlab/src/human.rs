@@ -15,6 +15,21 @@ impl FakeGitlab {
         self.edit_as(Some(editor), project, iid, f);
     }
 
+    /// Opens an issue as user `author` would in the UI (a module issue a person opened from the
+    /// module's template, say), assigned to `assignees`; when `closed`, then closes it as the
+    /// author (`closed_at` and `closed_by_id` set, as `Issues::CloseService` does). Returns its iid.
+    pub fn human_open_issue(&self, project: &str, author: u64, title: &str, assignees: &[u64], closed: bool) -> u64 {
+        let iid = self.human_create_issue(project, author, title, "", &[]);
+        self.edit_as(Some(author), project, iid, |i| {
+            i.assignee_ids = assignees.to_vec();
+            if closed {
+                i.state = "closed".into();
+                i.closed_by_id = Some(author);
+            }
+        });
+        iid
+    }
+
     /// Posts a comment on an issue as user `author` would in the UI (no quick action runs, no
     /// mention is recorded: only the note itself, as that user's).
     pub fn human_comment(&self, project: &str, iid: u64, author: u64, body: &str) {

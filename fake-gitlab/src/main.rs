@@ -8,6 +8,7 @@ use clap::Parser;
 
 mod request_log;
 mod roster;
+mod seed;
 use fake_gitlab::{FakeGitlab, Options};
 
 /// An in-memory GitLab API (v4) on 127.0.0.1 for trying onboarder locally.
@@ -37,6 +38,17 @@ struct Args {
     /// (repeatable; the project is created). For reading a roster from a GitLab repository.
     #[arg(long = "repository", num_args = 1..)]
     repositories: Vec<String>,
+    /// Add an issue template to a project, as `PROJECT=NAME` (repeatable; the project is
+    /// created): `GET /projects/:id/templates/issues` lists it, and GitLab opens a new issue
+    /// from it with `/-/issues/new?issuable_template=NAME`.
+    #[arg(long = "issue-template", num_args = 1.., value_name = "PROJECT=NAME")]
+    issue_templates: Vec<String>,
+    /// Add an issue a person opened and is assigned to, as `PROJECT=USERNAME:STATE:TITLE` with
+    /// STATE `opened` or `closed` (repeatable; the project, and the user if no roster or --user
+    /// names them, are created). A training module's issue, for example
+    /// `g/support-training=ddiligent:closed:Dee Diligent - GitLab Omnibus`.
+    #[arg(long = "module-issue", num_args = 1.., value_name = "PROJECT=USERNAME:STATE:TITLE")]
+    module_issues: Vec<String>,
     /// The date (YYYY-MM-DD) the token expires, as `GET /personal_access_tokens/self` reports it.
     #[arg(long)]
     token_expires: Option<chrono::NaiveDate>,
@@ -130,6 +142,18 @@ async fn run(args: Args) -> io::Result<()> {
         fake.add_project(project);
         fake.add_repository_dir(project, "main", dir);
         println!("  repository: {project} (branch main) from {dir}");
+    }
+
+    for value in &args.issue_templates {
+        let t = seed::issue_template(value)?;
+        seed::add_template(&fake, &t);
+        println!("  issue template: {} in {}", t.name, t.project);
+    }
+    for value in &args.module_issues {
+        let m = seed::module_issue(value)?;
+        let iid = seed::add_module_issue(&fake, &m, &display_name(&m.username));
+        let state = if m.closed { "closed" } else { "open" };
+        println!("  issue:     {}#{iid} by {}, assigned to them, {state}: {}", m.project, m.username, m.title);
     }
 
     println!("fake-gitlab listening on {}", fake.url());

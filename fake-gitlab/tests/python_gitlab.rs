@@ -45,3 +45,35 @@ async fn people_authors_ticks_confidential_issues_and_templates() {
     let secret = env.fake.issue(PROJECT, secret).unwrap();
     assert_eq!((secret.confidential, secret.assignee_ids), (false, vec![alice]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_module_issues_by_assignee_open_and_closed_without_onboarders_own() {
+    let env = Env::default().await;
+    let bob = env.fake.add_user("bob", "Bob Builder");
+    let wendy = env.fake.add_user("wendy", "Wendy");
+    env.fake.add_issue_template(PROJECT, "GitLab Omnibus", "- [ ] Install it\n");
+    env.fake.add_issue_template(PROJECT, "Subscriptions License and Renewals", "- [ ] Read\n");
+    // Bob opens a module issue from its template and closes it; then opens another; Wendy has one
+    // of her own; onboarder's issue for Bob carries its label.
+    let closed = env.fake.human_open_issue(PROJECT, bob, "Bob Builder - GitLab Omnibus", &[bob], true);
+    let ours = env.fake.human_create_issue(PROJECT, env.bot, "Support learning path: Bob Builder", "", &["onboarder"]);
+    env.fake.human_edit(PROJECT, ours, |i| i.assignee_ids = vec![bob]);
+    let open =
+        env.fake.human_open_issue(PROJECT, bob, "Bob Builder - Subscriptions License and Renewals", &[bob], false);
+    let others = env.fake.human_open_issue(PROJECT, wendy, "Wendy - GitLab Omnibus", &[wendy], true);
+    let ids = [bob, closed, open, others, ours].map(|n| n.to_string());
+    let extra = [
+        ("PROJECT", PROJECT),
+        ("BOB_ID", ids[0].as_str()),
+        ("CLOSED", ids[1].as_str()),
+        ("OPEN", ids[2].as_str()),
+        ("OTHERS", ids[3].as_str()),
+        ("OURS", ids[4].as_str()),
+    ];
+    let out = python::run("modules.py", &env.fake.url(), TOKEN, &extra).await;
+    assert_eq!(out.trim(), "ok");
+    // Reading wrote nothing.
+    assert_eq!(env.fake.writes(), 0);
+    let closed = env.fake.issue(PROJECT, closed).unwrap();
+    assert_eq!((closed.state.as_str(), closed.closed_by_id, closed.author_id), ("closed", Some(bob), bob));
+}

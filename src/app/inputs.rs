@@ -21,6 +21,7 @@ use crate::roster::{self, Person, Rejected, Roster};
 use crate::seal::Seal;
 use crate::selection::{self, Selection, Shard};
 use crate::template::TemplateSet;
+use crate::training::Evidence;
 
 /// Everything read from disk, validated.
 pub struct Inputs {
@@ -288,13 +289,14 @@ fn unserved(inputs: &Inputs, selection: &Selection, desired: &Desired) -> Vec<(S
         .collect()
 }
 
-/// Renders bodies again, from the inputs and the run's date.
-pub(super) fn renderer(inputs: &Inputs, today: NaiveDate) -> Renderer<'_> {
+/// Renders bodies again, from the inputs, the run's date and the module issues read.
+pub(super) fn renderer<'a>(inputs: &'a Inputs, today: NaiveDate, evidence: &'a Evidence) -> Renderer<'a> {
     Renderer {
         config: &inputs.config,
         roster: &inputs.roster,
         templates: &inputs.templates,
         today,
+        evidence,
         rendered: std::sync::atomic::AtomicUsize::new(0),
     }
 }

@@ -1,6 +1,6 @@
 //! The imperative shell: load inputs, decide, talk to GitLab, print. `main` only calls `run`.
 //! `inputs` loads and selects, `env` reads the environment, `online` talks to GitLab, `output`
-//! writes reports, `status` says how a run ends.
+//! writes reports, `status` says how a run ends, `training` reads module issues and templates.
 
 mod bar;
 mod env;
@@ -8,6 +8,7 @@ mod inputs;
 mod online;
 mod output;
 mod status;
+mod training;
 
 use std::process::ExitCode;
 
@@ -102,6 +103,7 @@ fn check(inputs: &Inputs) -> ExitCode {
     }
     let Some(d) = desired else { return print_input_errors(&errors) };
     print_warnings(&inputs.roster, &d, &everyone);
+    training::check_names(inputs);
     // The same issues `plan` counts: each person's, and the dashboards.
     let boards = dashboard::specs(&inputs.config, &inputs.roster, &d.standing, &inputs.templates);
     let boards = boards.iter().filter(|b| !b.reports.is_empty()).count();
@@ -138,7 +140,9 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     eprintln!(
         "onboarder: no GITLAB_TOKEN or {READ_TOKEN_VAR} set: planning offline, as if the projects had no issues yet"
     );
-    let renderer = renderer(inputs, prepared.today);
+    // Offline, no module issue is read: module items are as the roster says, without links.
+    let no_evidence = crate::training::Evidence::none();
+    let renderer = renderer(inputs, prepared.today, &no_evidence);
     let render = |d: &desired::DesiredIssue, due, want| renderer.body_with_due(d, due, want);
     let desired = &prepared.desired;
     let actions = plan::plan(desired, &[], &Planned::default(), &settings, &render);

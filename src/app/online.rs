@@ -130,7 +130,18 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
         ..settings(config, &inputs.templates, &selected, prepared.selection.shard, prepared.today)
     };
     let (desired, specs) = (&prepared.desired, &prepared.boards);
-    let renderer = renderer(inputs, prepared.today);
+    // Module issues are evidence the planner needs for each issue as its page arrives: read first.
+    let evidence = match super::training::evidence(&gl, url, inputs, desired, &bots).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!(
+                "onboarder: cannot read the module issues in {}: {e}; nothing was written",
+                config.modules.project
+            );
+            return ExitCode::from(if e.is_fatal() { EXIT_INPUT } else { EXIT_FAILURES });
+        }
+    };
+    let renderer = renderer(inputs, prepared.today, &evidence);
     let render = |d: &DesiredIssue, due, want| renderer.body_with_due(d, due, want);
     let preparer = plan::Preparer::new(desired, &settings, &render);
     // Each issue is planned as its page arrives; one a dashboard command applies to is read again.

@@ -83,6 +83,26 @@ pub struct Listing<'a> {
     pub updated_after: Option<DateTime<Utc>>,
     /// `opened`, `closed` or (the default) `all`.
     pub state: Option<&'a str>,
+    /// Issues assigned to this person.
+    pub assignee: Option<Assignee<'a>>,
+    /// The most recently updated first (`order_by=updated_at`; GitLab's default is `created_at`).
+    pub recent_first: bool,
+}
+
+/// Whom a listing's issues are assigned to: by user id when known, else by username. GitLab
+/// takes one or the other (`mutually_exclusive :assignee_id, :assignee_username` in
+/// lib/api/helpers/issues_helpers.rb).
+#[derive(Debug, Clone, Copy)]
+pub enum Assignee<'a> {
+    Id(u64),
+    Username(&'a str),
+}
+
+/// The first page of a listing, and whether GitLab has more.
+#[derive(Debug, Clone, Default)]
+pub struct FirstPage {
+    pub issues: Vec<Observed>,
+    pub more: bool,
 }
 
 /// What a write asked GitLab to set, to compare with GitLab's answer.
@@ -141,6 +161,9 @@ impl Asked {
     }
 }
 
+/// A request's query parameters besides the endpoint's own.
+type Query = Vec<(&'static str, String)>;
+
 /// Issues a listing page holds (GitLab's most).
 const PER_PAGE: usize = 100;
 /// The most pages one listing reads: a million issues.
@@ -171,26 +194,7 @@ impl Gitlab {
         filter: &Listing<'_>,
         each: &dyn Fn(Observed) -> Observed,
     ) -> Result<Vec<Observed>, ApiError> {
-        let mut b = Issues::builder();
-        b.project(self.project_ref(project)).issue_type(api::issues::IssueType::Issue);
-        if let Some(label) = filter.label {
-            b.labels(std::iter::once(label).chain(filter.also_label));
-        }
-        if let Some(author) = filter.author_id {
-            b.author(author);
-        }
-        if let Some(after) = filter.created_after {
-            b.created_after(after);
-        }
-        if let Some(after) = filter.updated_after {
-            b.updated_after(after);
-        }
-        let ep = b.build().map_err(builder_error)?;
-        let mut base: Vec<(&str, String)> =
-            vec![("state", filter.state.unwrap_or("all").into()), ("per_page", "100".into())];
-        if !filter.not_labels.is_empty() {
-            base.push(("not[labels]", filter.not_labels.join(",")));
-        }
+        let (ep, base) = self.listing(project, filter)?;
         let page = |n: u64| {
             let mut q = base.clone();
             q.push(("page", n.to_string()));
@@ -272,6 +276,55 @@ impl Gitlab {
         let mut seen = BTreeSet::new();
         issues.retain(|i| seen.insert(i.iid));
         Ok(issues)
+    }
+
+    /// The endpoint and query of a listing, without its page number.
+    fn listing(&self, project: &str, filter: &Listing<'_>) -> Result<(Issues<'static>, Query), ApiError> {
+        let mut b = Issues::builder();
+        b.project(self.project_ref(project)).issue_type(api::issues::IssueType::Issue);
+        if let Some(label) = filter.label {
+            b.labels(std::iter::once(label.to_string()).chain(filter.also_label.map(str::to_string)));
+        }
+        if let Some(author) = filter.author_id {
+            b.author(author);
+        }
+        match filter.assignee {
+            Some(Assignee::Id(id)) => {
+                b.assignee_id(id);
+            }
+            Some(Assignee::Username(name)) => {
+                b.assignee(name.to_string());
+            }
+            None => {}
+        }
+        if filter.recent_first {
+            b.order_by(api::issues::IssueOrderBy::UpdatedAt);
+        }
+        if let Some(after) = filter.created_after {
+            b.created_after(after);
+        }
+        if let Some(after) = filter.updated_after {
+            b.updated_after(after);
+        }
+        let ep = b.build().map_err(builder_error)?;
+        let mut base: Vec<(&str, String)> =
+            vec![("state", filter.state.unwrap_or("all").into()), ("per_page", "100".into())];
+        if !filter.not_labels.is_empty() {
+            base.push(("not[labels]", filter.not_labels.join(",")));
+        }
+        Ok((ep, base))
+    }
+
+    /// Only the first page (100 issues) of a listing: one request, whatever the project holds.
+    pub async fn first_issues_page(&self, project: &str, filter: &Listing<'_>) -> Result<FirstPage, ApiError> {
+        let (ep, mut query) = self.listing(project, filter)?;
+        query.push(("page", "1".into()));
+        let call = self.inner.transport.call(&ep, &query, &[], Class::Read)?;
+        let (headers, page): (HeaderMap, Vec<WireIssue>) = self.json(&call).await?;
+        let path = self.canonical(project);
+        // Without paging headers (a proxy stripped them), a full page may have more behind it.
+        let more = next_page(&headers).is_some() || (page.len() >= PER_PAGE && !has_paging(&headers));
+        Ok(FirstPage { more, issues: page.into_iter().map(|i| i.into_observed(&path)).collect() })
     }
 
     /// One issue, fresh.

@@ -201,6 +201,8 @@ pub struct Person {
     pub manager: Option<Contact>,
     pub buddy: Option<String>,
     pub modules: BTreeSet<String>,
+    /// Each name of `modules`, where the entry writes it (for `check`).
+    pub modules_at: Vec<Located<String>>,
     /// From the title, plus `onboarding.specialties`.
     pub specialties: BTreeSet<Specialty>,
     /// Leave periods (`onboarding.leave`): the pace clock stops and the due date moves.

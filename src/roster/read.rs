@@ -51,7 +51,7 @@ struct RawPerson {
     reports_to: Option<Spanned<String>>,
     gitlab: RawGitlabAccount,
     #[serde(default)]
-    modules: Vec<String>,
+    modules: Vec<Spanned<String>>,
     onboarding: Option<RawOnboarding>,
 }
 
@@ -222,7 +222,8 @@ impl Reader<'_> {
                 at: Some(self.at(r)),
             }),
             buddy,
-            modules: raw.modules.into_iter().collect(),
+            modules: raw.modules.iter().map(|m| m.value.clone()).collect(),
+            modules_at: raw.modules.iter().map(|m| located(m, self)).collect(),
             specialties,
             leave,
             paths,
@@ -270,6 +271,7 @@ impl Reader<'_> {
             manager,
             buddy: None,
             modules: BTreeSet::new(),
+            modules_at: Vec::new(),
             specialties: BTreeSet::new(),
             leave: Vec::new(),
             paths: None,

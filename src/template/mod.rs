@@ -7,6 +7,7 @@
 mod body;
 mod context;
 mod guard;
+mod modules;
 mod source;
 mod words;
 

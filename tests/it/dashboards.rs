@@ -3,7 +3,7 @@
 
 use fake_gitlab::Issue;
 
-use crate::support::{Ctx, TODAY, TRAINING};
+use crate::support::{module_listings, Ctx, TODAY, TRAINING};
 
 pub(crate) const DANA: &str = "Onboarding dashboard: Dana Whitfield";
 pub(crate) const KWAME: &str = "Onboarding dashboard: Kwame Mensah";
@@ -119,8 +119,13 @@ async fn a_roster_with_two_managers_gives_two_dashboards_with_the_right_rows() {
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0, "a second run wrote: {:?}", ctx.fake.requests());
     // The floor of a run with nothing to change: the token and its expiry, per project its id and
-    // one listing page. Dashboards add nothing to it.
-    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2, "dashboards add no request to a run with nothing to change");
+    // one listing page, and each in-scope person's module listing. Dashboards add nothing to it.
+    let modules = module_listings(&ctx.fake);
+    assert_eq!(
+        ctx.fake.count("GET"),
+        1 + 1 + 2 + 2 + modules,
+        "dashboards add no request to a run with nothing to change"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

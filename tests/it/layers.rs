@@ -13,7 +13,7 @@ use crate::support::repo;
 const LAYERS: &[(&str, &[&str])] = &[
     ("base", &["calendar", "checklist", "error", "escape", "gitlab", "input", "issue", "region", "seal"]),
     ("inputs", &["config", "roster", "template"]),
-    ("desired", &["desired", "selection"]),
+    ("desired", &["desired", "selection", "training"]),
     ("progress", &["progress"]),
     ("plan", &["departures", "merge", "plan"]),
     ("dashboards", &["dashboard"]),

@@ -18,6 +18,7 @@ mod inputs;
 mod layers;
 mod lock;
 mod merge_requests;
+mod modules;
 mod newcomer;
 mod progress;
 mod real_gitlab;

@@ -200,3 +200,25 @@ impl Run {
         self
     }
 }
+
+/// A listing of one person's module issues (`GET /projects/:id/issues` with an assignee filter),
+/// as a run makes one for each person in scope before it plans (tests/it/modules.rs).
+pub fn is_module_listing(r: &fake_gitlab::RecordedRequest) -> bool {
+    r.method == "GET"
+        && r.route == "/api/v4/projects/:id/issues"
+        && r.query.split('&').any(|p| p.starts_with("assignee_id=") || p.starts_with("assignee_username"))
+}
+
+/// How many module listings the fake answered since its requests were last cleared; no person's
+/// may be listed twice in one run.
+pub fn module_listings(fake: &FakeGitlab) -> usize {
+    let whom: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| is_module_listing(r))
+        .map(|r| r.query.split('&').find(|p| p.starts_with("assignee")).unwrap_or_default().to_string())
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = whom.iter().collect();
+    assert_eq!(distinct.len(), whom.len(), "a person's module issues were listed twice: {whom:?}");
+    whom.len()
+}

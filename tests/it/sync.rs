@@ -2,7 +2,7 @@
 
 use fake_gitlab::{Fault, FaultKind, Matcher, Options};
 
-use crate::support::{Ctx, META, TODAY, TRAINING};
+use crate::support::{module_listings, Ctx, META, TODAY, TRAINING};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_sync_creates_the_planned_issues_and_a_second_sync_writes_nothing() {
@@ -53,8 +53,8 @@ async fn first_sync_creates_the_planned_issues_and_a_second_sync_writes_nothing(
     // The floor for a run with nothing to change: the token check, the token's expiry date
     // (`GET /personal_access_tokens/self`, one per run), and per project its id
     // (`GET /projects/:path`) and one listing page of OPEN issues (every issue is open, so no
-    // closed issue is looked for).
-    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2);
+    // closed issue is looked for); and one listing of each in-scope person's module issues.
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + module_listings(&ctx.fake));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,8 +304,9 @@ async fn a_run_where_some_people_moved_a_stage_makes_exactly_the_floor_of_reques
     // the run lock (a label created, then deleted: no read, as nobody else held it and this run
     // creates nothing), and per changed issue a re-read, a look at its notes for the comment
     // about to be posted, the comment, a read again (so an edit made while the comment was posted
-    // is merged, not overwritten) and one PUT. Nothing else.
-    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + 4 * 3, "{:?}", ctx.fake.requests());
+    // is merged, not overwritten) and one PUT; and each in-scope person's module listing. Nothing else.
+    let modules = module_listings(&ctx.fake);
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + 4 * 3 + modules, "{:?}", ctx.fake.requests());
     assert_eq!(ctx.fake.count("PUT"), 4);
     assert_eq!(ctx.fake.count("POST"), 1 + 4);
     assert_eq!(ctx.fake.count("DELETE"), 1);
@@ -431,8 +432,9 @@ async fn closed_issues_of_people_long_gone_are_not_listed_and_a_persons_close_is
     assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
     assert_eq!(out["summary"]["unchanged"], 9, "{out}");
     // The same floor as with no history: the token check and its expiry date, per project its id
-    // and one page of open issues.
-    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2, "{:?}", ctx.fake.requests());
+    // and one page of open issues (and the module listings, one a person in scope).
+    let modules = module_listings(&ctx.fake);
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + modules, "{:?}", ctx.fake.requests());
 
     // A person closes their own issue: it is looked for among the closed issues created since
     // their start (less a year), found, and left closed; nothing is created again.
@@ -444,7 +446,8 @@ async fn closed_issues_of_people_long_gone_are_not_listed_and_a_persons_close_is
     assert_eq!(out["summary"]["skip"], 2, "{out}");
     assert!(!ctx.issue_of(TRAINING, "Grace Mwangi").is_open());
     // One more page: the recent closed issues of the training project; the 250 old ones are not in it.
-    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + 1, "{:?}", ctx.fake.requests());
+    let modules = module_listings(&ctx.fake);
+    assert_eq!(ctx.fake.count("GET"), 1 + 1 + 2 + 2 + 1 + modules, "{:?}", ctx.fake.requests());
 }
 
 // Regression: shards sharing one token each paced themselves at the whole per-user limit, so
