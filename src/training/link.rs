@@ -3,36 +3,44 @@
 //! percent-encoded, so a link can neither end early nor turn into other Markdown; the link texts
 //! are onboarder's own words. Pure: no IO.
 
-use std::fmt::Write;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-/// Percent-encode every byte but ASCII letters, digits and `keep`.
-fn percent_encode(text: &str, keep: &[u8]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || keep.contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
+/// Everything but the unreserved characters (RFC 3986: letters, digits, `-._~`).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// Percent-encode everything but the unreserved characters (RFC 3986: letters, digits, `-._~`):
-/// the form a query value takes whatever it holds.
+/// What an address keeps as it is: the unreserved characters and the delimiters a URL is built
+/// of. Spaces, brackets, parentheses, angle brackets, quotes, backslashes, backticks and anything
+/// not ASCII are encoded: none can end a Markdown link or mean something to Markdown.
+const ADDRESS: &AsciiSet = &QUERY_VALUE
+    .remove(b':')
+    .remove(b'/')
+    .remove(b'?')
+    .remove(b'#')
+    .remove(b'@')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b'%');
+
+/// Percent-encode everything but the unreserved characters: the form a query value takes
+/// whatever it holds.
 pub fn encode(value: &str) -> String {
-    percent_encode(value, b"-._~")
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// An address fit for a Markdown link: http or https only, and every character that could end
-/// the link or mean something to Markdown (spaces, brackets, parentheses, angle brackets,
-/// quotes, backslashes, backticks, anything not ASCII) percent-encoded.
+/// the link or mean something to Markdown percent-encoded.
 pub fn safe_url(url: &str) -> Option<String> {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
         return None;
     }
-    Some(percent_encode(url, b"-._~:/?#@!$&'*+,;=%"))
+    Some(utf8_percent_encode(url, ADDRESS).to_string())
 }
 
 /// The page that opens a new issue in the project at `project_url` from the issue template

@@ -72,15 +72,37 @@ fn items(issue: &Issue) -> Vec<Item> {
 }
 
 /// How a hire works: by the run of `today`, the stages whose week has ended on their own clock
-/// (`worked` days) are done but for every tenth item.
-fn work(ctx: &Ctx, user: u64, name: &str, weeks: &[u32], worked: u64, last_stage: Option<usize>) {
-    let issue = ctx.issue_of(TRAINING, name);
+/// (`worked` days) are done but for every tenth item. A training module is done the way GitLab
+/// Support does it: its module issue ("<name> - <module>", assigned to them) is opened when its
+/// stage's week begins and closed when it ends (`modules`: module item id -> that issue's iid).
+fn work(ctx: &Ctx, hire: (u64, &str), weeks: &[u32], worked: u64, last: Option<usize>, modules: &mut Modules) {
+    let (user, name) = hire;
+    let issue = path_issue(ctx, name);
     let all = items(&issue);
+    let in_scope = |i: &Item| last.is_none_or(|l| i.stage <= l);
+    let begun = |i: &Item| u64::from(weeks[i.stage] - 1) * 7 <= worked;
+    let ended = |i: &Item| u64::from(weeks[i.stage]) * 7 <= worked;
+    for item in all.iter().filter(|i| in_scope(i) && begun(i)) {
+        let iid = match (modules.get(&item.id), module_of(&item.text)) {
+            (Some(iid), _) => *iid,
+            (None, Some(module)) => {
+                let iid = ctx.fake.human_open_issue(TRAINING, user, &format!("{name} - {module}"), &[user], false);
+                modules.insert(item.id.clone(), iid);
+                iid
+            }
+            (None, None) => continue,
+        };
+        if ended(item) && ctx.fake.issue(TRAINING, iid).unwrap().is_open() {
+            ctx.fake.human_edit_by(user, TRAINING, iid, |i| {
+                i.state = "closed".into();
+                i.closed_by_id = Some(user);
+            });
+        }
+    }
     let due: Vec<&Item> = all
         .iter()
         .enumerate()
-        .filter(|(_, i)| u64::from(weeks[i.stage]) * 7 <= worked && last_stage.is_none_or(|l| i.stage <= l))
-        .filter(|(n, i)| n % 10 != 9 && !i.ticked)
+        .filter(|(n, i)| in_scope(i) && ended(i) && n % 10 != 9 && !i.ticked && !is_module(i))
         .map(|(_, i)| i)
         .collect();
     if due.is_empty() {
@@ -91,6 +113,24 @@ fn work(ctx: &Ctx, user: u64, name: &str, weeks: &[u32], worked: u64, last_stage
             assert!(i.set_task(&format!("<!-- id: {} -->", item.id), true), "{}", item.id);
         }
     });
+}
+
+/// Module item id -> the iid of the module issue the hire opened for it.
+type Modules = BTreeMap<String, u64>;
+
+fn is_module(i: &Item) -> bool {
+    i.text.contains("module issue](")
+}
+
+/// The module an item is about, from its link to open the module issue (not opened yet).
+fn module_of(text: &str) -> Option<String> {
+    let encoded = text.split("issuable_template=").nth(1)?.split(['&', ')']).next()?;
+    Some(percent_encoding::percent_decode_str(encoded).decode_utf8_lossy().into_owned())
+}
+
+/// A hire's learning-path issue (their module issues carry their name too).
+fn path_issue(ctx: &Ctx, name: &str) -> Issue {
+    ctx.issue_of(TRAINING, &format!("Support learning path: {name}"))
 }
 
 fn label(issue: &Issue, prefix: &str) -> String {
@@ -117,21 +157,25 @@ async fn a_cohorts_first_98_days_read_true_for_the_diligent_the_stalled_and_the_
     let weeks = stage_weeks(&ctx);
     let last = weeks.len() - 1;
 
+    let mut modules: BTreeMap<&str, Modules> = BTreeMap::new();
     // (day, pace) per hire, and the comments each had after each run.
     let mut paces: BTreeMap<&str, Vec<(u64, String)>> = BTreeMap::new();
     let mut heard: BTreeMap<&str, Vec<(u64, usize)>> = BTreeMap::new();
     for run in 0..=DAYS / 7 {
         let today = run * 7;
         if today > 0 {
-            work(&ctx, ids["ddiligent"], "Dee Diligent", &weeks, today, None);
-            work(&ctx, ids["sstalled"], "Sam Stalled", &weeks, today, Some(0));
+            let dee = (ids["ddiligent"], "Dee Diligent");
+            work(&ctx, dee, &weeks, today, None, modules.entry("ddiligent").or_default());
+            let sam = (ids["sstalled"], "Sam Stalled");
+            work(&ctx, sam, &weeks, today, Some(0), modules.entry("sstalled").or_default());
             let away = today.min(LEAVE.1 + 1).saturating_sub(LEAVE.0);
-            work(&ctx, ids["lleave"], "Lea Leave", &weeks, today - away, None);
+            let lea = (ids["lleave"], "Lea Leave");
+            work(&ctx, lea, &weeks, today - away, None, modules.entry("lleave").or_default());
         }
         let out = ctx.run(&["sync", "--today", &day(today).to_string()]).await.ok();
         assert!(!out.stdout().contains("FAILED"), "day {today}: {}", out.stdout());
         for (name, username) in hires {
-            let issue = ctx.issue_of(TRAINING, name);
+            let issue = path_issue(&ctx, name);
             paces.entry(username).or_default().push((today, label(&issue, "onboarding-pace::")));
             heard.entry(username).or_default().push((today, comments(&ctx, &issue).len()));
         }
@@ -139,16 +183,24 @@ async fn a_cohorts_first_98_days_read_true_for_the_diligent_the_stalled_and_the_
 
     // Dee: on track on every weekly run, at the last stage by the end, never escalated, and told
     // no more than she needs.
-    let dee = ctx.issue_of(TRAINING, "Dee Diligent");
+    let dee = path_issue(&ctx, "Dee Diligent");
     assert!(paces["ddiligent"].iter().all(|(_, p)| p == "on-track"), "{:?}", paces["ddiligent"]);
     assert_eq!(label(&dee, "onboarding-stage::"), ctx_stage_id(&ctx, last), "she reaches the last stage");
+    // Her module items were ticked by her closed module issues, and each links to its issue.
+    let opened = &modules["ddiligent"];
+    assert!(opened.len() >= 4, "{opened:?}");
+    for item in items(&dee).iter().filter(|i| is_module(i)) {
+        let iid = opened.get(&item.id).unwrap_or_else(|| panic!("no module issue for {}", item.id));
+        assert!(item.ticked, "{}: its module issue is closed", item.id);
+        assert!(item.text.contains(&format!("/-/issues/{iid})")), "{}: {}", item.id, item.text);
+    }
     let said = comments(&ctx, &dee);
     assert!(said.len() <= 10, "{} comments: {said:#?}", said.len());
     assert!(said.iter().all(|c| !c.contains("@dwhitfield") && !c.contains("behind")), "{said:#?}");
 
     // Sam: on track while the grace lasts, behind from week 6 on, and his nudge names what he
     // has open; his manager hears of it a week after the nudge, not before.
-    let sam = ctx.issue_of(TRAINING, "Sam Stalled");
+    let sam = path_issue(&ctx, "Sam Stalled");
     let early: Vec<&(u64, String)> = paces["sstalled"].iter().filter(|(d, _)| *d <= 21).collect();
     assert!(early.iter().all(|(_, p)| p == "on-track"), "{:?}", paces["sstalled"]);
     let late: Vec<&(u64, String)> = paces["sstalled"].iter().filter(|(d, _)| *d >= 35).collect();
