@@ -220,5 +220,9 @@ fn the_quick_start_walkthrough_runs_as_written() {
     assert_eq!(summaries.len(), 2, "two syncs:\n{stdout}");
     assert!(!summaries[0].starts_with("created 0,"), "the first sync creates issues: {}", summaries[0]);
     assert!(summaries[1].starts_with("created 0, updated 0, closed 0;"), "the second writes nothing: {}", summaries[1]);
-    assert!(stdout.contains("[{\""), "the listing shows the issues:\n{stdout}");
+    // The evidence at work: Aroha's closed module issues ticked her module items, each linked.
+    for module in ["your New Support Team Member Start Here module", "the GitLab-com SaaS Basics module"] {
+        let line = format!("[x] You have completed {module} ([module issue](http://127.0.0.1:");
+        assert!(stdout.contains(&line), "{line}\n{stdout}");
+    }
 }
