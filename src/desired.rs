@@ -188,15 +188,21 @@ pub enum Bodies {
     Later,
 }
 
-/// The stage before which the roster itself checks every item: the manager's stated stage, or,
-/// only when the config asks for calendar ticking, the stage the calendar expects.
+/// The stage before which the roster itself checks every item: only when the config asks for
+/// calendar ticking, the stage the calendar expects.
 fn roster_floor(config: &Config, d: &DesiredIssue, today: NaiveDate) -> Option<usize> {
-    let by_calendar = if config.progress.calendar_ticks {
-        calendar::expected_stage(&d.path.weeks, d.calendar.working_days(today))
-    } else {
-        None
-    };
-    d.path.stated.max(by_calendar)
+    calendar_floor(config, &d.path, &d.calendar, today)
+}
+
+/// The stage before which the calendar ticks every item, when the config asks for it (as
+/// version 1 did). A manager's stated stage ticks nothing: it sets the stage and the pace, and
+/// the checklist stays what the person did.
+fn calendar_floor(config: &Config, path: &Path, calendar: &Calendar, today: NaiveDate) -> Option<usize> {
+    config
+        .progress
+        .calendar_ticks
+        .then(|| calendar::expected_stage(&path.weeks, calendar.working_days(today)))
+        .flatten()
 }
 
 /// Items of stages before the floor and of completed modules are checked; the rest are the person's.
@@ -434,17 +440,11 @@ fn desired_issue(
         }
         None => Vec::new(),
     };
-    let by_calendar = if config.progress.calendar_ticks {
-        calendar::expected_stage(&path.weeks, calendar.working_days(today))
-    } else {
-        None
-    };
-    let floor = stated.max(by_calendar);
+    let floor = calendar_floor(config, &path, &calendar, today);
     let marks: Vec<(usize, Mark)> =
         items.iter().map(|i| (i.stage, if roster_checks(i, floor, p) { Mark::Done } else { Mark::Open })).collect();
     let checked = marks.iter().filter(|(_, m)| *m == Mark::Done).count();
     let total = items.len();
-    let path = Path { stated: floor, ..path };
     let project = match (&t.project, p.program, &config.shadow) {
         (Some(project), _, _) => project.clone(),
         (None, Program::Shadow, Some(shadow)) => shadow.project.clone(),

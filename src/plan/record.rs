@@ -206,6 +206,7 @@ pub(super) fn subject<'a>(
         holding: Vec::new(),
         open_count: 0,
         quiet: false,
+        stated: d.path.stated,
     }
 }
 

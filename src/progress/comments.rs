@@ -42,6 +42,8 @@ pub struct Subject<'a> {
     /// On leave, paused, or back from either less than a week ago: no nudge, no escalation, no
     /// overdue notice.
     pub quiet: bool,
+    /// The stage the manager stated (the roster or the dashboard), if any.
+    pub stated: Option<usize>,
 }
 
 /// Where a comment's words come from: the templates directory's partials (`TemplateSet::say`).
@@ -118,7 +120,7 @@ pub fn owed(s: &Subject, said: &BTreeMap<String, String>, words: Words) -> Resul
 /// Keys to record as said along with a comment: a stage comment settles every earlier stage too.
 pub fn settled_keys(s: &Subject, comment: &Comment) -> Vec<String> {
     let mut keys = comment.keys.clone();
-    if keys.iter().any(|k| k.starts_with("stage:")) {
+    if keys.iter().any(|k| k.starts_with("stage:") || k.starts_with("stated:")) {
         keys.extend(s.stage_ids.iter().take(s.assessment.reached + 1).map(|id| stage_key(id)));
     }
     keys.sort();
@@ -141,8 +143,19 @@ fn owed_keys(s: &Subject, said: &BTreeMap<String, String>, all: bool) -> Vec<(Sa
     let mut out = Vec::new();
     let unsaid = |k: &str| all || !said.contains_key(k);
 
+    // The manager's word, said once: it stands for the stage note of the stage it names.
+    let stated = s.stated.filter(|&st| st > 0).and_then(|st| s.stage_ids.get(st).map(|id| (st, id)));
+    if let Some((_, id)) = stated.filter(|_| !a.complete) {
+        let key = format!("stated:{id}");
+        if unsaid(&key) {
+            out.push((Say::Stated, key));
+        }
+    }
     // A new stage: only forward, only for a stage after the first (the issue itself introduces it).
-    if let Some(id) = s.stage_ids.get(a.reached).filter(|_| a.reached > 0 && !a.complete) {
+    // A stated stage at or past the one reached stands for its note, now and on later runs.
+    let covered = stated.is_some_and(|(st, _)| st >= a.reached);
+    if let Some(id) = s.stage_ids.get(a.reached).filter(|_| a.reached > 0 && !a.complete && out.is_empty() && !covered)
+    {
         let key = stage_key(id);
         if unsaid(&key) {
             out.push((Say::Stage, key));
@@ -178,17 +191,18 @@ fn owed_keys(s: &Subject, said: &BTreeMap<String, String>, all: bool) -> Vec<(Sa
 fn context(s: &Subject, say: Say, said: &BTreeMap<String, String>) -> CommentContext {
     let a = &s.assessment;
     let stage = |i: usize| StageWords { title: s.stage_titles.get(i).cloned().unwrap_or_default(), number: i + 1 };
+    let shown = if say == Say::Stated { s.stated.unwrap_or(a.reached) } else { a.reached };
     let manager = match say {
         Say::Escalate | Say::Complete | Say::NewManager => s.manager,
         Say::Overdue if nudged_a_week_ago(said, None, s.today) => s.manager,
-        Say::Overdue | Say::Stage | Say::Behind => None,
+        Say::Overdue | Say::Stage | Say::Behind | Say::Stated => None,
     };
     CommentContext {
         person: s.person.to_string(),
         buddy: s.buddy.map(str::to_string),
         manager: manager.map(str::to_string),
         previous_manager: s.previous_manager.map(str::to_string),
-        stage: stage(a.reached),
+        stage: stage(shown),
         stages: s.stage_ids.len(),
         expected: a.expected_by_grace.map(stage),
         due: a.due.map(|d| d.to_string()),
@@ -196,6 +210,7 @@ fn context(s: &Subject, say: Say, said: &BTreeMap<String, String>) -> CommentCon
         more_open: s.open_count.saturating_sub(s.holding.len()),
         open_count: s.open_count,
         closing: s.closing,
+        day: s.today.to_string(),
     }
 }
 
@@ -232,6 +247,7 @@ mod tests {
             holding: vec!["Read the handbook".into()],
             open_count: 3,
             quiet: false,
+            stated: None,
         }
     }
 
@@ -269,6 +285,14 @@ mod tests {
         let moved_on = subject(&ids, &titles, 1, Pace::Behind);
         assert_eq!(keys(&moved_on, &done), ["stage:b"]);
         assert_eq!(keys(&moved_on, &said(&[("stage:b", "2026-01-31")])), ["behind:b"]);
+        // A stated stage: said once, and it stands for that stage's note; work past it moves on.
+        let stated = Subject { stated: Some(1), ..subject(&ids, &titles, 1, Pace::OnTrack) };
+        assert_eq!(keys(&stated, &said(&[])), ["stated:b"]);
+        assert!(keys(&stated, &said(&[("stated:b", "2026-01-31")])).is_empty());
+        let beyond = Subject { stated: Some(1), ..subject(&ids, &titles, 2, Pace::OnTrack) };
+        assert_eq!(keys(&beyond, &said(&[("stated:b", "2026-01-31")])), ["stage:c"]);
+        let stated_text = owed(&stated, &said(&[]), words).unwrap().unwrap().body;
+        assert!(stated_text.contains("2026-02-01") && stated_text.contains("**B**"), "{stated_text}");
         // Away or just back: no nudge, no escalation, no overdue notice.
         let quiet = Subject { quiet: true, ..subject(&ids, &titles, 0, Pace::Behind) };
         assert!(keys(&quiet, &said(&[])).is_empty());

@@ -26,10 +26,13 @@ pub enum Say {
     Complete,
     /// A new manager on the path.
     NewManager,
+    /// The manager stated the stage reached (the roster's `onboarding.stage`, or the dashboard).
+    Stated,
 }
 
 impl Say {
-    pub const ALL: [Say; 6] = [Say::Stage, Say::Behind, Say::Escalate, Say::Overdue, Say::Complete, Say::NewManager];
+    pub const ALL: [Say; 7] =
+        [Say::Stage, Say::Behind, Say::Escalate, Say::Overdue, Say::Complete, Say::NewManager, Say::Stated];
 
     /// The partial's name: `_comment-<name>.md` in the templates directory.
     pub fn partial(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Say {
             Say::Overdue => "comment-overdue",
             Say::Complete => "comment-complete",
             Say::NewManager => "comment-new-manager",
+            Say::Stated => "comment-stated",
         }
     }
 
@@ -51,6 +55,7 @@ impl Say {
             Say::Overdue => include_str!("../../issue-templates/_comment-overdue.md"),
             Say::Complete => include_str!("../../issue-templates/_comment-complete.md"),
             Say::NewManager => include_str!("../../issue-templates/_comment-new-manager.md"),
+            Say::Stated => include_str!("../../issue-templates/_comment-stated.md"),
         }
     }
 }
@@ -87,6 +92,8 @@ pub struct CommentContext {
     pub open_count: usize,
     /// The issue is being closed with this comment.
     pub closing: bool,
+    /// The day of the run (YYYY-MM-DD): when a stated stage was recorded.
+    pub day: String,
 }
 
 impl CommentContext {
@@ -106,6 +113,7 @@ impl CommentContext {
             more_open: 1,
             open_count: 2,
             closing: true,
+            day: "2026-12-01".into(),
         }
     }
 }

@@ -194,8 +194,8 @@ async fn one_bad_roster_entry_fails_that_person_only_and_everyone_else_is_synced
     let junit = ctx.path("junit.xml");
     let run = ctx.sync(&["--junit", junit.to_str().unwrap()]).await;
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert!(run.stderr().contains("roster/praman.yaml:4:13: date \"2026-10-35\" does not exist"), "{}", run.stderr());
-    assert!(run.stderr().contains("roster/angata.yaml:2:8: title \"Director of Support\""), "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:6:13: date \"2026-10-35\" does not exist"), "{}", run.stderr());
+    assert!(run.stderr().contains("roster/angata.yaml:5:8: title \"Director of Support\""), "{}", run.stderr());
     let others: BTreeSet<String> = everyone.iter().filter(|u| *u != "praman" && *u != "angata").cloned().collect();
     assert_eq!(issue_owners(&ctx), others);
     let report = ctx.read("junit.xml");
@@ -208,7 +208,7 @@ async fn one_bad_roster_entry_fails_that_person_only_and_everyone_else_is_synced
     ctx.fake.clear_requests();
     let run = ctx.sync(&["--only", "praman"]).await;
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert!(run.stderr().contains("roster/praman.yaml:4:13"), "{}", run.stderr());
+    assert!(run.stderr().contains("roster/praman.yaml:6:13"), "{}", run.stderr());
     assert_eq!(ctx.fake.writes(), 0);
     // Fixed, the next run creates their issues and touches nobody else's.
     ctx.edit("roster/praman.yaml", "start_date: 2026-10-35", "start_date: 2026-10-05");
@@ -233,10 +233,10 @@ async fn check_reports_every_error_of_every_file_in_one_run() {
     assert_eq!(run.code(), 2, "{}", run.stderr());
     let err = run.stderr();
     for place in [
-        "roster/praman.yaml:4:13: date \"05/10/2026\" is not written as YYYY-MM-DD",
+        "roster/praman.yaml:6:13: date \"05/10/2026\" is not written as YYYY-MM-DD",
         "issue-templates/support-learning-path.md:45:",
         "undefined variable \"person.start_dat\"",
-        "roster/angata.yaml:2:8: title \"Director of Support\" names no Support role",
+        "roster/angata.yaml:5:8: title \"Director of Support\" names no Support role",
     ] {
         assert!(err.contains(place), "{place:?} missing in:\n{err}");
     }

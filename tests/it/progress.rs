@@ -307,3 +307,27 @@ async fn a_rerun_writes_nothing_for_anyone_including_people_who_are_behind() {
     ctx.sync(&[]).await.ok();
     assert_eq!(ctx.fake.writes(), 0, "{:?}", ctx.fake.requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stated_stage_ticks_nothing_and_posts_one_comment() {
+    // Regression: the manager's word became ticks the person never made (3 to 50 in one run).
+    let ctx = with_new_hire().await;
+    sync_on(&ctx, "2026-11-02", &["--only", "nokoye"]).await;
+    let iid = nia(&ctx).iid;
+    let ticked = nia(&ctx).task_status().1;
+    ctx.edit("roster/nokoye.yaml", "  buddy: wtan\n", "  buddy: wtan\n  stage: working-in-support\n");
+    sync_on(&ctx, "2026-11-03", &["--only", "nokoye"]).await;
+    let issue = nia(&ctx);
+    assert_eq!(labels_with(&issue, "onboarding-stage::"), ["onboarding-stage::working-in-support"]);
+    assert_eq!(issue.task_status().1, ticked, "the stated stage ticked items");
+    let notes = ctx.fake.user_notes(TRAINING, iid);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].body.contains("recorded on 2026-11-03"), "{}", notes[0].body);
+    assert!(notes[0].body.contains("**Working in Support at GitLab**"), "{}", notes[0].body);
+    for day in ["2026-11-04", "2026-11-10"] {
+        ctx.fake.clear_requests();
+        sync_on(&ctx, day, &["--only", "nokoye"]).await;
+        assert_eq!(ctx.fake.writes(), 0, "{day}: {:?}", ctx.fake.requests());
+    }
+    assert_eq!(ctx.fake.user_notes(TRAINING, iid).len(), 1, "said once");
+}

@@ -129,8 +129,9 @@ async fn bytes_that_are_not_utf8_are_that_persons_error_at_the_first_bad_byte() 
     let line_start = bytes.windows(5).position(|w| w == b"name:").unwrap();
     let at = bytes.windows(5).position(|w| w == b"Raman").unwrap() + 1;
     bytes[at] = 0xe1;
-    std::fs::write(&file, bytes).unwrap();
-    let (line, column) = (1, at - line_start + 1);
+    std::fs::write(&file, &bytes).unwrap();
+    let line = 1 + bytes[..line_start].iter().filter(|&&b| b == b'\n').count();
+    let column = at - line_start + 1;
     let run = ctx.sync(&[]).await;
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let err = run.stderr();

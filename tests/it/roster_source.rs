@@ -95,7 +95,7 @@ async fn a_bad_file_in_the_repository_is_named_by_project_path_line_column_and_f
     let run = ctx.sync(&[]).await;
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(
-        run.stderr().contains(&format!("{TEAM}:team/praman.yaml:4:13: date \"2026-10-35\" does not exist")),
+        run.stderr().contains(&format!("{TEAM}:team/praman.yaml:6:13: date \"2026-10-35\" does not exist")),
         "{}",
         run.stderr()
     );
@@ -110,7 +110,7 @@ async fn a_bad_file_in_the_repository_is_named_by_project_path_line_column_and_f
     // `check` reports it the same way, with the offending line.
     let check = ctx.run(&["check"]).await;
     assert_eq!(check.code(), 2, "{}", check.stderr());
-    assert!(check.stderr().contains(&format!("{TEAM}:team/praman.yaml:4:13")), "{}", check.stderr());
+    assert!(check.stderr().contains(&format!("{TEAM}:team/praman.yaml:6:13")), "{}", check.stderr());
     assert!(check.stderr().contains("start_date: 2026-10-35"), "{}", check.stderr());
 }
 
