@@ -6,6 +6,7 @@ mod bad_input;
 mod check_and_plan;
 mod ci_files;
 mod cli;
+mod dashboard_commands;
 mod dashboard_trust;
 mod dashboards;
 mod docs;
