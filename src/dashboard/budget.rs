@@ -101,3 +101,65 @@ mod tests {
         assert!(fitted.rows.iter().any(|r| r.key == last));
     }
 }
+
+#[cfg(test)]
+mod scale {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use chrono::NaiveDate;
+
+    use super::super::board::Board;
+    use super::super::page::{record, region, At};
+    use super::super::spec::Report;
+    use super::super::table::tests::{row, spec};
+    use super::*;
+    use crate::progress::Pace;
+    use crate::seal::Seal;
+
+    /// A dashboard of `n` people as a run plans it, each row as full as rows get.
+    fn board(n: usize, team: bool) -> Board {
+        let mut spec = spec();
+        if team {
+            spec.manager = None;
+        }
+        let mut rows = Vec::new();
+        for i in 0..n {
+            let pace = [Pace::Overdue, Pace::Behind, Pace::OnTrack, Pace::Paused][i % 4];
+            let mut r = row(&format!("Person Number {i:05}"), Some(pace), "2026-12-01");
+            r.manager = team.then(|| format!("Manager {:04}", i / 10));
+            r.holding = vec!["x".repeat(48), "y".repeat(48), "z".repeat(48)];
+            (r.open, r.own, r.ticked) = (40, u64::MAX, Some("2026-11-20".into()));
+            spec.reports.insert(r.user.clone(), Report { name: r.name.clone(), manager: r.manager.clone() });
+            rows.push(r);
+        }
+        let covered: BTreeSet<String> = spec.reports.keys().cloned().collect();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        Board { spec, rows, covered, decided: Vec::new(), medians: BTreeMap::new(), today }
+    }
+
+    // Issue 22: the team dashboard of a large org, or a manager with 2,500 reports, was over
+    // GitLab's 1 MB limit, refused on every run. (A 20,000-person run through the binary takes too
+    // long for the test suite; tests/it/dashboard_size.rs runs 2,500 reports through it.)
+    #[test]
+    fn a_20000_person_team_dashboard_and_a_2500_report_one_fit_and_count_everyone() {
+        let seal = Seal::unchecked();
+        for (n, team) in [(20_000, true), (2_500, false)] {
+            let b = board(n, team);
+            let full = record(&b, None);
+            let (text, written) = region(&b, &full, &BTreeSet::new(), At::new(&seal, 1, 1));
+            assert!(text.len() <= REGION_BUDGET, "{n}: {} bytes", text.len());
+            assert!(written.rows.len() > 100, "{n}: {} shown", written.rows.len());
+            assert_eq!(written.rows.len() + written.hidden().len(), n, "everyone is shown or counted");
+            let counted: usize = text
+                .lines()
+                .filter(|l| l.starts_with("    \"") && l.contains("\" : "))
+                .map(|l| l.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
+                .sum();
+            assert_eq!(counted, n, "the chart counts everyone");
+            // The next run reads its own record back and writes the same text.
+            let again = record(&b, Some(&written));
+            let (text2, _) = region(&b, &again, &BTreeSet::new(), At::new(&seal, 1, 1));
+            assert_eq!(text2.len(), text.len());
+        }
+    }
+}

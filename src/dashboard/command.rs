@@ -339,4 +339,57 @@ mod tests {
         assert_eq!(CommandId::parse(&pause.text()), Some(pause));
         assert_eq!(CommandId::parse("pause k 0 extra"), None);
     }
+
+    fn note(author: u64, username: &str, system: bool, body: &str) -> Note {
+        Note { author_id: author, author_username: Some(username.into()), body: body.into(), system, created_at: None }
+    }
+
+    // As read live on gitlab.com: the item's text Markdown-escaped, its HTML comment's words kept
+    // without `<!--` and `-->`, its bold as plain words.
+    #[test]
+    fn gitlabs_task_notes_say_which_box_and_who() {
+        let extend = "marked the checklist item **Extend the due date by 2 weeks  cmd: extend support\\-learning\\-path:praman 0** as completed";
+        let stage = "marked the checklist item **Mark Leading Customer\\-Facing Video Interactions reached \\(the stage the calendar expects now\\)  cmd: stage support\\-learning\\-path:praman 0 customer\\-facing\\-video** as incomplete";
+        assert_eq!(task_note(extend), Some((id(Verb::Extend), true)));
+        let marked = CommandId { stage: Some("customer-facing-video".into()), ..id(Verb::Stage) };
+        assert_eq!(task_note(stage), Some((marked, false)));
+        assert_eq!(
+            task_note("marked the task **Pause  cmd: pause support\\-learning\\-path:praman 0** as completed"),
+            Some((id(Verb::Pause), true))
+        );
+        for other in ["changed the description", "marked the checklist item **Read the guide** as completed"] {
+            assert_eq!(task_note(other), None, "{other}");
+        }
+
+        // Newest first: the newest note about a box says who ticked it; a comment proves nothing.
+        let ids: BTreeSet<CommandId> = [id(Verb::Extend), id(Verb::Pause)].into();
+        let pause_done = "marked the checklist item **Pause: the pace clock stops  cmd: pause support\\-learning\\-path:praman 0** as completed";
+        let notes = [
+            note(3, "dwhitfield", false, extend),
+            note(2, "praman", true, extend),
+            note(1, "dwhitfield", true, extend),
+            note(9, "onboarding-bot", true, &pause_done.replace("completed", "incomplete")),
+            note(1, "dwhitfield", true, pause_done),
+        ];
+        let who = tickers(&notes, &ids);
+        assert_eq!(who.get(&id(Verb::Extend)), Some(&Ticker { id: 2, username: Some("praman".into()) }));
+        assert_eq!(who.get(&id(Verb::Pause)), None, "unticked since: whoever ticks it now left no note");
+        assert!(told(&notes[..4], &ids) && !told(&notes[..2], &ids));
+    }
+
+    #[test]
+    fn only_the_manager_and_the_admins_may_command() {
+        let mut spec = super::super::table::tests::spec();
+        spec.admins = vec!["mkowalski".into()];
+        let t = |id: u64, name: &str| Ticker { id, username: Some(name.into()) };
+        assert!(authority(&spec, Some(&t(1, "Dana"))).is_ok());
+        assert!(authority(&spec, Some(&t(7, "mkowalski"))).is_ok());
+        let refused = authority(&spec, Some(&t(5, "praman_x"))).unwrap_err();
+        assert!(refused.starts_with("ticked by praman\\_x, who is neither"), "{refused}");
+        assert!(authority(&spec, None).unwrap_err().contains("do not say who ticked it"));
+        // With the roster's id for the manager, the id decides: a username can change hands.
+        spec.known_user_ids = [("dana".to_string(), 1)].into();
+        assert!(authority(&spec, Some(&t(1, "dana-renamed"))).is_ok());
+        assert!(authority(&spec, Some(&t(2, "dana"))).is_err());
+    }
 }

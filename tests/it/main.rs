@@ -7,6 +7,7 @@ mod check_and_plan;
 mod ci_files;
 mod cli;
 mod dashboard_commands;
+mod dashboard_size;
 mod dashboard_trust;
 mod dashboards;
 mod docs;
