@@ -426,7 +426,7 @@ impl Config {
                 .map_or(&[][..], |d| &d.admins[..])
                 .iter()
                 .filter_map(|a| {
-                    let ok = crate::roster::is_valid_username(&a.value);
+                    let ok = crate::escape::is_valid_username(&a.value);
                     if !ok {
                         err(loc(a), format!("dashboards.admins: {:?} is not a GitLab username", a.value));
                     }
