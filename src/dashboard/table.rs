@@ -157,7 +157,9 @@ pub fn log_line(spec: &Spec, c: &Decided, today: NaiveDate) -> Option<String> {
     let who = format!("{} ({})", inert(&c.who), inert(path));
     let what = match (c.id.verb, &c.id.stage) {
         (Verb::Stage, Some(stage)) => {
-            format!("marked {} reached for", stage_name(spec.path(path), Some(stage)))
+            let p = spec.path(path);
+            let title = p.and_then(|p| p.stages.get(p.index(stage)?)).map_or(stage.as_str(), |(_, t)| t.as_str());
+            format!("marked the stage \"{}\" reached for", inert(title))
         }
         (Verb::Stage, None) => "marked the expected stage reached for".into(),
         (Verb::Pause, _) => "paused".into(),

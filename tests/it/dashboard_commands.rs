@@ -173,3 +173,29 @@ async fn promotions_have_their_own_section_and_the_offline_preview_shows_the_box
     assert!(kwame.starts_with("# Onboarding dashboard: Kwame Mensah\n\n<!-- onboarder:begin"), "{kwame}");
     assert!(kwame.contains("```mermaid\npie showData\n"), "a chart of where the team stands: {kwame}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_reached_offers_each_stage_up_to_the_calendars() {
+    let ctx = with_dashboards("").await;
+    ctx.sync(&[]).await.ok();
+    let dana = board(&ctx, DANA);
+    // Priya reached the first stage; the calendar expects the fifth: a box for each in between.
+    let offered: Vec<&str> = dana
+        .description
+        .lines()
+        .filter(|l| l.starts_with("- [ ] Mark **") && l.contains("support-learning-path:praman"))
+        .collect();
+    assert_eq!(offered.len(), 4, "{offered:#?}");
+    assert!(offered[3].contains("(the stage the calendar expects now)"));
+    let priya = ctx.issue_of(TRAINING, "Support learning path: Priya Raman");
+    ctx.fake.human_edit_by(user(&ctx, "dwhitfield"), TRAINING, dana.iid, |i| {
+        tick_command(&mut i.description, "Priya Raman", "Mark **Learn about Your Support Team** reached");
+    });
+    ctx.sync(&[]).await.ok();
+    let after = ctx.fake.issue(TRAINING, priya.iid).unwrap();
+    assert!(after.description.contains("\"stated_stage\":\"learn-about-your-support-team\""), "{}", after.description);
+    let dana = board(&ctx, DANA);
+    let line = format!("- {TODAY}: marked the stage \"Learn about Your Support Team\" reached for Priya Raman (support-learning-path).");
+    assert!(dana.description.contains(&line), "{}", dana.description);
+    assert!(!dana.description.contains("- [x]"));
+}
