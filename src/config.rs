@@ -71,6 +71,12 @@ pub struct DashboardSettings {
     pub project: String,
     /// The label that marks a dashboard (besides the marker label, which finds it).
     pub label: String,
+    /// Users (lowercase usernames) besides each dashboard's manager whose ticks are commands:
+    /// onboarding admins. A tick by anyone else is refused.
+    pub admins: Vec<String>,
+    /// Dashboards are created confidential, and an existing one is made so once (on unless
+    /// the config says `confidential: false`): they say who is behind, paused or overdue.
+    pub confidential: bool,
 }
 
 /// Training modules (see `training`): each is its own issue, opened by the person from the
@@ -225,6 +231,9 @@ struct RawDashboards {
     team: bool,
     project: Option<Spanned<String>>,
     label: Option<Spanned<String>>,
+    #[serde(default)]
+    admins: Vec<Spanned<String>>,
+    confidential: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -429,6 +438,20 @@ impl Config {
                 "dashboards.label",
                 &mut err,
             ),
+            admins: raw
+                .dashboards
+                .as_ref()
+                .map_or(&[][..], |d| &d.admins[..])
+                .iter()
+                .filter_map(|a| {
+                    let ok = crate::escape::is_valid_username(&a.value);
+                    if !ok {
+                        err(loc(a), format!("dashboards.admins: {:?} is not a GitLab username", a.value));
+                    }
+                    ok.then(|| a.value.to_lowercase())
+                })
+                .collect(),
+            confidential: raw.dashboards.as_ref().and_then(|d| d.confidential).unwrap_or(true),
         };
         let modules = ModuleSettings {
             project: modules_project.map_or_else(|| raw.gitlab.project.value.clone(), |p| p.value.clone()),

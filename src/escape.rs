@@ -51,6 +51,18 @@ fn escape_word(word: &str, out: &mut String) {
     }
 }
 
+/// GitLab's username rule: letters, digits, `_`, `.`, `-`; not starting with `.`/`-`. (The base
+/// holds it: the config names users too, and it may not import the roster.)
+pub fn is_valid_username(u: &str) -> bool {
+    !u.is_empty()
+        && u.len() <= 255
+        && u.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !u.starts_with(['.', '-'])
+        && !u.ends_with('.')
+        && !u.ends_with(".git")
+        && !u.ends_with(".atom")
+}
+
 /// Render a roster value as inert Markdown: one line, no quick action, mention, reference,
 /// HTML, heading, list or task item, whatever it contains.
 pub fn inert(value: &str) -> String {

@@ -29,6 +29,10 @@ pub struct Observed {
     pub author_id: Option<u64>,
     pub author_username: Option<String>,
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it was closed, if it is.
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Visible only to members who may see confidential issues, its author and its assignees.
+    pub confidential: bool,
     /// Set when the description was dropped to save memory, once the issue had been planned as it
     /// was listed: the key it carried.
     pub key_kept: Option<String>,
@@ -53,6 +57,8 @@ impl Observed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub author_id: u64,
+    /// The author's username, as GitLab gives it with the note.
+    pub author_username: Option<String>,
     pub body: String,
     /// Written by GitLab itself for an action (a ticked box, a changed description), not a comment.
     pub system: bool,
@@ -69,6 +75,8 @@ pub struct Edit {
     pub assignees: Option<Vec<String>>,
     pub due_date: Option<Option<NaiveDate>>,
     pub close: bool,
+    /// Make the issue confidential (or visible to everyone).
+    pub confidential: Option<bool>,
 }
 
 impl Edit {
@@ -84,4 +92,7 @@ pub struct NewIssue {
     pub labels: Vec<String>,
     pub assignees: Vec<String>,
     pub due_date: Option<NaiveDate>,
+    /// Created confidential: seen only by members who may see confidential issues, its author
+    /// and its assignees.
+    pub confidential: bool,
 }

@@ -77,3 +77,25 @@ async fn a_persons_module_issues_by_assignee_open_and_closed_without_onboarders_
     let closed = env.fake.issue(PROJECT, closed).unwrap();
     assert_eq!((closed.state.as_str(), closed.closed_by_id, closed.author_id), ("closed", Some(bob), bob));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_ticked_a_box_on_a_confidential_issue() {
+    let env = Env::default().await;
+    let dana = env.fake.add_user("dana", "Dana");
+    let hire = env.fake.add_user("hire", "A new hire");
+    env.fake.add_token("dana-token", dana);
+    env.fake.add_token("hire-token", hire);
+    env.fake.set_role(dana, PROJECT, Role::Reporter);
+    env.fake.set_role(hire, PROJECT, Role::Reporter);
+    let extra = [("PROJECT", PROJECT), ("DANA_TOKEN", "dana-token"), ("HIRE_TOKEN", "hire-token")];
+    let out = python::run("dashboard_ticks.py", &env.fake.url(), TOKEN, &extra).await;
+    let iid: u64 = out.trim().strip_prefix("ok ").and_then(|n| n.parse().ok()).expect("the script prints its iid");
+    let board = env.fake.issue(PROJECT, iid).unwrap();
+    assert!(board.confidential);
+    let by: Vec<(u64, bool)> = env.fake.notes(PROJECT, iid).iter().map(|n| (n.author_id, n.system)).collect();
+    let (bot, system) = (env.bot, true);
+    assert_eq!(
+        by,
+        [(hire, system), (dana, system), (bot, system), (bot, system), (hire, system), (dana, system), (bot, system)]
+    );
+}

@@ -161,8 +161,11 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
                     .map_err(fail)?;
             let commanded = dashboard::commanded(&observed, settings.bots);
             sync::restore(gl, &mut observed, &commanded).await.map_err(fail)?;
+            // Who ticked each box decides whether it is a command: GitLab's notes say, read only
+            // when a box is ticked.
+            let tickers = sync::who_ticked(gl, &dashboard::awaiting(&observed, settings)).await.map_err(fail)?;
             // The commands ticked on the dashboards, decided once: the plan and the writes both follow them.
-            let decided = dashboard::commands(specs, desired, &observed, settings);
+            let decided = dashboard::commands(specs, desired, &observed, &tickers, settings);
             // Issues whose state block onboarder cannot vouch for: what its own notes prove.
             let proofs = sync::proofs(gl, &plan::needing_proof(desired, &observed, settings), settings.bots)
                 .await

@@ -10,7 +10,6 @@ use crate::desired::DesiredIssue;
 use crate::error::InputErrors;
 use crate::plan::Action;
 use crate::report::{self, Summary};
-use crate::seal::Seal;
 use crate::sync::Outcome;
 use anyhow::Context as _;
 
@@ -76,8 +75,9 @@ impl<'a> Previews<'a> {
         let boards = boards.iter().map(|p| (&p.action, Some(&*p.board)));
         for (a, board) in actions.iter().map(|a| (a, None)).chain(boards).filter(|(a, _)| !written.contains(&a.key)) {
             let edited = a.edit.as_ref().and_then(|e| e.description.clone());
-            // A preview is for people to read: it carries no seal.
-            let new = |b: &dashboard::Board| dashboard::initial_description(b, &Seal::unchecked(), 0);
+            // A preview is for people to read: it carries no seal, and shows the command boxes a
+            // run writes once the issues it plans exist.
+            let new = |b: &dashboard::Board| dashboard::preview(b);
             let Some(text) = edited.or_else(|| board.map(new)) else {
                 continue;
             };

@@ -13,7 +13,20 @@ use crate::progress::Pace;
 use crate::region::{self, Live};
 use crate::seal::{Place, Seal};
 
-/// One row: a report's issue as the plan assessed it.
+/// Something a manager should know at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flag {
+    /// On leave until this day (YYYY-MM-DD).
+    Leave(String),
+    /// Paused (the roster's `status: paused`, or from this dashboard).
+    Paused,
+    /// The roster names no onboarding buddy.
+    NoBuddy,
+}
+
+/// One row: a report's issue as the plan assessed it. Stages are ids; their names come from the
+/// dashboard's paths when the row is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
     /// The issue's key.
@@ -25,38 +38,144 @@ pub struct Row {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     pub path: String,
+    /// The week of the path (1 in its first week); none before it begins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pace: Option<Pace>,
-    pub checked: usize,
-    pub total: usize,
+    /// The first open items holding the person back, and how many there are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holding: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub open: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
     /// The day the person's own marks last changed, as far as this dashboard saw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticked: Option<String>,
     /// A digest of the person's own marks (see `plan::Facts`), to notice the next change.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub own: u64,
     /// Commands carried out on the issue so far: the serial of the next one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub serial: u32,
     /// Paused from the dashboard (the box offered is "resume").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused_here: bool,
+    /// Finished (the issue closed, or every item done) on this day, or `-` when GitLab does not
+    /// say when its issue was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
 }
 
-/// A dashboard's own record, in its state block: its rows and what its commands did.
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
+}
+
+/// A report the dashboard does not show (past its size budget): what later runs need to count
+/// them. Kept in the record as `rest`, one entry per path, standing and stage.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hidden {
+    pub path: String,
+    /// A pace id, `finished`, or `-` when there is none.
+    pub standing: String,
+    /// The stage id reached, or `-`.
+    pub stage: String,
+    pub user: String,
+}
+
+impl Hidden {
+    pub fn of(r: &Row) -> Hidden {
+        Hidden {
+            path: r.path.clone(),
+            standing: standing(r).to_string(),
+            stage: r.stage.clone().unwrap_or_else(|| "-".into()),
+            user: r.user.clone(),
+        }
+    }
+}
+
+/// How a row counts: its pace, or `finished`.
+pub fn standing(r: &Row) -> &'static str {
+    match (&r.finished, r.pace) {
+        (Some(_), _) => "finished",
+        (None, Some(p)) => p.id(),
+        (None, None) => "-",
+    }
+}
+
+/// A dashboard's own record, in its state block: what later runs need and nothing else. The rows
+/// shown (they are kept as they are for the people a run does not cover), the people not shown,
+/// what its commands did, and whether it was made confidential.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     #[serde(default)]
     pub rows: Vec<Row>,
+    /// The people not shown, by `path standing stage`, as space-separated usernames (usernames
+    /// hold no space): a few bytes a person, so that the largest team fits.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rest: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<String>,
+    /// The dashboard was made confidential once: if a person turns that back, it stands.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
 }
+
+impl Record {
+    /// The people not shown.
+    pub fn hidden(&self) -> Vec<Hidden> {
+        let mut out = Vec::new();
+        for (group, users) in &self.rest {
+            let mut parts = group.split(' ');
+            let (Some(path), Some(standing), Some(stage)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            out.extend(users.split(' ').filter(|u| !u.is_empty()).map(|u| Hidden {
+                path: path.into(),
+                standing: standing.into(),
+                stage: stage.into(),
+                user: u.into(),
+            }));
+        }
+        out
+    }
+
+    /// Set the people not shown.
+    pub fn hide(&mut self, mut hidden: Vec<Hidden>) {
+        hidden.sort();
+        self.rest.clear();
+        for h in hidden {
+            let users = self.rest.entry(format!("{} {} {}", h.path, h.standing, h.stage)).or_default();
+            if !users.is_empty() {
+                users.push(' ');
+            }
+            users.push_str(&h.user);
+        }
+    }
+
+    /// Everyone on the dashboard, shown or not, by how they count.
+    pub fn standings(&self) -> BTreeMap<&'static str, usize> {
+        let mut out: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for r in &self.rows {
+            *out.entry(standing(r)).or_default() += 1;
+        }
+        for h in self.hidden() {
+            let s = STANDINGS.iter().find(|s| **s == h.standing).copied().unwrap_or("-");
+            *out.entry(s).or_default() += 1;
+        }
+        out
+    }
+}
+
+/// Every standing a row can have, most in need of attention first.
+pub const STANDINGS: [&str; 7] = ["overdue", "behind", "on-track", "paused", "complete", "finished", "-"];
 
 /// A dashboard as this run wants it: the spec, the rows this run decides, and its commands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,11 +10,15 @@
 //! shards) are kept from its state block.
 //!
 //! `spec` says who gets one, `board` is what one holds, `page` writes its text and action,
-//! `table` renders the rows, `command` reads the boxes back and decides, `team` the medians.
+//! `sections` its parts, `table` the rows, `chart` its picture, `budget` keeps it within GitLab's
+//! limit, `command` reads the boxes back, asks who ticked them and decides, `team` the medians.
 
 mod board;
+mod budget;
+mod chart;
 pub mod command;
 mod page;
+mod sections;
 mod spec;
 mod table;
 mod team;
@@ -22,8 +26,8 @@ mod team;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use board::{Board, Planned};
-pub use command::{commanded, commands, orders, Decided};
-pub use page::{initial_description, reconcile, sealed};
+pub use command::{awaiting, commanded, commands, orders, tickers, Decided, Ticker, Tickers};
+pub use page::{initial_description, preview, reconcile, sealed};
 pub use spec::{is_key, specs, Spec, KIND};
 
 use crate::desired::{key_username, Desired, DesiredIssue};
@@ -52,6 +56,15 @@ pub fn plan(
         }
     }
     let by_key: BTreeMap<&str, &DesiredIssue> = desired.issues.iter().map(|d| (d.key.as_str(), d)).collect();
+    // The plan indexed once, by person: each dashboard reads its reports' actions only.
+    let mut by_user: BTreeMap<String, Vec<&Action>> = BTreeMap::new();
+    for a in actions.iter().filter(|a| a.kind != Kind::Conflict) {
+        by_user.entry(a.username.to_lowercase()).or_default().push(a);
+    }
+    let mut decided_on: BTreeMap<&str, Vec<Decided>> = BTreeMap::new();
+    for c in decided {
+        decided_on.entry(c.board.as_str()).or_default().push(c.clone());
+    }
     let medians =
         if specs.iter().any(|b| b.manager.is_none()) { team::medians(observed, actions, s) } else { BTreeMap::new() };
     let mut out = Vec::new();
@@ -60,12 +73,12 @@ pub fn plan(
         if covered.is_empty() {
             continue;
         }
-        let rows = actions
+        let rows = covered
             .iter()
-            .filter(|a| a.kind != Kind::Conflict && covered.contains(&a.username.to_lowercase()))
-            .filter_map(|a| Some(page::row(a, by_key.get(a.key.as_str())?, &spec.reports[&a.username.to_lowercase()])))
+            .flat_map(|u| by_user.get(u).into_iter().flatten().map(move |a| (u, a)))
+            .filter_map(|(u, a)| Some(page::row(a, by_key.get(a.key.as_str())?, &spec.reports[u], spec, s.today)))
             .collect();
-        let decided = decided.iter().filter(|c| c.board == spec.key).cloned().collect();
+        let decided = decided_on.remove(spec.key.as_str()).unwrap_or_default();
         let board = Board {
             spec: spec.clone(),
             rows,
@@ -139,57 +152,26 @@ pub fn settle(boards: Vec<Planned>, created: &BTreeMap<&str, &str>, failed: &BTr
 mod tests {
     use chrono::NaiveDate;
 
-    use super::board::{Record, Row};
+    use super::board::Record;
     use super::spec::Report;
+    use super::table::tests::{row, spec};
     use super::*;
     use crate::progress::overrides::{CommandId, Verb};
     use crate::progress::Pace;
 
-    fn spec() -> Spec {
-        let report = Report { name: "Priya Raman".into(), manager: Some("Dana".into()) };
-        Spec {
-            key: "manager-dashboard:dana".into(),
-            project: "g/p".into(),
-            title: "Onboarding dashboard: Dana".into(),
-            labels: vec!["onboarder".into(), "onboarding-dashboard".into()],
-            assignees: vec!["dana".into()],
-            known_user_ids: BTreeMap::new(),
-            manager: Some("dana".into()),
-            reports: [("praman".to_string(), report)].into(),
-            paths: Vec::new(),
-        }
-    }
-
-    fn row(serial: u32, url: Option<&str>) -> Row {
-        Row {
-            key: "path:praman".into(),
-            user: "praman".into(),
-            name: "Priya Raman".into(),
-            manager: None,
-            url: url.map(str::to_string),
-            path: "path".into(),
-            stage: Some("One".into()),
-            expected: Some("Two".into()),
-            pace: Some(Pace::Behind),
-            checked: 1,
-            total: 9,
-            due: Some("2027-01-03".into()),
-            ticked: None,
-            own: 0,
-            serial,
-            paused_here: serial > 0,
-        }
-    }
-
     #[test]
     fn settling_links_new_issues_and_keeps_a_failed_command_ticked() {
-        let id = CommandId { verb: Verb::Pause, issue: "path:praman".into(), serial: 0 };
+        let mut spec = spec();
+        spec.reports = [("priya".to_string(), Report { name: "Priya".into(), manager: Some("Dana".into()) })].into();
+        let id = CommandId { verb: Verb::Pause, issue: "p:priya".into(), serial: 0, stage: None };
         let decided =
-            vec![Decided { board: spec().key, id: id.clone(), who: "Priya Raman".into(), verdict: Verdict::Apply }];
+            vec![Decided { board: spec.key.clone(), id: id.clone(), who: "Priya".into(), verdict: Verdict::Apply }];
+        let mut new_row = row("Priya", Some(Pace::Behind), "2027-01-03");
+        (new_row.url, new_row.serial, new_row.paused_here) = (None, 1, true);
         let board = Board {
-            spec: spec(),
-            rows: vec![row(1, None)],
-            covered: ["praman".to_string()].into(),
+            spec,
+            rows: vec![new_row],
+            covered: ["priya".to_string()].into(),
             decided,
             medians: BTreeMap::new(),
             today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
@@ -197,21 +179,21 @@ mod tests {
         let dashboard =
             Planned { action: Action::blank(Kind::Update, &board.spec.key, "g/p", "t"), board: Box::new(board) };
         let url = "https://gitlab.example/g/p/-/issues/8";
-        let linked = settle(vec![dashboard.clone()], &[("path:praman", url)].into(), &BTreeSet::new());
+        let linked = settle(vec![dashboard.clone()], &[("p:priya", url)].into(), &BTreeSet::new());
         let b = &linked[0].board;
         assert_eq!(b.rows[0].url.as_deref(), Some(url));
         assert_eq!(b.decided[0].verdict, Verdict::Apply);
 
         // Her write failed: the row stays as the dashboard had it and the box stays ticked.
-        let settled = settle(vec![dashboard], &BTreeMap::new(), &["path:praman"].into());
+        let settled = settle(vec![dashboard], &BTreeMap::new(), &["p:priya"].into());
         let b = &settled[0].board;
         assert_eq!(b.decided[0].verdict, Verdict::Wait);
-        let old = Record { rows: vec![row(0, Some(url))], log: Vec::new() };
+        let old = Record { rows: vec![row("Priya", Some(Pace::Behind), "2027-01-03")], ..Record::default() };
         let rec = page::record(b, Some(&old));
         assert_eq!(rec.rows, old.rows);
         assert!(rec.log.is_empty(), "nothing done, nothing said");
         let seal = crate::seal::Seal::unchecked();
-        let text = page::region(b, &rec, &[id].into(), page::At { seal: &seal, project_id: 1, iid: 8, live: None });
+        let (text, _) = page::region(b, &rec, &[id].into(), page::At::new(&seal, 1, 8));
         assert!(text.contains("- [x] Pause"), "{text}");
     }
 }

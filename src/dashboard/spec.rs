@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::desired::Standing;
 use crate::roster::Roster;
-use crate::template::{TemplateSet, MAX_TITLE_CHARS};
+use crate::template::{Audience, TemplateSet, MAX_TITLE_CHARS};
 
 const MANAGER_PREFIX: &str = "manager-dashboard:";
 const TEAM_KEY: &str = "team-dashboard";
@@ -38,11 +38,22 @@ pub struct Report {
     pub manager: Option<String>,
 }
 
-/// A path's stages (id, title), for the team dashboard's counts and medians.
+/// A path's stages (id, title): their short names in rows, the stages a manager may mark
+/// reached, the team dashboard's counts and medians.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathStages {
     pub key: String,
     pub stages: Vec<(String, String)>,
+    /// A promotion or a manager's path (`pace: false`, or given on request only): listed in a
+    /// section of its own, not among the new hires.
+    pub separate: bool,
+}
+
+impl PathStages {
+    /// The position of a stage id on this path.
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.stages.iter().position(|(s, _)| s == id)
+    }
 }
 
 /// A dashboard the roster calls for.
@@ -58,8 +69,19 @@ pub struct Spec {
     pub manager: Option<String>,
     /// Its reports, by lowercase username.
     pub reports: BTreeMap<String, Report>,
-    /// The team dashboard's paths.
+    /// Every path's stages, in the templates' order.
     pub paths: Vec<PathStages>,
+    /// Who besides the manager may give commands (`dashboards.admins`, lowercase usernames).
+    pub admins: Vec<String>,
+    /// Created confidential, and made so once if it is not (`dashboards.confidential`).
+    pub confidential: bool,
+}
+
+impl Spec {
+    /// The stages of the path `key`.
+    pub fn path(&self, key: &str) -> Option<&PathStages> {
+        self.paths.iter().find(|p| p.key == key)
+    }
 }
 
 /// The dashboards the roster calls for: one per manager (a roster person with a GitLab username)
@@ -98,6 +120,16 @@ pub fn specs(
         everyone.insert(user, report);
     }
     let labels = vec![config.marker_label.clone(), d.label.clone()];
+    let paths: Vec<PathStages> = templates
+        .templates
+        .iter()
+        .filter(|t| !t.stages.is_empty())
+        .map(|t| PathStages {
+            key: t.key.clone(),
+            stages: t.stages.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
+            separate: !t.pace || t.audience == Audience::OnRequest,
+        })
+        .collect();
     let mut out = Vec::new();
     if d.managers {
         for (manager, reports) in by_manager {
@@ -111,20 +143,13 @@ pub fn specs(
                 known_user_ids: person.gitlab_id.map(|id| (manager.to_lowercase(), id)).into_iter().collect(),
                 manager: Some(manager),
                 reports,
-                paths: Vec::new(),
+                paths: paths.clone(),
+                admins: d.admins.clone(),
+                confidential: d.confidential,
             });
         }
     }
     if d.team && !everyone.is_empty() {
-        let paths = templates
-            .templates
-            .iter()
-            .filter(|t| !t.stages.is_empty())
-            .map(|t| PathStages {
-                key: t.key.clone(),
-                stages: t.stages.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
-            })
-            .collect();
         out.push(Spec {
             key: TEAM_KEY.into(),
             project: d.project.clone(),
@@ -135,6 +160,8 @@ pub fn specs(
             manager: None,
             reports: everyone,
             paths,
+            admins: d.admins.clone(),
+            confidential: d.confidential,
         });
     }
     out

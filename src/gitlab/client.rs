@@ -98,14 +98,25 @@ impl Gitlab {
         &self,
         ep: &E,
     ) -> Result<Vec<T>, ApiError> {
+        self.pages_until(ep, &|t| t, &|_| false).await
+    }
+
+    /// The items of a paged listing, each turned by `map`, page after page until `enough` says
+    /// the items so far are enough, or the last page.
+    pub(super) async fn pages_until<W: for<'de> Deserialize<'de>, T, E: api::Endpoint>(
+        &self,
+        ep: &E,
+        map: &dyn Fn(W) -> T,
+        enough: &dyn Fn(&[T]) -> bool,
+    ) -> Result<Vec<T>, ApiError> {
         let mut all = Vec::new();
         let mut page = Some(1);
         while let Some(n) = page {
             let q = [("per_page", "100".to_string()), ("page", n.to_string())];
-            let (headers, items): (_, Vec<T>) =
+            let (headers, items): (_, Vec<W>) =
                 self.json(&self.inner.transport.call(ep, &q, &[], Class::Read)?).await?;
-            all.extend(items);
-            page = next_page(&headers);
+            all.extend(items.into_iter().map(map));
+            page = next_page(&headers).filter(|_| !enough(&all));
         }
         Ok(all)
     }

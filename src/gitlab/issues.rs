@@ -44,6 +44,10 @@ struct WireIssue {
     user_notes_count: u64,
     author: Option<Author>,
     created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    confidential: bool,
 }
 
 impl WireIssue {
@@ -65,6 +69,8 @@ impl WireIssue {
             author_id: self.author.as_ref().map(|a| a.id),
             author_username: self.author.and_then(|a| a.username),
             created_at: self.created_at,
+            closed_at: self.closed_at,
+            confidential: self.confidential,
             key_kept: None,
         }
     }
@@ -351,6 +357,9 @@ impl Gitlab {
         if let Some(d) = new.due_date {
             b.due_date(d);
         }
+        if new.confidential {
+            b.confidential(true);
+        }
         let ep = b.build().map_err(builder_error)?;
         let form: Vec<(&str, String)> = assignee_ids.iter().map(|id| ("assignee_ids[]", id.to_string())).collect();
         let (_, w): (_, WireIssue) =
@@ -395,6 +404,9 @@ impl Gitlab {
         if edit.close {
             b.state_event(IssueStateEvent::Close);
         }
+        if let Some(c) = edit.confidential {
+            b.confidential(c);
+        }
         let ep = b.build().map_err(builder_error)?;
         let (_, w): (_, WireIssue) = self.json(&self.inner.transport.call(&ep, &[], &form, Class::Edit)?).await?;
         Ok(w.into_observed(&self.canonical(project)))
@@ -403,6 +415,17 @@ impl Gitlab {
     /// Every note on an issue, newest first, with its author (to find a comment onboarder's own
     /// account already posted, and who ticked a box).
     pub async fn notes(&self, project: &str, iid: u64) -> Result<Vec<Note>, ApiError> {
+        self.notes_until(project, iid, &|_| false).await
+    }
+
+    /// The notes of an issue, newest first, a page at a time until `enough` says the notes so far
+    /// answer the question (who ticked a box is in the newest notes, usually the first page).
+    pub async fn notes_until(
+        &self,
+        project: &str,
+        iid: u64,
+        enough: &dyn Fn(&[Note]) -> bool,
+    ) -> Result<Vec<Note>, ApiError> {
         #[derive(serde::Deserialize)]
         struct WireNote {
             body: String,
@@ -417,11 +440,14 @@ impl Gitlab {
             .sort(gitlab::api::common::SortOrder::Descending)
             .build()
             .map_err(builder_error)?;
-        let notes: Vec<WireNote> = self.all_pages(&ep).await?;
-        Ok(notes
-            .into_iter()
-            .map(|n| Note { author_id: n.author.id, body: n.body, system: n.system, created_at: n.created_at })
-            .collect())
+        let note = |n: WireNote| Note {
+            author_id: n.author.id,
+            author_username: n.author.username,
+            body: n.body,
+            system: n.system,
+            created_at: n.created_at,
+        };
+        self.pages_until(&ep, &note, enough).await
     }
 
     /// Post a comment. Not retried after a timeout: a second copy would be spam.

@@ -102,7 +102,16 @@ pub struct Facts {
     /// The day each stage was first reached, and the day the path began.
     pub reached: BTreeMap<String, String>,
     pub since: Option<String>,
+    /// The first open items holding the person back (at most `HELD_ON_A_DASHBOARD`), and how
+    /// many there are.
+    pub holding: Vec<String>,
+    pub open: usize,
+    /// The issue is closed, since this day when GitLab says.
+    pub closed: Option<Option<NaiveDate>>,
 }
+
+/// Open items a dashboard row names at most.
+pub const HELD_ON_A_DASHBOARD: usize = 3;
 
 impl Facts {
     pub(super) fn of(state: &IssueState, own_marks: u64) -> Facts {
@@ -113,6 +122,7 @@ impl Facts {
             paused_here: ov.paused_by_dashboard.is_some(),
             reached: state.reached.clone(),
             since: state.since.clone(),
+            ..Facts::default()
         }
     }
 }

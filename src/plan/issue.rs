@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::action::{own_marks, Action, Facts, ItemChange, Kind};
+use super::action::{own_marks, Action, Facts, ItemChange, Kind, HELD_ON_A_DASHBOARD};
 use super::labels::{label_changes, wanted_labels};
 use super::record::{
     already_so, initial_record, pause_record, place, quiet, reached_by, state_for, subject, IssueState, Record,
@@ -53,7 +53,10 @@ pub fn initial_description(d: &DesiredIssue, body: &Body, s: &Settings, project_
 /// counts and the stage; the description itself is written when it is sent (`initial_description`),
 /// and here only for a preview (`Settings::preview`).
 pub fn create(d: &DesiredIssue, s: &Settings, render: Render) -> Action {
-    let want = if s.preview.is_some() { Want::Lines } else { Want::Marks };
+    // A dashboard names the items holding a person back: the lines are needed once the calendar
+    // expects some work done.
+    let held = by_roster(d, s).expected_by_grace.is_some();
+    let want = if s.preview.is_some() || held { Want::Lines } else { Want::Marks };
     let body = match render(d, d.due_date, want) {
         Ok(b) => b,
         Err(e) => return Action::for_desired(Kind::Skip, d, &by_roster(d, s), s).cannot_render(e),
@@ -64,12 +67,15 @@ pub fn create(d: &DesiredIssue, s: &Settings, render: Render) -> Action {
     let (d, a) = with_body(d, &body, s);
     let mut action = Action::for_desired(Kind::Create, &d, &a, s);
     let r = initial_record(&d, a, s.today);
-    action.facts = Some(Facts { reached: r.reached, since: r.since, ..Facts::default() });
+    let (named, open) = holding(&body, &body.staged, &a);
+    let holding = named.into_iter().take(HELD_ON_A_DASHBOARD).collect();
+    action.facts = Some(Facts { reached: r.reached, since: r.since, holding, open, ..Facts::default() });
     action.create = Some(NewIssue {
         title: d.title.clone(),
         labels: action.labels.clone(),
         assignees: d.assignees.clone(),
         due_date: a.due,
+        confidential: false,
     });
     action
 }
@@ -153,6 +159,8 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     let base = Action::for_desired(Kind::Unchanged, d, &by_roster(d, s), s).observed(o);
     if !o.open {
         let by_us = old.as_ref().is_some_and(|st| st.closed);
+        let closed = Some(o.closed_at.map(|t| t.date_naive()));
+        let base = Action { facts: Some(Facts { closed, ..Facts::default() }), ..base };
         return Ok(if by_us {
             base
         } else {
@@ -209,6 +217,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
 
     let mut said = old.as_ref().map(|o| o.said.clone()).unwrap_or_default();
     let (holding, open_count) = holding(&body, &items, &a);
+    let held: Vec<String> = holding.iter().take(HELD_ON_A_DASHBOARD).cloned().collect();
     let subject = Subject {
         closing: close,
         holding,
@@ -259,7 +268,8 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     if !send_assignees {
         state.ids = old.as_ref().map(|o| o.ids.clone()).unwrap_or_default();
     }
-    let facts = Facts::of(&state, own_marks(&merged.marks, &merged.asserted));
+    let facts =
+        Facts { holding: held, open: open_count, ..Facts::of(&state, own_marks(&merged.marks, &merged.asserted)) };
     let block = state.block(s.seal, &place(o, &d.key), Some(&live));
     let region = region::region(&d.key, |out| write_body(&body.lines, &merged.marks, out), &kept, &block);
     let new_description = region::compose(live.before, &region, live.after);

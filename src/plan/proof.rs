@@ -67,7 +67,7 @@ mod tests {
 
     fn note(author: u64, system: bool, day: &str, body: &str) -> Note {
         let at = format!("{day}T10:00:00Z").parse().unwrap();
-        Note { author_id: author, body: body.into(), system, created_at: Some(at) }
+        Note { author_id: author, author_username: None, body: body.into(), system, created_at: Some(at) }
     }
 
     #[test]

@@ -48,11 +48,16 @@ pub struct CommandId {
     pub verb: Verb,
     pub issue: String,
     pub serial: u32,
+    /// The stage id a `Stage` command marks reached; the one the calendar expects when absent.
+    pub stage: Option<String>,
 }
 
 impl CommandId {
     pub fn text(&self) -> String {
-        format!("{} {} {}", self.verb.id(), self.issue, self.serial)
+        match &self.stage {
+            Some(stage) => format!("{} {} {} {stage}", self.verb.id(), self.issue, self.serial),
+            None => format!("{} {} {}", self.verb.id(), self.issue, self.serial),
+        }
     }
 
     pub fn parse(s: &str) -> Option<CommandId> {
@@ -60,7 +65,12 @@ impl CommandId {
         let verb = Verb::parse(words.next()?)?;
         let issue = words.next()?.to_string();
         let serial = words.next()?.parse().ok()?;
-        words.next().is_none().then_some(CommandId { verb, issue, serial })
+        let stage = match words.next() {
+            Some(w) if verb == Verb::Stage => Some(w.to_string()),
+            Some(_) => return None,
+            None => None,
+        };
+        words.next().is_none().then_some(CommandId { verb, issue, serial, stage })
     }
 }
 
@@ -192,7 +202,8 @@ pub fn apply_stage(ov: &mut Overrides, ids: &[&CommandId], roster: &RosterSays, 
         if id.verb != Verb::Stage || ov.has_applied(id) {
             continue;
         }
-        if let Some(e) = roster.expected {
+        // The stage the box names was checked against the calendar when it was decided.
+        if let Some(e) = id.stage.as_deref().or(roster.expected) {
             ov.stated_stage = Some(e.to_string());
             ov.stated_over = roster.stage.map(str::to_string);
         }
@@ -222,7 +233,7 @@ mod tests {
     }
 
     fn id(verb: Verb) -> CommandId {
-        CommandId { verb, issue: "support-learning-path:praman".into(), serial: 0 }
+        CommandId { verb, issue: "support-learning-path:praman".into(), serial: 0, stage: None }
     }
 
     const ROSTER: RosterSays =

@@ -235,16 +235,7 @@ pub struct Roster {
     pub incomplete: Vec<InputError>,
 }
 
-/// GitLab's username rule: letters, digits, `_`, `.`, `-`; not starting with `.`/`-`.
-pub fn is_valid_username(u: &str) -> bool {
-    !u.is_empty()
-        && u.len() <= 255
-        && u.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        && !u.starts_with(['.', '-'])
-        && !u.ends_with('.')
-        && !u.ends_with(".git")
-        && !u.ends_with(".atom")
-}
+pub use crate::escape::is_valid_username;
 
 /// Why GitLab keeps this name from any user, if it does: `all` mentions every member of a project
 /// (doc/user/markdown.md, "Special GitLab references"), and the top-level routes cannot be

@@ -23,7 +23,7 @@ use futures::stream::{self, StreamExt};
 pub use assignees::report_unassigned;
 pub use lock::{description as lock_description, Lock, LEASE_VAR};
 pub use outcome::{Done, Outcome};
-pub use read::{observe, projects, proofs, restore};
+pub use read::{observe, projects, proofs, restore, who_ticked};
 
 use crate::dashboard::{self, Planned};
 use crate::desired::{Desired, Renderer};

@@ -7,11 +7,12 @@ use chrono::Utc;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::config::Config;
-use crate::dashboard::{self, Spec};
+use crate::dashboard::{self, Spec, Tickers};
 use crate::desired::{Desired, DesiredIssue};
 use crate::gitlab::{ApiError, Gitlab, Listing};
 use crate::issue::Observed;
 use crate::plan::{self, Proof, Proofs, Settings};
+use crate::progress::overrides::CommandId;
 use crate::selection::Shard;
 
 /// Every project onboarder may have issues in for this run, as the config and templates spell them.
@@ -94,6 +95,24 @@ pub async fn proofs(gl: &Gitlab, issues: &[&Observed], bots: &[u64]) -> Result<P
         .map(|o| async move {
             let notes = gl.notes(&o.project, o.iid).await?;
             Ok::<_, ApiError>(((o.project.clone(), o.iid), Proof::from_notes(&notes, bots)))
+        })
+        .buffer_unordered(gl.concurrency())
+        .try_collect()
+        .await?;
+    Ok(read.into_iter().collect())
+}
+
+/// Who ticked the boxes of the dashboards `awaiting` names (see `dashboard::awaiting`): each
+/// one's notes, newest first, only as far back as needed (one request a dashboard, usually).
+/// A run with nothing ticked reads no notes at all.
+pub async fn who_ticked(
+    gl: &Gitlab,
+    awaiting: &[(String, &Observed, BTreeSet<CommandId>)],
+) -> Result<Tickers, ApiError> {
+    let read: Vec<(String, _)> = stream::iter(awaiting)
+        .map(|(key, o, ids)| async move {
+            let notes = gl.notes_until(&o.project, o.iid, &|n| dashboard::command::told(n, ids)).await?;
+            Ok::<_, ApiError>((key.clone(), dashboard::command::tickers(&notes, ids)))
         })
         .buffer_unordered(gl.concurrency())
         .try_collect()

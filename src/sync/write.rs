@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::dashboard::{self, Board};
 use crate::desired::{key_username, Desired, DesiredIssue, Renderer, Standing};
 use crate::gitlab::{ApiError, Asked, Gitlab};
-use crate::issue::{Edit, Observed};
+use crate::issue::{Edit, NewIssue, Observed};
 use crate::plan::{self, Action, Kind, Settings};
 use crate::progress::comments::Comment;
 
@@ -132,6 +132,14 @@ impl Writer<'_> {
             }
         };
         let ids = ids.map_err(Failure::Other)?;
+        // A template may ask for its issues to be confidential (`confidential: true`).
+        let confidential = board.is_none()
+            && self
+                .by_key
+                .get(a.key.as_str())
+                .and_then(|d| self.render.templates.get(&d.template))
+                .is_some_and(|t| t.confidential);
+        let new = &NewIssue { confidential: new.confidential || confidential, ..new.clone() };
         let mut gate = self.first_write(&a.project).await;
         let created = match self.gl.create_issue(&a.project, new, &description, &ids).await {
             Ok(o) => o,

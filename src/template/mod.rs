@@ -81,6 +81,8 @@ pub struct Template {
     /// `pace: false`: the path has no timeline (a promotion, a manager's path): never behind or
     /// overdue, no nudges; stage notes still.
     pub pace: bool,
+    /// `confidential: true`: its issues are created confidential.
+    pub confidential: bool,
     pub stages: Vec<Stage>,
     title_at: Location,
     body_line_offset: usize,
@@ -124,6 +126,8 @@ struct RawFront {
     due_days: Option<Spanned<u32>>,
     #[serde(default = "yes")]
     pace: bool,
+    #[serde(default)]
+    confidential: bool,
     stages: Vec<RawStage>,
     /// What the template states that the handbook does not (week numbers, wording): the team's
     /// choices, listed so a reader can tell them from the handbook's.
@@ -413,6 +417,7 @@ impl TemplateSet {
             assign,
             due_days: raw.due_days.map(|d| d.value),
             pace: raw.pace,
+            confidential: raw.confidential,
             stages,
             title_at,
             body_line_offset,

@@ -8,6 +8,8 @@ mod ci_files;
 mod cli;
 mod cohort;
 mod content;
+mod dashboard_commands;
+mod dashboard_size;
 mod dashboard_trust;
 mod dashboards;
 mod docs;
