@@ -34,6 +34,9 @@ Environment:
   ONBOARDER_LOCK_LEASE_SECONDS
                       the run lock's lease, renewed every third of it while sync writes
                       (default 600, at most 900)
+  ONBOARDER_PLAN_IN_FULL
+                      set: plan every issue in full, none known unchanged from its record
+                      (the same results, slower)
 Without GITLAB_TOKEN or GITLAB_READ_TOKEN, plan works offline and says so in every output.
 
 Exit status:

@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::error::{InputError, InputErrors, Location};
 use crate::roster::{Person, Program, Role, Roster, Status};
 use crate::template::{
-    Assignee, Audience, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, SpecialtyContext, Template,
-    TemplateContext, TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
+    Assignee, Audience, BodyDigest, BodyLine, BuddyContext, ContactContext, ItemRef, PersonContext, SpecialtyContext,
+    Template, TemplateContext, TemplateInfo, TemplateSet, MAX_DESCRIPTION_BYTES,
 };
 use crate::training::Evidence;
 
@@ -112,9 +112,41 @@ pub struct Renderer<'a> {
     pub evidence: &'a Evidence,
     /// Bodies rendered so far: a run renders each issue's body once to plan it (`-v` says so).
     pub rendered: std::sync::atomic::AtomicUsize,
+    /// Each template's body as a digest (`inputs_digest`).
+    pub digests: BTreeMap<String, BodyDigest>,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    pub fn new(
+        config: &'a Config,
+        roster: &'a Roster,
+        templates: &'a TemplateSet,
+        today: NaiveDate,
+        evidence: &'a Evidence,
+    ) -> Renderer<'a> {
+        let digests = templates.body_digests();
+        Renderer { config, roster, templates, today, evidence, rendered: Default::default(), digests }
+    }
+
+    /// A digest of everything the body of `d` showing `due` is rendered from: the template and
+    /// its partials, the person's template context, the title, the roster's ticks and the module
+    /// issues its items name. Equal digests, equal bodies: a later run that finds the digest
+    /// recorded in the issue need not render it (see `plan::memo`).
+    pub fn inputs_digest(&self, d: &DesiredIssue, due: Option<NaiveDate>) -> Option<[u8; 32]> {
+        use sha2::{Digest, Sha256};
+        let (p, t, body) =
+            (self.roster.people.get(d.person)?, self.templates.get(&d.template)?, self.digests.get(&d.template)?);
+        let mut h = Sha256::new();
+        h.update(body.digest);
+        h.update(serde_json::to_vec(&context(p, t, due)).ok()?);
+        h.update(d.title.as_bytes());
+        h.update(format!("\0{:?}", roster_floor(self.config, d, self.today)).as_bytes());
+        for m in &body.modules {
+            let evidence = self.evidence.module(&p.username, m);
+            h.update(format!("\0{m}\0{}{evidence:?}", p.modules.contains(m)).as_bytes());
+        }
+        Some(h.finalize().into())
+    }
     /// The body of `d`, lines and all.
     pub fn body(&self, d: &DesiredIssue) -> Result<Body, InputError> {
         self.body_with_due(d, d.due_date, Want::Lines)

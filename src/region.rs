@@ -165,6 +165,12 @@ fn marker_key(line: &str) -> Option<String> {
 /// Write the managed region: markers, the body (`write_body` writes it), kept items, and the
 /// state block (`sealed`).
 pub fn region(key: &str, write_body: impl FnOnce(&mut String), kept: &[LiveItem], block: &str) -> String {
+    finish(head(key, write_body, kept), block)
+}
+
+/// The managed region up to its state block: the begin marker, the body and kept items. What
+/// a later run compares, byte for byte, to know the region is as onboarder wrote it.
+pub fn head(key: &str, write_body: impl FnOnce(&mut String), kept: &[LiveItem]) -> String {
     let mut out = String::with_capacity(4096);
     out.push_str(BEGIN);
     out.push_str(key);
@@ -182,10 +188,51 @@ pub fn region(key: &str, write_body: impl FnOnce(&mut String), kept: &[LiveItem]
         }
     }
     out.push('\n');
-    out.push_str(&state_comment(block));
-    out.push('\n');
-    out.push_str(END);
     out
+}
+
+/// A region's `head` closed with its state block (`sealed`) and the end marker.
+pub fn finish(mut head: String, block: &str) -> String {
+    head.push_str(&state_comment(block));
+    head.push('\n');
+    head.push_str(END);
+    head
+}
+
+/// A region laid out exactly as `region` writes it, found without taking it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Laid<'a> {
+    /// From the begin marker to the state block (`head`).
+    pub head: &'a str,
+    /// The state block's JSON and its seal.
+    pub state: &'a str,
+    pub seal: Option<&'a str>,
+}
+
+/// The region of `description` if it is laid out as onboarder writes it: a begin marker at the
+/// start of a line, then the state block's line right before the end marker. Anything else
+/// (a moved marker, a second block, a line between them) is `None`, for `parse` to take apart.
+pub fn laid_out(description: &str) -> Option<Laid<'_>> {
+    let begin = description.find(BEGIN)?;
+    if begin > 0 && !description[..begin].ends_with('\n') {
+        return None;
+    }
+    let closing = format!("\n{END}");
+    let end = begin + description[begin..].find(&closing)?;
+    let line_start = description[..end].rfind('\n').map_or(0, |n| n + 1);
+    let content = description[line_start..end].strip_prefix(STATE)?.strip_suffix(" -->")?;
+    let rest = &description[end + closing.len()..];
+    if !(rest.is_empty() || rest.starts_with('\n') || rest.starts_with("\r\n")) || line_start <= begin {
+        return None;
+    }
+    let (state, seal) = split_seal(content.trim());
+    Some(Laid { head: &description[begin..line_start], state, seal })
+}
+
+/// The text of each task line of a `head`, in order (lines inside code fences are not items).
+pub fn item_texts(head: &str) -> impl Iterator<Item = &str> {
+    let mut fences = Fences::default();
+    head.lines().filter(move |l| !fences.in_code(l)).filter_map(|l| parse_task_line(l).map(|t| t.text))
 }
 
 /// Put people's text back around a new region. Separators are added only where a person's text

@@ -291,14 +291,7 @@ fn unserved(inputs: &Inputs, selection: &Selection, desired: &Desired) -> Vec<(S
 
 /// Renders bodies again, from the inputs, the run's date and the module issues read.
 pub(super) fn renderer<'a>(inputs: &'a Inputs, today: NaiveDate, evidence: &'a Evidence) -> Renderer<'a> {
-    Renderer {
-        config: &inputs.config,
-        roster: &inputs.roster,
-        templates: &inputs.templates,
-        today,
-        evidence,
-        rendered: std::sync::atomic::AtomicUsize::new(0),
-    }
+    Renderer::new(&inputs.config, &inputs.roster, &inputs.templates, today, evidence)
 }
 
 /// Settings for the planner, borrowed from the config: no commands, no seal, no bots, no proofs
@@ -328,6 +321,12 @@ pub fn settings<'a>(
         bots: &[],
         proofs: &NO_PROOFS,
         words,
+        memo: None,
+        shortcut: std::env::var_os(PLAN_IN_FULL_VAR).is_none(),
         preview: None,
     }
 }
+
+/// Set (to anything), every issue is planned in full, none from its memo: what the shortcut is
+/// tested against, and a way out should a memo ever be suspected.
+pub const PLAN_IN_FULL_VAR: &str = "ONBOARDER_PLAN_IN_FULL";

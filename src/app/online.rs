@@ -123,7 +123,7 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
         true => Vec::new(),
         false => std::iter::once(gl.me().id).chain(config.gitlab.bot_ids.iter().copied()).collect(),
     };
-    let settings = Settings {
+    let mut settings = Settings {
         preview: previews.wanted().then_some(&preview as plan::Preview),
         seal,
         bots: &bots,
@@ -143,6 +143,8 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
     };
     let renderer = renderer(inputs, prepared.today, &evidence);
     let render = |d: &DesiredIssue, due, want| renderer.body_with_due(d, due, want);
+    let memo = |d: &DesiredIssue, due| renderer.inputs_digest(d, due);
+    settings.memo = Some(&memo);
     let preparer = plan::Preparer::new(desired, &settings, &render);
     // Each issue is planned as its page arrives; one a dashboard command applies to is read again.
     let read = |at: &'static str| {

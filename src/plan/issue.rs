@@ -2,12 +2,17 @@
 //! checklist merge, the stage reached, the pace, the comments owed, a manager's commands). Pure:
 //! no IO.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
 
 use super::action::{own_marks, Action, Facts, ItemChange, Kind, HELD_ON_A_DASHBOARD};
 use super::labels::{label_changes, wanted_labels};
+use super::memo::Memo;
 use super::record::{
-    already_so, initial_record, pause_record, place, quiet, reached_by, state_for, subject, IssueState, Record,
+    already_so, initial_record, pause_record, place, quiet, reached_by, state_for, subject, IssueState, PauseRecord,
+    Record,
 };
 use super::settings::{Render, Settings};
 use crate::calendar::{self, Calendar};
@@ -17,7 +22,7 @@ use crate::error::InputError;
 use crate::issue::{Edit, NewIssue, Observed};
 use crate::merge::merge;
 use crate::progress::comments::{self, Subject};
-use crate::progress::overrides;
+use crate::progress::overrides::{self, Overrides};
 use crate::progress::{self, Assessment};
 use crate::region::{self, Live, LiveItem};
 use crate::seal::Place;
@@ -44,9 +49,12 @@ pub fn by_roster(d: &DesiredIssue, s: &Settings) -> Assessment {
 /// before GitLab gives the issue an iid, so it is bound to the project and key (iid 0).
 pub fn initial_description(d: &DesiredIssue, body: &Body, s: &Settings, project_id: u64) -> String {
     let (d, a) = &with_body(d, body, s);
-    let state = state_for(d, &body.marks, false, a, initial_record(d, *a, s.today));
+    let mut state = state_for(d, &body.marks, false, a, initial_record(d, *a, s.today));
+    let head = region::head(&d.key, |out| write_body(&body.lines, &body.marks, out), &[]);
+    let due = situation(d, None, s).due;
+    state.memo = s.memo.and_then(|inputs| inputs(d, due)).and_then(|inputs| Memo::new(&inputs, &head, &body.staged, 0));
     let block = state.block(s.seal, &Place { project_id, iid: 0, key: &d.key }, None);
-    region::region(&d.key, |out| write_body(&body.lines, &body.marks, out), &[], &block)
+    region::finish(head, &block)
 }
 
 /// The action for a person's issue that does not exist yet. Its body is rendered here for the
@@ -151,9 +159,14 @@ fn unassigned(d: &DesiredIssue, o: &Observed) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// Bring one existing issue in line with its desired state: the three-way merge of the checklist,
-/// the stage reached from the marks, the pace from the calendar, and the comments owed.
+/// The action for a person's existing issue: the checklist merged (the person's changes win), the
+/// stage, pace, labels and due date brought in line, the comment owed, a manager's commands
+/// carried out. An issue nobody touched since onboarder wrote it is known from its record
+/// (`unchanged`), without rendering it.
 pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -> Result<Action, InputError> {
+    if let Some(action) = unchanged(d, o, s) {
+        return Ok(action);
+    }
     let live = region::parse(&o.description);
     let old = IssueState::trust(&live, o, &d.key, s.seal).proven();
     let base = Action::for_desired(Kind::Unchanged, d, &by_roster(d, s), s).observed(o);
@@ -167,41 +180,10 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
             Action { kind: Kind::Skip, ..base }.because("closed by a person; left closed")
         });
     }
-    // A manager's commands change onboarder's own record only; the roster wins over older ones.
-    let mut overrides = old.as_ref().and_then(|o| o.overrides.clone()).unwrap_or_default();
-    let commands = s.commands.to_apply(&d.key);
-    let stage_id = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
-    let roster = overrides::RosterSays {
-        paused: d.paused,
-        stage: stage_id(d.path.stated),
-        expected: None,
-        reached: None,
-        has_due_date: d.path.due_days.is_some(),
-    };
-    overrides::roster_wins(&mut overrides, &roster);
-    overrides::apply_calendar(&mut overrides, &commands, s.today);
-    let paused = d.paused || overrides.paused_by_dashboard.is_some();
-    let pause = pause_record(paused, old.as_ref(), s.today);
-    let (paused_since, paused_days) = (pause.since, pause.days);
-    let calendar = Calendar { paused_since, paused_days, extra_days: overrides.extra_days, ..d.calendar.clone() };
-    let expected = calendar::expected_stage(&d.path.weeks, calendar.working_days(s.today));
-    overrides::apply_stage(
-        &mut overrides,
-        &commands,
-        &overrides::RosterSays { expected: stage_id(expected), ..roster },
-        s.today,
-    );
-    let stated = overrides.stated_stage.as_ref().and_then(|id| d.stage_ids.iter().position(|x| x == id));
-    let adjusted;
-    let d = if paused != d.paused || stated > d.path.stated {
-        let path = Path { stated: stated.max(d.path.stated), ..d.path.clone() };
-        adjusted = DesiredIssue { paused, path, ..d.clone() };
-        &adjusted
-    } else {
-        d
-    };
-    let due = progress::assess(&d.path, &calendar, &[], d.paused, s.today, s.rules).due;
-    let body = render(d, due, Want::Lines)?;
+    let now = situation(d, old.as_ref(), s);
+    let Situation { pause, calendar, due, .. } = &now;
+    let d = now.d.as_ref();
+    let body = render(d, *due, Want::Lines)?;
     let asserted = old.as_ref().map(IssueState::asserted_marks);
     let current: Vec<(String, Mark)> = live.items.iter().map(|i| (i.id.clone(), i.mark)).collect();
     let merged = merge(&body.marks, asserted.as_ref(), &current);
@@ -211,7 +193,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         .filter_map(|(id, m)| live.items.iter().find(|i| &i.id == id).map(|i| LiveItem { mark: *m, ..i.clone() }))
         .collect();
     let items = staged(&body, &merged.marks);
-    let a = progress::assess(&d.path, &calendar, &items, d.paused, s.today, s.rules);
+    let a = progress::assess(&d.path, calendar, &items, d.paused, s.today, s.rules);
     let reopened_by_person = old.as_ref().is_some_and(|st| st.closed);
     let close = s.close_completed && a.complete && kept.iter().all(|i| i.mark != Mark::Open) && !reopened_by_person;
 
@@ -222,7 +204,7 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
         closing: close,
         holding,
         open_count,
-        quiet: quiet(d, paused, pause.resumed, s.today),
+        quiet: quiet(d, now.paused, pause.resumed, s.today),
         ..subject(d, a, old.as_ref(), s.today)
     };
     let proof = s.proofs.get(&(o.project.clone(), o.iid));
@@ -244,66 +226,46 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
             said.entry(k).or_insert_with(|| s.today.to_string());
         }
     }
-    // The day each stage was first reached: recorded when the stage moves (a write anyway).
-    let moved = old.as_ref().is_none_or(|o| o.stage.as_deref() != stage_id(Some(a.reached)));
-    let known = match (&old, proof) {
-        (Some(o), _) => o.reached.clone(),
-        (None, Some(p)) => p.reached(),
-        (None, None) => BTreeMap::new(),
+    let (reached, since) = reached_and_since(d, old.as_ref(), proof, a.reached, s.today);
+    let record = Record {
+        said,
+        paused_since: pause.since,
+        paused_days: pause.days,
+        resumed: pause.resumed,
+        reached,
+        since,
+        overrides: now.overrides.clone(),
     };
-    let (reached, since) = match &old {
-        Some(o) if !moved => (o.reached.clone(), o.since.clone()),
-        _ => (reached_by(d, &known, a.reached, s.today), Some(d.calendar.since.to_string())),
-    };
-    let record = Record { said, paused_since, paused_days, resumed: pause.resumed, reached, since, overrides };
     let mut state = state_for(d, &merged.asserted, reopened_by_person || close, &a, record);
-    // Assignees follow the roster when the roster changed who, or corrected an id; otherwise
-    // they are the person's to change.
-    let send_assignees = old.as_ref().is_some_and(|old| {
-        let who_changed =
-            old.assignees != state.assignees && !assignees_changed_by_person(&old.assignees, &o.assignees);
-        let id_corrected = old.ids.iter().any(|(u, id)| d.known_user_ids.get(u).is_some_and(|now| now != id));
-        who_changed || id_corrected
-    });
+    let send_assignees = old.as_ref().is_some_and(|old| sends_assignees(old, &state, d, o));
     if !send_assignees {
         state.ids = old.as_ref().map(|o| o.ids.clone()).unwrap_or_default();
     }
-    let facts =
-        Facts { holding: held, open: open_count, ..Facts::of(&state, own_marks(&merged.marks, &merged.asserted)) };
-    let block = state.block(s.seal, &place(o, &d.key), Some(&live));
-    let region = region::region(&d.key, |out| write_body(&body.lines, &merged.marks, out), &kept, &block);
-    let new_description = region::compose(live.before, &region, live.after);
+    let own = own_marks(&merged.marks, &merged.asserted);
+    let facts = Facts { holding: held, open: open_count, ..Facts::of(&state, own) };
 
-    let mut edit = Edit::default();
-    // Byte-equal is the common case (nothing changed) and costs one comparison.
-    if new_description != o.description && region::normal_form(&new_description) != region::normal_form(&o.description)
-    {
-        // Quick actions a template holds ran when the issue was created; never send them again.
-        edit.description = Some(region::without_quick_actions(&new_description));
-    }
-    // Title, due date and assignees follow the roster when the roster changed them, and are
-    // otherwise the person's to change.
-    if let Some(old) = &old {
-        if old.title.as_deref().is_some_and(|t| t != d.title) && o.title != d.title {
-            edit.title = Some(d.title.clone());
-        }
-        if old.due != state.due && o.due_date != a.due {
-            edit.due_date = Some(a.due);
-        }
-    }
+    let mut edit = roster_edits(old.as_ref(), &state, d, o, &a, s);
     if send_assignees {
         edit.assignees = Some(d.assignees.clone());
     }
-    let wanted = wanted_labels(d, &a, s);
-    (edit.add_labels, edit.remove_labels) = label_changes(&o.labels, &wanted, s);
     edit.close = close;
+    // The region as it would be with the memo the record holds: a person's tick alone (which
+    // changes the region's digest) writes nothing. Any other change, or a record without a memo,
+    // writes the memo of what is written now.
+    let head = region::head(&d.key, |out| write_body(&body.lines, &merged.marks, out), &kept);
+    let memo = s.memo.and_then(|inputs| inputs(d, *due)).and_then(|inputs| Memo::new(&inputs, &head, &items, own));
+    state.memo = old.as_ref().and_then(|o| o.memo.clone()).or_else(|| memo.clone());
+    let mut new_description = described(&state, &head, &live, o, d, s);
+    if (!edit.is_empty() || differs(&new_description, &o.description)) && state.memo != memo {
+        state.memo = memo;
+        new_description = described(&state, &head, &live, o, d, s);
+    }
+    if differs(&new_description, &o.description) {
+        // Quick actions a template holds ran when the issue was created; never send them again.
+        edit.description = Some(region::without_quick_actions(&new_description));
+    }
 
-    let mut action = base;
-    action.stage = d.stage_ids.get(a.reached).cloned();
-    action.expected_stage = a.expected.and_then(|e| d.stage_ids.get(e).cloned());
-    action.pace = Some(a.pace);
-    action.labels = wanted;
-    action.due_date = a.due;
+    let mut action = assessed(base, d, &a, s);
     action.changes = item_changes(&body, &live, &merged.marks, &kept);
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
     action.total = body.marks.len();
@@ -324,6 +286,194 @@ pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -
     }
     action.edit = Some(edit);
     Ok(action)
+}
+
+/// `action` showing where `d` stands by `a`: stage, pace, labels, due date.
+fn assessed(mut action: Action, d: &DesiredIssue, a: &Assessment, s: &Settings) -> Action {
+    action.stage = d.stage_ids.get(a.reached).cloned();
+    action.expected_stage = a.expected.and_then(|e| d.stage_ids.get(e).cloned());
+    action.pace = Some(a.pace);
+    action.labels = wanted_labels(d, a, s);
+    action.due_date = a.due;
+    action
+}
+
+/// Does a new description differ from GitLab's copy? Byte-equal is the common case (nothing
+/// changed) and costs one comparison.
+fn differs(new: &str, observed: &str) -> bool {
+    new != observed && region::normal_form(new) != region::normal_form(observed)
+}
+
+/// The description with the region `head` and `state`'s block, people's text kept around it.
+fn described(state: &IssueState, head: &str, live: &Live, o: &Observed, d: &DesiredIssue, s: &Settings) -> String {
+    let block = state.block(s.seal, &place(o, &d.key), Some(live));
+    region::compose(live.before, &region::finish(head.to_string(), &block), live.after)
+}
+
+/// An open issue before its checklist is looked at: the manager's commands and the roster applied
+/// to the record's overrides, the pause, the calendar, the due date the body shows, and `d` with
+/// the pause and the stated stage the commands gave.
+struct Situation<'d> {
+    d: Cow<'d, DesiredIssue>,
+    overrides: Overrides,
+    /// Commands carried out on this issue in this run.
+    commanded: bool,
+    paused: bool,
+    pause: PauseRecord,
+    calendar: Calendar,
+    due: Option<NaiveDate>,
+}
+
+fn situation<'d>(d: &'d DesiredIssue, old: Option<&IssueState>, s: &Settings) -> Situation<'d> {
+    // A manager's commands change onboarder's own record only; the roster wins over older ones.
+    let mut overrides = old.and_then(|o| o.overrides.clone()).unwrap_or_default();
+    let commands = s.commands.to_apply(&d.key);
+    let stage_id = |i: Option<usize>| i.and_then(|i| d.stage_ids.get(i)).map(String::as_str);
+    let roster = overrides::RosterSays {
+        paused: d.paused,
+        stage: stage_id(d.path.stated),
+        expected: None,
+        reached: None,
+        has_due_date: d.path.due_days.is_some(),
+    };
+    overrides::roster_wins(&mut overrides, &roster);
+    overrides::apply_calendar(&mut overrides, &commands, s.today);
+    let paused = d.paused || overrides.paused_by_dashboard.is_some();
+    let pause = pause_record(paused, old, s.today);
+    let calendar = Calendar {
+        paused_since: pause.since,
+        paused_days: pause.days,
+        extra_days: overrides.extra_days,
+        ..d.calendar.clone()
+    };
+    let expected = calendar::expected_stage(&d.path.weeks, calendar.working_days(s.today));
+    overrides::apply_stage(
+        &mut overrides,
+        &commands,
+        &overrides::RosterSays { expected: stage_id(expected), ..roster },
+        s.today,
+    );
+    let stated = overrides.stated_stage.as_ref().and_then(|id| d.stage_ids.iter().position(|x| x == id));
+    let d = if paused != d.paused || stated > d.path.stated {
+        let path = Path { stated: stated.max(d.path.stated), ..d.path.clone() };
+        Cow::Owned(DesiredIssue { paused, path, ..d.clone() })
+    } else {
+        Cow::Borrowed(d)
+    };
+    let due = progress::assess(&d.path, &calendar, &[], d.paused, s.today, s.rules).due;
+    Situation { d, overrides, commanded: !commands.is_empty(), paused, pause, calendar, due }
+}
+
+/// The days each stage was first reached and the day the path's clock started: recorded when
+/// the stage moves (a write anyway), else kept as the record has them.
+fn reached_and_since(
+    d: &DesiredIssue,
+    old: Option<&IssueState>,
+    proof: Option<&super::proof::Proof>,
+    reached: usize,
+    today: NaiveDate,
+) -> (BTreeMap<String, String>, Option<String>) {
+    let moved = old.is_none_or(|o| o.stage.as_deref() != d.stage_ids.get(reached).map(String::as_str));
+    match (old, proof) {
+        (Some(o), _) if !moved => (o.reached.clone(), o.since.clone()),
+        (Some(o), _) => (reached_by(d, &o.reached, reached, today), Some(d.calendar.since.to_string())),
+        (None, Some(p)) => (reached_by(d, &p.reached(), reached, today), Some(d.calendar.since.to_string())),
+        (None, None) => (reached_by(d, &BTreeMap::new(), reached, today), Some(d.calendar.since.to_string())),
+    }
+}
+
+/// Assignees follow the roster when the roster changed who, or corrected an id; otherwise they
+/// are the person's to change.
+fn sends_assignees(old: &IssueState, state: &IssueState, d: &DesiredIssue, o: &Observed) -> bool {
+    let who_changed = old.assignees != state.assignees && !assignees_changed_by_person(&old.assignees, &o.assignees);
+    let id_corrected = old.ids.iter().any(|(u, id)| d.known_user_ids.get(u).is_some_and(|now| now != id));
+    who_changed || id_corrected
+}
+
+/// Title and due date follow the roster when the roster changed them, and are otherwise the
+/// person's to change; labels follow the stage and the pace.
+fn roster_edits(
+    old: Option<&IssueState>,
+    state: &IssueState,
+    d: &DesiredIssue,
+    o: &Observed,
+    a: &Assessment,
+    s: &Settings,
+) -> Edit {
+    let mut edit = Edit::default();
+    if let Some(old) = old {
+        if old.title.as_deref().is_some_and(|t| t != d.title) && o.title != d.title {
+            edit.title = Some(d.title.clone());
+        }
+        if old.due != state.due && o.due_date != a.due {
+            edit.due_date = Some(a.due);
+        }
+    }
+    (edit.add_labels, edit.remove_labels) = label_changes(&o.labels, &wanted_labels(d, a, s), s);
+    edit
+}
+
+/// The action for an issue nobody touched since onboarder last wrote it, from its record alone:
+/// its region is laid out as onboarder wrote it, its memo matches the body's inputs and that
+/// region, and nothing owed today (a command, a comment, a new stage, pace or due date, a close)
+/// would change it. Anything else is `None`, and the issue is planned in full. The full plan
+/// gives the same action (`tests/it/floor.rs` holds the two side by side).
+fn unchanged(d: &DesiredIssue, o: &Observed, s: &Settings) -> Option<Action> {
+    if !o.open || s.preview.is_some() || !s.shortcut {
+        return None;
+    }
+    let laid = region::laid_out(&o.description)?;
+    let old = IssueState::trust_text(Some(laid.state), laid.seal, o, &d.key, s.seal).proven()?;
+    let memo = old.memo.as_ref()?;
+    let base = Action::for_desired(Kind::Unchanged, d, &by_roster(d, s), s).observed(o);
+    let now = situation(d, Some(&old), s);
+    let d = now.d.as_ref();
+    if now.commanded || !memo.matches(&(s.memo?)(d, now.due)?, laid.head) {
+        return None;
+    }
+    let items = memo.items()?;
+    let a = progress::assess(&d.path, &now.calendar, &items, d.paused, s.today, s.rules);
+    if s.close_completed && a.complete {
+        return None;
+    }
+    let subject =
+        Subject { quiet: quiet(d, now.paused, now.pause.resumed, s.today), ..subject(d, a, Some(&old), s.today) };
+    if comments::owes(&subject, &old.said) {
+        return None;
+    }
+    let (reached, since) = reached_and_since(d, Some(&old), None, a.reached, s.today);
+    let record = Record {
+        said: old.said.clone(),
+        paused_since: now.pause.since,
+        paused_days: now.pause.days,
+        resumed: now.pause.resumed,
+        reached,
+        since,
+        overrides: now.overrides.clone(),
+    };
+    let mut state = state_for(d, &old.asserted_marks(), old.closed, &a, record);
+    if sends_assignees(&old, &state, d, o) {
+        return None;
+    }
+    state.ids = old.ids.clone();
+    state.memo = old.memo.clone();
+    if state != old || !roster_edits(Some(&old), &state, d, o, &a, s).is_empty() {
+        return None;
+    }
+    let held = progress::holding_back(&items, &a, usize::MAX);
+    let shown: Vec<usize> = held.iter().copied().take(HELD_ON_A_DASHBOARD).collect();
+    let holding = if shown.is_empty() {
+        Vec::new()
+    } else {
+        let texts: Vec<&str> = region::item_texts(laid.head).take(shown.iter().max()? + 1).collect();
+        shown.iter().map(|&n| texts.get(n).map(|t| plain_text(t))).collect::<Option<Vec<String>>>()?
+    };
+    let mut action = assessed(base, d, &a, s);
+    action.checked = items.iter().filter(|i| i.mark == Mark::Done).count();
+    action.total = items.len();
+    action.facts = Some(Facts { holding, open: held.len(), ..Facts::of(&state, memo.own) });
+    action.unassigned = unassigned(d, o);
+    Some(action)
 }
 
 fn item_changes(body: &Body, live: &Live, marks: &BTreeMap<String, Mark>, kept: &[LiveItem]) -> Vec<ItemChange> {

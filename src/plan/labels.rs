@@ -62,6 +62,8 @@ mod tests {
             shard: None,
             commands: &commands,
             words: &words,
+            memo: None,
+            shortcut: true,
             preview: None,
         };
         const M: &str = "onboarder";

@@ -6,12 +6,14 @@
 //!
 //! `issue` decides for one person's issue, `retire` for issues no longer kept up to date,
 //! `matching` sorts observed issues out, `prepare` plans each issue as its page is listed,
-//! `record` is the state block, `labels` the labels, `action` what is decided.
+//! `record` is the state block, `memo` what lets an untouched issue skip its render, `labels`
+//! the labels, `action` what is decided.
 
 mod action;
 mod issue;
 mod labels;
 mod matching;
+mod memo;
 mod prepare;
 mod proof;
 mod record;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::memo::Memo;
 use crate::checklist::Mark;
 use crate::desired::DesiredIssue;
 use crate::issue::Observed;
@@ -69,6 +70,10 @@ pub struct IssueState {
     /// What a manager's commands changed on this issue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Overrides>,
+    /// What the issue was last written from (see `memo`): lets a later run know it unchanged
+    /// without rendering it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memo: Option<Memo>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -108,8 +113,13 @@ impl IssueState {
     /// `key`. A block sealed at creation, before GitLab gave the issue its iid, is bound to the
     /// project and key (iid 0); the next write binds it to the issue.
     pub fn trust(live: &Live, o: &Observed, key: &str, seal: &Seal) -> Trust {
-        let Some(text) = live.state else { return Trust::Absent };
-        let sealed = seal.vouches(&place(o, key), text, live.seal);
+        IssueState::trust_text(live.state, live.seal, o, key, seal)
+    }
+
+    /// `trust` for a block's text and seal found without taking the description apart.
+    pub fn trust_text(text: Option<&str>, seal_text: Option<&str>, o: &Observed, key: &str, seal: &Seal) -> Trust {
+        let Some(text) = text else { return Trust::Absent };
+        let sealed = seal.vouches(&place(o, key), text, seal_text);
         match serde_json::from_str::<IssueState>(text) {
             Ok(state) if sealed && state.key == key => Trust::Proven(Box::new(state)),
             _ => Trust::Unproven,
@@ -183,6 +193,7 @@ pub(super) fn state_for(
         reached: r.reached,
         since: r.since,
         overrides: (!r.overrides.is_empty()).then_some(r.overrides),
+        memo: None,
     }
 }
 

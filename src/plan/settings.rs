@@ -40,6 +40,13 @@ pub struct Settings<'a> {
     pub proofs: &'a Proofs,
     /// The words of onboarder's comments (the templates directory's `_comment-*.md`).
     pub words: Words<'a>,
+    /// The digest of what a desired issue's body is rendered from, showing a due date
+    /// (`Renderer::inputs_digest`): recorded in each issue written (`memo`), so that a later run
+    /// knows an untouched issue without rendering it.
+    pub memo: Option<MemoInputs<'a>>,
+    /// Know untouched issues from their memo (on unless `ONBOARDER_PLAN_IN_FULL` is set: then
+    /// every issue is planned in full, the reference the shortcut is tested against).
+    pub shortcut: bool,
     /// Where each planned issue's new description goes when previews are asked for
     /// (`--preview-dir`): handed over as it is made, so that no run holds them all.
     pub preview: Option<Preview<'a>>,
@@ -50,3 +57,6 @@ pub type Preview<'a> = &'a dyn Fn(&DesiredIssue, &str);
 
 /// Renders a desired issue's body showing a given due date, when a decision needs it.
 pub type Render<'a> = &'a dyn Fn(&DesiredIssue, Option<NaiveDate>, Want) -> Result<Body, InputError>;
+
+/// See `Settings::memo`.
+pub type MemoInputs<'a> = &'a dyn Fn(&DesiredIssue, Option<NaiveDate>) -> Option<[u8; 32]>;

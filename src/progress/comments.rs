@@ -117,6 +117,11 @@ pub fn owed(s: &Subject, said: &BTreeMap<String, String>, words: Words) -> Resul
     Ok(Comment::join(parts))
 }
 
+/// Is any comment owed now? (What `owed` would post, without its words.)
+pub fn owes(s: &Subject, said: &BTreeMap<String, String>) -> bool {
+    !owed_keys(s, said, false).is_empty()
+}
+
 /// Keys to record as said along with a comment: a stage comment settles every earlier stage too.
 pub fn settled_keys(s: &Subject, comment: &Comment) -> Vec<String> {
     let mut keys = comment.keys.clone();

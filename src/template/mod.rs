@@ -6,6 +6,7 @@
 
 mod body;
 mod context;
+mod digest;
 mod guard;
 mod modules;
 mod source;
@@ -13,6 +14,7 @@ mod words;
 
 pub use body::{write_body, BodyItem, BodyLine, ItemRef, Rendered};
 pub use context::{BuddyContext, ContactContext, PersonContext, SpecialtyContext, TemplateContext, TemplateInfo};
+pub use digest::BodyDigest;
 pub use words::{CommentContext, Say, StageWords};
 
 use std::collections::BTreeMap;

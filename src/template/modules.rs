@@ -11,7 +11,11 @@ use crate::checklist::{parse_task_line, Fences};
 use crate::error::{Located, Location};
 
 /// The module items of one registered text (a template's body or a partial), with their places.
-fn module_items<'a>(file: &'a std::sync::Arc<std::path::Path>, offset: usize, text: &'a str) -> Vec<Located<String>> {
+pub(super) fn module_items<'a>(
+    file: &'a std::sync::Arc<std::path::Path>,
+    offset: usize,
+    text: &'a str,
+) -> Vec<Located<String>> {
     let mut fences = Fences::default();
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -27,7 +31,7 @@ fn module_items<'a>(file: &'a std::sync::Arc<std::path::Path>, offset: usize, te
 }
 
 /// The partials a parsed template includes by name, in every branch.
-fn partials_named(t: &Parsed, out: &mut BTreeSet<String>) {
+pub(super) fn partials_named(t: &Parsed, out: &mut BTreeSet<String>) {
     for el in &t.elements {
         match el {
             TemplateElement::HelperBlock(h) => {
@@ -64,31 +68,34 @@ impl TemplateSet {
     /// The keys of the templates with a module item, in their own text or in a partial they
     /// include (directly or through another), in any branch.
     pub fn with_modules(&self) -> BTreeSet<String> {
-        let has_items = |name: &str| {
+        let has_items = |name: &String| {
             self.origins
                 .get(name)
                 .is_some_and(|o| o.fixed.is_none() && !module_items(&o.file, o.line_offset, &o.text).is_empty())
         };
-        let mut keys = BTreeSet::new();
-        for t in &self.templates {
-            let mut seen = BTreeSet::new();
-            let mut next = vec![t.key.clone()];
-            while let Some(name) = next.pop() {
-                if !seen.insert(name.clone()) {
-                    continue;
-                }
-                if has_items(&name) {
-                    keys.insert(t.key.clone());
-                    break;
-                }
-                let mut named = BTreeSet::new();
-                if let Some(parsed) = self.registry.get_template(&name) {
-                    partials_named(parsed, &mut named);
-                }
-                next.extend(named.into_iter().filter(|n| !seen.contains(n)));
+        self.templates
+            .iter()
+            .filter(|t| self.reached_from(&t.key).iter().any(has_items))
+            .map(|t| t.key.clone())
+            .collect()
+    }
+
+    /// The names a template's body is rendered from: its own and every partial it includes,
+    /// directly or through another, in any branch.
+    pub(super) fn reached_from(&self, key: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut next = vec![key.to_string()];
+        while let Some(name) = next.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
             }
+            let mut named = BTreeSet::new();
+            if let Some(parsed) = self.registry.get_template(&name) {
+                partials_named(parsed, &mut named);
+            }
+            next.extend(named.into_iter().filter(|n| !seen.contains(n)));
         }
-        keys
+        seen
     }
 }
 

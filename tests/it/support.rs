@@ -18,7 +18,7 @@ pub const TOKEN: &str = "glpat-test-canary-7f3a9c";
 pub const STATE_KEY: &str = "state-key-canary-5e1d0b7a9c3f4e2d8b6a";
 
 /// Variables of the test's own environment that would change what the binary does.
-pub const CLEARED_ENV: [&str; 16] = [
+pub const CLEARED_ENV: [&str; 17] = [
     "GITLAB_URL",
     "GITLAB_TOKEN",
     "GITLAB_READ_TOKEN",
@@ -33,6 +33,7 @@ pub const CLEARED_ENV: [&str; 16] = [
     "RUST_LOG",
     "ONBOARDER_LOCK_WAIT_SECONDS",
     "ONBOARDER_LOCK_LEASE_SECONDS",
+    "ONBOARDER_PLAN_IN_FULL",
     "ONBOARDER_STATE_KEY",
     "ONBOARDER_STATE_KEY_PREVIOUS",
 ];
@@ -131,6 +132,13 @@ impl Ctx {
     /// Run the binary with the fake's URL and token, as a user would.
     pub async fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[("GITLAB_URL", &self.fake.url()), ("GITLAB_TOKEN", TOKEN)]).await
+    }
+
+    /// `run` with every issue planned in full, none known unchanged from its record's memo.
+    pub async fn run_in_full(&self, args: &[&str]) -> Run {
+        let env =
+            [("GITLAB_URL", self.fake.url()), ("GITLAB_TOKEN", TOKEN.into()), ("ONBOARDER_PLAN_IN_FULL", "1".into())];
+        self.run_env(args, &env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await
     }
 
     /// Run the binary with `env`. The state key is set (as a CI job holding it would) unless

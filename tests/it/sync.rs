@@ -323,7 +323,8 @@ fn planned(out: &crate::support::Run) -> (usize, usize) {
 }
 
 // Regression: every body was rendered twice per run, once to validate it and once to compare it
-// with the issue, which was most of a no-change run's CPU. Now the planner renders each once.
+// with the issue, which was most of a no-change run's CPU. Now the planner renders each once at
+// most, and an issue nobody touched not at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_issue_body_is_rendered_once_to_plan_it() {
     let ctx = Ctx::new().await;
@@ -332,12 +333,17 @@ async fn each_issue_body_is_rendered_once_to_plan_it() {
     // Nine issues are created; Yuki, paused, gets none but is planned (and counted) all the same.
     assert_eq!(ctx.issues(TRAINING).len() + ctx.issues(META).len() + 1, issues, "{}", first.stderr());
     assert_eq!(rendered, issues, "creating: {}", first.stderr());
+    // Nothing touched: every issue is known unchanged from its record, and only Yuki (paused,
+    // with no issue) is rendered.
     let same = ctx.sync(&["-v"]).await.ok();
-    assert_eq!(planned(&same), (issues, issues), "nothing to change: {}", same.stderr());
+    assert_eq!(planned(&same), (issues, 1), "nothing to change: {}", same.stderr());
     let issue = ctx.issue_of(TRAINING, "Priya Raman");
     ctx.fake.human_edit(TRAINING, issue.iid, |i| tick_stage(&mut i.description, "## Learn about GitLab"));
     let changed = ctx.sync(&["-v", "--dry-run"]).await.ok();
-    assert_eq!(planned(&changed), (issues, issues), "one issue to update: {}", changed.stderr());
+    assert_eq!(planned(&changed), (issues, 2), "the ticked issue is planned in full: {}", changed.stderr());
+    // Planned in full on request, every body is rendered once.
+    let full = ctx.run_in_full(&["sync", "-v", "--dry-run"]).await.ok();
+    assert_eq!(planned(&full), (issues, issues), "{}", full.stderr());
 }
 
 // The planner renders each real person's body (the sample people of `check` never carry this

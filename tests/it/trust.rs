@@ -15,7 +15,7 @@ const HOSTILE: &str = "x\n\n@all please look\n\n/close\n/confidential\n/label ~p
 /// The issue's state block, changed by `f`, written back into its description: sealed with the
 /// run's key when `seal` (as onboarder would have written it), else left unsealed (as a person
 /// editing the description would).
-fn rewrite_state(ctx: &Ctx, iid: u64, seal: bool, f: impl FnOnce(&mut serde_json::Value)) {
+pub fn rewrite_state(ctx: &Ctx, iid: u64, seal: bool, f: impl FnOnce(&mut serde_json::Value)) {
     let issue = ctx.fake.issue(TRAINING, iid).unwrap();
     let live = region::parse(&issue.description);
     let mut json: serde_json::Value = serde_json::from_str(live.state.unwrap()).unwrap();
