@@ -28,6 +28,8 @@
 //! The `onboarder` binary is run as a subprocess (`target/release/onboarder`, built by the caller),
 //! the fake GitLab runs in this process. See BENCHMARKS.md for what the numbers mean.
 
+#[path = "sync/download.rs"]
+mod download;
 #[path = "sync/floor.rs"]
 mod floor;
 #[path = "sync/history.rs"]
@@ -338,8 +340,10 @@ fn path_stages(dir: &Path) -> Vec<Vec<ticks::Stage>> {
     PATHS.iter().map(|k| ticks::stages(&dir.join("issue-templates"), k)).collect()
 }
 
-/// Writes config, templates and an N-person roster into `dir`; returns the people.
-fn generate(dir: &Path, n: usize, setup: &Setup) -> Vec<Person> {
+/// Writes config, templates and an N-person roster into `dir`; returns the people. With `teams`,
+/// every tenth person manages the nine after them (`reports_to`), and each manager gets a
+/// dashboard, as a real team's roster would.
+fn generate(dir: &Path, n: usize, setup: &Setup, teams: bool) -> Vec<Person> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     copy_dir(&repo.join("issue-templates"), &dir.join("issue-templates"));
     let stages = path_stages(dir);
@@ -372,6 +376,9 @@ fn generate(dir: &Path, n: usize, setup: &Setup) -> Vec<Person> {
         let _ = writeln!(y, "region: {}", regions[i % 3]);
         let _ = writeln!(y, "start_date: {}", day1.minus(days));
         let _ = writeln!(y, "gitlab: {{id: {id}, username: {username}}}");
+        if teams && i % 10 != 0 {
+            let _ = writeln!(y, "reports_to: Person {}", i - i % 10);
+        }
         if n > 1 && i % 2 == 0 {
             let _ = writeln!(y, "onboarding: {{buddy: user{}, paths: [{}]}}", (i + 3) % n, PATHS.join(", "));
         } else {

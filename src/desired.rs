@@ -142,8 +142,9 @@ impl<'a> Renderer<'a> {
         h.update(d.title.as_bytes());
         h.update(format!("\0{:?}", roster_floor(self.config, d, self.today)).as_bytes());
         for m in &body.modules {
-            let evidence = self.evidence.module(&p.username, m);
-            h.update(format!("\0{m}\0{}{evidence:?}", p.modules.contains(m)).as_bytes());
+            h.update(m.as_bytes());
+            h.update([0, u8::from(p.modules.contains(m))]);
+            self.evidence.fingerprint(&p.username, m, &mut |part| h.update(part));
         }
         Some(h.finalize().into())
     }

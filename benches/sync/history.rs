@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::floor::{floor, Expect};
+use super::floor::{floor, module_requests, Expect};
 use super::process::{fmt_dur, fmt_mb, run_measured};
 use super::{generate, start_fake, Args, Setup, DAY1, PATHS, TOKEN, TRAINING};
 
@@ -14,7 +14,7 @@ pub fn bench(exe: &Path, args: &Args, active: usize, closed: usize) {
     let latency = Duration::from_millis(args.latency_ms);
     let dir = tempfile::tempdir().unwrap();
     let setup = Setup::new(args.window_s);
-    let people = generate(dir.path(), active, &setup);
+    let people = generate(dir.path(), active, &setup, false);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let fake = start_fake(&rt, latency, &setup, &people);
     let url = fake.url();
@@ -49,7 +49,11 @@ pub fn bench(exe: &Path, args: &Args, active: usize, closed: usize) {
     }
     rows.sort_by_key(|r| r.2);
     let (get, writes, wall, cpu, rss) = rows[1];
-    let f = floor(&Expect { existing: active_issues, modules: active, ..Expect::default() }, latency, &setup);
+    let f = floor(
+        &Expect { existing: active_issues, modules: module_requests(active), ..Expect::default() },
+        latency,
+        &setup,
+    );
     let all_pages = 1 + (active_issues + closed).div_ceil(100);
     println!("\n## History: {active} active people ({active_issues} open issues), {closed} old closed issues of people long gone\n");
     println!("| run | GETs | writes | floor (requests / wall) | GETs ÷ floor | listing everything would be | wall (median of 3) | wall ÷ floor | sync CPU | sync peak RSS |");

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use fake_gitlab::{Fault, FaultKind, Matcher};
 
-use super::floor::{by_route, floor, listing_pages, Expect};
+use super::floor::{by_route, floor, listing_pages, module_requests, Expect};
 use super::process::{fmt_dur, run_measured, summary_line};
 use super::{generate, start_fake, Args, Person, Setup, CONCURRENCY, DAY1, PATHS, TOKEN, TRAINING};
 
@@ -40,7 +40,7 @@ pub fn bench(exe: &Path, args: &Args, issues: usize, percent: usize) {
         ..Setup::new(args.window_s)
     };
     let dir = tempfile::tempdir().unwrap();
-    let people = generate(dir.path(), issues.div_ceil(PATHS.len()), &setup);
+    let people = generate(dir.path(), issues.div_ceil(PATHS.len()), &setup, false);
     let created = people.len() * PATHS.len();
     let lost = (0..created).filter(|k| is_lost(*k, percent)).count();
     eprintln!(
@@ -52,7 +52,11 @@ pub fn bench(exe: &Path, args: &Args, issues: usize, percent: usize) {
     let faulted = first_sync(exe, &rt, dir.path(), latency, &setup, &people, percent);
     drop(rt);
 
-    let f = floor(&Expect { creates: created, modules: people.len(), ..Expect::default() }, latency, &setup);
+    let f = floor(
+        &Expect { creates: created, modules: module_requests(people.len()), ..Expect::default() },
+        latency,
+        &setup,
+    );
     // Onboarder waits `TIMEOUT_S` for each lost answer, holding one of its slots meanwhile.
     let waiting = Duration::from_secs_f64(TIMEOUT_S * lost as f64 / CONCURRENCY as f64);
     let listing = created.div_ceil(100);

@@ -9,7 +9,7 @@ use super::{generate, Setup, DAY1, PATHS};
 /// `plan --preview-dir` against `plan` over the same roster: previews must stay linear.
 pub fn previews(exe: &Path, n: usize) {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), n, &Setup::new(60));
+    generate(dir.path(), n, &Setup::new(60), false);
     let preview_dir = dir.path().join("previews");
     let preview_arg = preview_dir.to_string_lossy().to_string();
     let median = |args: &[&str]| {
@@ -45,10 +45,11 @@ pub fn scaling(exe: &Path, sizes: &[usize]) {
         "\n## Offline planning (`onboarder plan --today {DAY1}`, no token), {} templates per person\n",
         PATHS.len()
     );
-    println!("| people | issues | CPU (median of 3) | CPU min–max | wall (median) | peak RSS (max) |\n|---:|---:|---:|---|---:|---:|");
+    println!("Teams of ten: every tenth person manages the nine after them, and gets a dashboard.\n");
+    println!("| people | issues | CPU (median of 3) | CPU min–max | CPU per issue | wall (median) | peak RSS (max) |\n|---:|---:|---:|---|---:|---:|---:|");
     for &n in sizes {
         let dir = tempfile::tempdir().unwrap();
-        generate(dir.path(), n, &Setup::new(60));
+        generate(dir.path(), n, &Setup::new(60), true);
         let mut runs: Vec<ProcRun> = (0..3)
             .map(|_| {
                 let r = run_measured(exe, dir.path(), &["plan", "--today", DAY1], &[]);
@@ -64,10 +65,11 @@ pub fn scaling(exe: &Path, sizes: &[usize]) {
         let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
         walls.sort();
         println!(
-            "| {n} | {issues} | {} | {}–{} | {} | {} |",
+            "| {n} | {issues} | {} | {}–{} | {:.1} µs | {} | {} |",
             fmt_dur(cpu_med),
             fmt_dur(cmin),
             fmt_dur(cmax),
+            cpu_med.as_secs_f64() * 1e6 / issues.max(1) as f64,
             fmt_dur(walls[1]),
             fmt_mb(rss)
         );

@@ -16,8 +16,8 @@ pub fn bench(exe: &Path, args: &Args, shards: usize) {
     let alone = Setup::new(args.window_s);
     let shared = Setup { shared_token: true, ..alone };
     let (dir_alone, dir_shared) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let people = generate(dir_alone.path(), args.people, &alone);
-    generate(dir_shared.path(), args.people, &shared);
+    let people = generate(dir_alone.path(), args.people, &alone, false);
+    generate(dir_shared.path(), args.people, &shared, false);
     eprintln!("sync bench: {shards} shards on one token, {} people, latency {} ms", args.people, args.latency_ms);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let one = days(exe, &rt, dir_alone.path(), latency, &alone, &people, 1);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::floor::{by_route, floor, over_floor, Expect};
+use super::floor::{by_route, floor, module_requests, over_floor, Expect};
 use super::process::{fmt_dur, fmt_mb, run_measured, summary_line, summary_num};
 use super::{
     generate, path_stages, start_fake, ticks, Args, Setup, CONCURRENCY, DAY1, DAY2, PATHS, STAGE_PREFIX, TOKEN,
@@ -18,7 +18,7 @@ pub fn bench(exe: &Path, args: &Args) {
     let latency = Duration::from_millis(args.latency_ms);
     let setup = Setup::new(args.window_s);
     let dir = tempfile::tempdir().unwrap();
-    let people = generate(dir.path(), args.people, &setup);
+    let people = generate(dir.path(), args.people, &setup, false);
     let stages = path_stages(dir.path());
     let advancing = args.people.div_ceil(10);
     eprintln!(
@@ -36,13 +36,27 @@ pub fn bench(exe: &Path, args: &Args) {
     let issues_total = people.len() * PATHS.len();
 
     let runs: [(&str, &str, Expect); 3] = [
-        ("first sync", DAY1, Expect { creates: issues_total, modules: people.len(), ..Expect::default() }),
-        ("no change", DAY1, Expect { existing: issues_total, modules: people.len(), ..Expect::default() }),
+        (
+            "first sync",
+            DAY1,
+            Expect { creates: issues_total, modules: module_requests(people.len()), ..Expect::default() },
+        ),
+        (
+            "no change",
+            DAY1,
+            Expect { existing: issues_total, modules: module_requests(people.len()), ..Expect::default() },
+        ),
         // Each ticked issue: a re-read, an update (the stage label) and the stage's comment.
         (
             "10% advance",
             DAY2,
-            Expect { existing: issues_total, updates: advancing, notes: advancing, creates: 0, modules: people.len() },
+            Expect {
+                existing: issues_total,
+                updates: advancing,
+                notes: advancing,
+                creates: 0,
+                modules: module_requests(people.len()),
+            },
         ),
     ];
     println!(
@@ -113,9 +127,25 @@ pub fn bench(exe: &Path, args: &Args) {
             }
         }
         if name == "no change" {
+            // The same GETs by a client that only downloads them, then a quiet window so that the
+            // next run starts with the limits it would have had.
+            let download = super::download::replay(&rt, &url, TOKEN, &fake.requests());
+            std::thread::sleep(setup.window());
             let _ = write!(
                 d,
-                "; latency floor: `GET /user`, the {} module listings then page 1, then the other {} pages \
+                "; CPU: sync {} against the offline plan's {} for the same day, {:.2}x; wall against a client that \
+                 only downloads the same {} GETs ({CONCURRENCY} at a time): {} against {}, {:.2}x",
+                fmt_dur(run.cpu),
+                fmt_dur(plan.cpu),
+                run.cpu.as_secs_f64() / plan.cpu.as_secs_f64(),
+                get,
+                fmt_dur(run.wall),
+                fmt_dur(download),
+                run.wall.as_secs_f64() / download.as_secs_f64()
+            );
+            let _ = write!(
+                d,
+                "; latency floor: `GET /user`, the {} module listing requests then page 1, then the other {} pages \
                  {CONCURRENCY} at a time = {} rounds × {} ms = {}, wall ÷ latency floor {:.2}x",
                 expect.modules,
                 f.pages - 1,

@@ -44,9 +44,15 @@ fn in_scope<'a>(inputs: &'a Inputs, desired: &Desired) -> Vec<&'a Person> {
     people.into_values().collect()
 }
 
+/// Above this many people in scope, the modules project's issues may be listed whole instead of
+/// one listing a person, when that takes fewer pages than there are people.
+const LIST_WHOLE_PROJECT_ABOVE: usize = 100;
+
 /// Every in-scope person's module issues: one request each (the first page of the issues in the
 /// modules project assigned to them, open or closed, the most recently updated first, without
-/// onboarder's own), `concurrency` at a time. Nobody in scope: no request at all.
+/// onboarder's own), `concurrency` at a time. With more than `LIST_WHOLE_PROJECT_ABOVE` people,
+/// the project's issues are listed whole instead when GitLab says that takes fewer pages (one
+/// look at its first page decides). Nobody in scope: no request at all.
 pub(super) async fn evidence(
     gl: &Gitlab,
     url: &str,
@@ -62,25 +68,52 @@ pub(super) async fn evidence(
     let project = modules_project(gl, &config.modules.project).await?;
     let marker = std::slice::from_ref(&config.marker_label);
     let path = project.path.as_str();
-    let listed: Vec<(&Person, FirstPage)> = stream::iter(people)
-        .map(|p| async move {
-            let assignee = match p.gitlab_id {
-                Some(id) => Assignee::Id(id),
-                None => Assignee::Username(&p.username),
-            };
-            let filter =
-                Listing { assignee: Some(assignee), not_labels: marker, recent_first: true, ..Listing::default() };
-            Ok::<_, ApiError>((p, gl.first_issues_page(path, &filter).await?))
-        })
-        .buffer_unordered(gl.concurrency())
-        .try_collect()
-        .await?;
     // Onboarder's own issues are never module issues: what its accounts opened, what carries its
     // label (a GitLab that ignores `not[labels]` lists them), what holds its region.
     let own = |o: &Observed| {
         o.author_id.is_some_and(|a| bots.contains(&a))
             || o.labels.iter().any(|l| l.eq_ignore_ascii_case(&config.marker_label))
-            || crate::region::key_of(&o.description).is_some()
+            || o.key().is_some()
+    };
+    let whole = Listing { not_labels: marker, recent_first: true, ..Listing::default() };
+    let mut listed: Option<Vec<(&Person, FirstPage)>> = None;
+    if people.len() > LIST_WHOLE_PROJECT_ABOVE {
+        let first = gl.first_issues_page(path, &whole).await?;
+        if first.total_pages.is_some_and(|pages| pages < people.len() as u64) {
+            // A module issue's description is long and never needed: only whether it is
+            // onboarder's own (its key) is kept.
+            let keep_less = |o: Observed| {
+                let key = crate::region::key_of(&o.description);
+                Observed { description: String::new(), key_kept: key, ..o }
+            };
+            let all = match first.more {
+                true => gl.list_issues_each(path, &whole, &keep_less).await?,
+                false => first.issues.into_iter().map(keep_less).collect(),
+            };
+            listed = Some(by_assignee(&people, all));
+        }
+    }
+    let listed = match listed {
+        Some(l) => l,
+        None => {
+            stream::iter(people)
+                .map(|p| async move {
+                    let assignee = match p.gitlab_id {
+                        Some(id) => Assignee::Id(id),
+                        None => Assignee::Username(&p.username),
+                    };
+                    let filter = Listing {
+                        assignee: Some(assignee),
+                        not_labels: marker,
+                        recent_first: true,
+                        ..Listing::default()
+                    };
+                    Ok::<_, ApiError>((p, gl.first_issues_page(path, &filter).await?))
+                })
+                .buffer_unordered(gl.concurrency())
+                .try_collect()
+                .await?
+        }
     };
     let spelling = &config.modules.project;
     let at = format!("{}/{spelling}", url.trim_end_matches('/'));
@@ -103,6 +136,31 @@ pub(super) async fn evidence(
         evidence.issues()
     );
     Ok(evidence)
+}
+
+/// The issues of a whole listing, each under the people it is assigned to (by id, or by username
+/// for a person without one), as if each person's had been listed alone.
+fn by_assignee<'p>(people: &[&'p Person], all: Vec<Observed>) -> Vec<(&'p Person, FirstPage)> {
+    let mut by_id: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (n, o) in all.iter().enumerate() {
+        for id in &o.assignee_ids {
+            by_id.entry(*id).or_default().push(n);
+        }
+        for name in &o.assignees {
+            by_name.entry(name.to_lowercase()).or_default().push(n);
+        }
+    }
+    people
+        .iter()
+        .map(|p| {
+            let mut found: BTreeSet<usize> =
+                p.gitlab_id.and_then(|id| by_id.get(&id)).into_iter().flatten().copied().collect();
+            found.extend(by_name.get(&p.username.to_lowercase()).into_iter().flatten().copied());
+            let issues = found.into_iter().map(|n| all[n].clone()).collect();
+            (*p, FirstPage { issues, more: false, total_pages: Some(1) })
+        })
+        .collect()
 }
 
 /// With a token, `check` warns about every module name of a template or a roster entry that

@@ -109,6 +109,8 @@ pub enum Assignee<'a> {
 pub struct FirstPage {
     pub issues: Vec<Observed>,
     pub more: bool,
+    /// How many pages the listing has, when GitLab says (`X-Total-Pages`: not past 10,000 issues).
+    pub total_pages: Option<u64>,
 }
 
 /// What a write asked GitLab to set, to compare with GitLab's answer.
@@ -330,7 +332,8 @@ impl Gitlab {
         let path = self.canonical(project);
         // Without paging headers (a proxy stripped them), a full page may have more behind it.
         let more = next_page(&headers).is_some() || (page.len() >= PER_PAGE && !has_paging(&headers));
-        Ok(FirstPage { more, issues: page.into_iter().map(|i| i.into_observed(&path)).collect() })
+        let total_pages = if more { header_u64(&headers, "x-total-pages") } else { Some(1) };
+        Ok(FirstPage { more, total_pages, issues: page.into_iter().map(|i| i.into_observed(&path)).collect() })
     }
 
     /// One issue, fresh.

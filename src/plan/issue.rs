@@ -164,9 +164,19 @@ fn unassigned(d: &DesiredIssue, o: &Observed) -> Vec<(String, u64)> {
 /// carried out. An issue nobody touched since onboarder wrote it is known from its record
 /// (`unchanged`), without rendering it.
 pub fn reconcile(d: &DesiredIssue, o: &Observed, s: &Settings, render: Render) -> Result<Action, InputError> {
-    if let Some(action) = unchanged(d, o, s) {
-        return Ok(action);
+    match unchanged(d, o, s) {
+        Some(action) => Ok(action),
+        None => reconcile_in_full(d, o, s, render),
     }
+}
+
+/// `reconcile` without looking for the memo: the issue is rendered, taken apart and merged.
+pub(super) fn reconcile_in_full(
+    d: &DesiredIssue,
+    o: &Observed,
+    s: &Settings,
+    render: Render,
+) -> Result<Action, InputError> {
     let live = region::parse(&o.description);
     let old = IssueState::trust(&live, o, &d.key, s.seal).proven();
     let base = Action::for_desired(Kind::Unchanged, d, &by_roster(d, s), s).observed(o);
@@ -418,7 +428,7 @@ fn roster_edits(
 /// region, and nothing owed today (a command, a comment, a new stage, pace or due date, a close)
 /// would change it. Anything else is `None`, and the issue is planned in full. The full plan
 /// gives the same action (`tests/it/floor.rs` holds the two side by side).
-fn unchanged(d: &DesiredIssue, o: &Observed, s: &Settings) -> Option<Action> {
+pub(super) fn unchanged(d: &DesiredIssue, o: &Observed, s: &Settings) -> Option<Action> {
     if !o.open || s.preview.is_some() || !s.shortcut {
         return None;
     }

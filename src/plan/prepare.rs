@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::action::Action;
-use super::issue::reconcile;
+use super::issue::{reconcile_in_full, unchanged};
 use super::matching::is_ours;
 use super::record::{IssueState, Trust};
 use super::settings::{Render, Settings};
@@ -55,12 +55,22 @@ impl<'a> Preparer<'a> {
         if !(s.selected)(&d.username) || !s.commands.to_apply(&d.key).is_empty() {
             return o;
         }
-        // A block onboarder cannot vouch for is planned later, with what its notes prove.
-        let live = region::parse(&o.description);
-        if !is_ours(&o, s) || !matches!(IssueState::trust(&live, &o, &key, s.seal), Trust::Proven(_)) {
+        if !is_ours(&o, s) {
             return o;
         }
-        let Ok(action) = reconcile(d, &o, s, self.render) else { return o };
+        // An untouched issue is known from its memo, without taking its description apart.
+        let action = match unchanged(d, &o, s) {
+            Some(action) => action,
+            None => {
+                // A block onboarder cannot vouch for is planned later, with what its notes prove.
+                let live = region::parse(&o.description);
+                if !matches!(IssueState::trust(&live, &o, &key, s.seal), Trust::Proven(_)) {
+                    return o;
+                }
+                let Ok(action) = reconcile_in_full(d, &o, s, self.render) else { return o };
+                action
+            }
+        };
         self.planned.lock().expect("planned lock").0.insert((o.project.clone(), o.iid), action);
         Observed { description: String::new(), key_kept: Some(key), ..o }
     }

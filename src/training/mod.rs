@@ -119,6 +119,26 @@ impl Evidence {
         self.people.values().map(|f| f.issues.len()).sum()
     }
 
+    /// What `module` for `username` is made of, as a digest input: which issue (and whether it
+    /// is open) or none, and what a link to open one is made of. Equal fingerprints, equal
+    /// `module` answers, without building the link.
+    pub fn fingerprint(&self, username: &str, module: &str, out: &mut impl FnMut(&[u8])) {
+        let (Some(project_url), Some(found)) = (&self.project_url, self.people.get(&username.to_lowercase())) else {
+            return out(b"unknown");
+        };
+        let key = names::key(module, &found.name_words);
+        let best = found.issues.iter().filter(|(k, _)| *k == key).map(|(_, i)| i).max_by_key(|i| (!i.open, i.iid));
+        match best {
+            Some(i) => out(format!("{}:{}:{}", i.open, i.iid, i.url).as_bytes()),
+            None => {
+                for part in [project_url.as_str(), module, found.name.as_str()] {
+                    out(part.as_bytes());
+                    out(b"\0");
+                }
+            }
+        }
+    }
+
     /// What the modules project says about `module` for `username`. Of several issues naming
     /// it, a closed one wins (the module was done), then the newest.
     pub fn module(&self, username: &str, module: &str) -> Module<'_> {

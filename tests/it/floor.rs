@@ -25,7 +25,10 @@ fn listing_pages(ctx: &Ctx) -> Vec<u64> {
 /// that says it is the last: every issue is read, and at most a window's worth past the end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_without_a_total_are_fetched_ahead_in_a_bounded_window() {
-    let ctx = Ctx::with_options(Options { max_counted_total: 150, ..Options::default() }).await;
+    // With latency, every page of a window is asked for before the first answer comes back,
+    // however busy the machine is.
+    let latency = std::time::Duration::from_millis(50);
+    let ctx = Ctx::with_options(Options { max_counted_total: 150, latency, ..Options::default() }).await;
     let someone = ctx.fake.add_user("someone", "Someone Else");
     for n in 0..450 {
         ctx.fake.human_create_issue(TRAINING, someone, &format!("A note {n}"), "", &["onboarder"]);
@@ -127,7 +130,7 @@ async fn the_memo_and_the_full_plan_give_the_same_plans_and_issues_week_after_we
     for (n, day) in days.iter().enumerate() {
         for ctx in [&quick, &full] {
             // What people do between runs, the same for both teams.
-            let priya = || ctx.issue_of(TRAINING, "Priya Raman");
+            let priya = || ctx.issue_of(TRAINING, "Support learning path: Priya Raman");
             match n {
                 1 => ctx.fake.human_edit(TRAINING, priya().iid, |i| {
                     crate::sync::tick_stage(&mut i.description, "## Learn about GitLab")
@@ -143,6 +146,14 @@ async fn the_memo_and_the_full_plan_give_the_same_plans_and_issues_week_after_we
                 6 => ctx.fake.human_edit(TRAINING, priya().iid, |i| {
                     crate::sync::tick_stage(&mut i.description, "## Learn about Your Support Team")
                 }),
+                5 => {
+                    let priya = ctx.fake.user_id("praman").unwrap();
+                    ctx.fake.human_open_issue(TRAINING, priya, "Priya Raman - GitLab Omnibus", &[priya], false);
+                }
+                7 => {
+                    let module = ctx.issue_of(TRAINING, "Priya Raman - GitLab Omnibus");
+                    ctx.fake.human_edit(TRAINING, module.iid, |i| i.state = "closed".into());
+                }
                 8 => ctx.edit("roster/angata.yaml", "reports_to: Dana Whitfield", "reports_to: Kwame Mensah"),
                 _ => {}
             }

@@ -250,3 +250,46 @@ async fn check_with_a_token_names_each_module_that_is_no_template_and_the_closes
     assert!(!offline.stderr().contains("names no issue template"), "{}", offline.stderr());
     assert!(ctx.fake.requests().is_empty());
 }
+
+/// Issue 24: at 20,000 people one listing a person was 20,000 requests on every run. Past 100
+/// people in scope, one look at the modules project's first page decides: when listing the whole
+/// project takes fewer pages than there are people, it is listed whole (here one page for 120
+/// people), and each person's module issues are the ones assigned to them, as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_a_hundred_people_the_modules_project_is_listed_whole_when_that_takes_fewer_pages() {
+    let ctx = module_ctx().await;
+    for n in 0..118 {
+        let username = format!("hire{n}");
+        ctx.write(
+            &format!("roster/{username}.yaml"),
+            &person(&format!("Hire {n}"), &username, 920000 + n, "Support Engineer", "2026-11-02", ""),
+        );
+        ctx.fake.add_user_with_id(920000 + n, &username, &format!("Hire {n}"));
+    }
+    let dee_id = user(&ctx, "ddiligent");
+    ctx.fake.human_open_issue(TRAINING, dee_id, "Dee Diligent - GitLab Omnibus", &[dee_id], true);
+    let ben = user(&ctx, "bbehind");
+    ctx.fake.human_open_issue(TRAINING, ben, "Ben Behind - Documentation", &[ben], true);
+    let wendy = user(&ctx, "wendy");
+    ctx.fake.human_open_issue(TRAINING, wendy, "Documentation - Dee Diligent", &[wendy], true);
+    for run in ["sync", "sync"] {
+        ctx.fake.clear_requests();
+        ctx.run(&[run, "--today", TODAY]).await.ok();
+        assert_eq!(module_listings(&ctx.fake), 0, "no listing by person: {:?}", ctx.fake.requests());
+        let whole: Vec<String> = ctx
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.route == "/api/v4/projects/:id/issues" && r.query.contains("order_by=updated_at"))
+            .map(|r| r.query)
+            .collect();
+        assert_eq!(whole.len(), 1, "one page holds the project's module issues: {whole:?}");
+        assert!(whole[0].contains("not%5Blabels%5D=onboarder") && !whole[0].contains("assignee"), "{whole:?}");
+    }
+    // Dee's closed module issue ticks her item; Wendy's issue titled for Dee does not tick Dee's.
+    let d = dee(&ctx).description;
+    assert!(line_with(&d, "module-omnibus").starts_with("- [x]"), "{d}");
+    assert!(line_with(&d, "module-docs").starts_with("- [ ]"), "{d}");
+    let ben = ctx.issue_of(TRAINING, "Module path: Ben Behind");
+    assert!(line_with(&ben.description, "module-docs").starts_with("- [x]"), "found by username too");
+}

@@ -209,12 +209,18 @@ impl Run {
     }
 }
 
-/// A listing of one person's module issues (`GET /projects/:id/issues` with an assignee filter),
-/// as a run makes one for each person in scope before it plans (tests/it/modules.rs).
+/// A listing of module issues (`GET /projects/:id/issues`, the most recently updated first): one
+/// person's (with an assignee filter), as a run makes one for each person in scope before it
+/// plans, or past 100 people the modules project's whole (tests/it/modules.rs).
 pub fn is_module_listing(r: &fake_gitlab::RecordedRequest) -> bool {
     r.method == "GET"
         && r.route == "/api/v4/projects/:id/issues"
-        && r.query.split('&').any(|p| p.starts_with("assignee_id=") || p.starts_with("assignee_username"))
+        && (by_assignee(r) || r.query.contains("order_by=updated_at"))
+}
+
+/// A listing of one person's issues (by assignee).
+fn by_assignee(r: &fake_gitlab::RecordedRequest) -> bool {
+    r.query.split('&').any(|p| p.starts_with("assignee_id=") || p.starts_with("assignee_username"))
 }
 
 /// How many module listings the fake answered since its requests were last cleared; no person's
@@ -223,7 +229,7 @@ pub fn module_listings(fake: &FakeGitlab) -> usize {
     let whom: Vec<String> = fake
         .requests()
         .iter()
-        .filter(|r| is_module_listing(r))
+        .filter(|r| is_module_listing(r) && by_assignee(r))
         .map(|r| r.query.split('&').find(|p| p.starts_with("assignee")).unwrap_or_default().to_string())
         .collect();
     let distinct: std::collections::BTreeSet<&String> = whom.iter().collect();
