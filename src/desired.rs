@@ -140,7 +140,7 @@ impl<'a> Renderer<'a> {
         h.update(body.digest);
         h.update(serde_json::to_vec(&context(p, t, due)).ok()?);
         h.update(d.title.as_bytes());
-        h.update(format!("\0{:?}", roster_floor(self.config, d, self.today)).as_bytes());
+        h.update(format!("\0{:?}", calendar_floor(self.config, &d.path, &d.calendar, self.today)).as_bytes());
         for m in &body.modules {
             h.update(m.as_bytes());
             h.update([0, u8::from(p.modules.contains(m))]);
@@ -164,7 +164,7 @@ impl<'a> Renderer<'a> {
         let rendered = self.templates.render_body(t, &context(p, t, due), &d.title)?;
         let items = rendered.items(t);
         fits(t, &p.username, &rendered, &items)?;
-        let floor = roster_floor(self.config, d, self.today);
+        let floor = calendar_floor(self.config, &d.path, &d.calendar, self.today);
         let module = |m: &str| self.evidence.module(&p.username, m);
         let done = |i: &ItemRef| roster_checks(i, floor, p) || i.module.is_some_and(|m| module(m).done());
         let mark = |i: &ItemRef| if done(i) { Mark::Done } else { Mark::Open };
@@ -219,12 +219,6 @@ fn fits(
 pub enum Bodies {
     Now,
     Later,
-}
-
-/// The stage before which the roster itself checks every item: only when the config asks for
-/// calendar ticking, the stage the calendar expects.
-fn roster_floor(config: &Config, d: &DesiredIssue, today: NaiveDate) -> Option<usize> {
-    calendar_floor(config, &d.path, &d.calendar, today)
 }
 
 /// The stage before which the calendar ticks every item, when the config asks for it (as

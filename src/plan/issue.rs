@@ -384,12 +384,13 @@ fn reached_and_since(
     today: NaiveDate,
 ) -> (BTreeMap<String, String>, Option<String>) {
     let moved = old.is_none_or(|o| o.stage.as_deref() != d.stage_ids.get(reached).map(String::as_str));
-    match (old, proof) {
-        (Some(o), _) if !moved => (o.reached.clone(), o.since.clone()),
-        (Some(o), _) => (reached_by(d, &o.reached, reached, today), Some(d.calendar.since.to_string())),
-        (None, Some(p)) => (reached_by(d, &p.reached(), reached, today), Some(d.calendar.since.to_string())),
-        (None, None) => (reached_by(d, &BTreeMap::new(), reached, today), Some(d.calendar.since.to_string())),
-    }
+    let known = match (old, proof) {
+        (Some(o), _) if !moved => return (o.reached.clone(), o.since.clone()),
+        (Some(o), _) => o.reached.clone(),
+        (None, Some(p)) => p.reached(),
+        (None, None) => BTreeMap::new(),
+    };
+    (reached_by(d, &known, reached, today), Some(d.calendar.since.to_string()))
 }
 
 /// Assignees follow the roster when the roster changed who, or corrected an id; otherwise they
@@ -435,7 +436,7 @@ pub(super) fn unchanged(d: &DesiredIssue, o: &Observed, s: &Settings) -> Option<
     let laid = region::laid_out(&o.description)?;
     let old = IssueState::trust_text(Some(laid.state), laid.seal, o, &d.key, s.seal).proven()?;
     let memo = old.memo.as_ref()?;
-    let base = Action::for_desired(Kind::Unchanged, d, &by_roster(d, s), s).observed(o);
+    let original = d;
     let now = situation(d, Some(&old), s);
     let d = now.d.as_ref();
     if now.commanded || !memo.matches(&(s.memo?)(d, now.due)?, laid.head) {
@@ -478,6 +479,7 @@ pub(super) fn unchanged(d: &DesiredIssue, o: &Observed, s: &Settings) -> Option<
         let texts: Vec<&str> = region::item_texts(laid.head).take(shown.iter().max()? + 1).collect();
         shown.iter().map(|&n| texts.get(n).map(|t| plain_text(t))).collect::<Option<Vec<String>>>()?
     };
+    let base = Action::for_desired(Kind::Unchanged, original, &by_roster(original, s), s).observed(o);
     let mut action = assessed(base, d, &a, s);
     action.checked = items.iter().filter(|i| i.mark == Mark::Done).count();
     action.total = items.len();

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::record::IssueState;
+use super::record::{IssueState, Trust};
 use super::settings::Settings;
 use crate::desired::{Desired, DesiredIssue, Standing};
 use crate::issue::Observed;
+use crate::region;
 
 /// Observed issues sorted out: those of each selected desired issue, and the rest by key.
 pub(super) struct Matches<'o> {
@@ -25,6 +26,23 @@ pub(super) struct Matches<'o> {
 /// says it did not check.
 pub fn is_ours(o: &Observed, s: &Settings) -> bool {
     s.bots.is_empty() || o.author_id.is_some_and(|a| s.bots.contains(&a))
+}
+
+/// The issues whose notes a run reads before planning them: onboarder's own open issues of the
+/// people in this run whose state block it cannot vouch for (lost, mangled, forged, or written
+/// before blocks were sealed). One request each; an issue with a sealed block costs none.
+pub fn needing_proof<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Vec<&'o Observed> {
+    let keys: BTreeSet<&str> =
+        desired.issues.iter().filter(|d| (s.selected)(&d.username)).map(|d| d.key.as_str()).collect();
+    observed
+        .iter()
+        .filter(|o| o.open && !o.dropped() && o.moved_to_id.is_none() && is_ours(o, s))
+        .filter(|o| {
+            let live = region::parse(&o.description);
+            live.key.as_deref().is_some_and(|k| keys.contains(k))
+                && !matches!(IssueState::trust(&live, o, live.key.as_deref().unwrap_or(""), s.seal), Trust::Proven(_))
+        })
+        .collect()
 }
 
 /// The issue found for each desired issue, by key (or, when markers and state block are both

@@ -24,9 +24,9 @@ use std::collections::BTreeMap;
 
 pub use action::{Action, Facts, ItemChange, Kind};
 pub use issue::{by_roster, create, initial_description, reconcile, with_body};
-pub use matching::{is_ours, missing_issues, projects_missing_issues};
+pub use matching::{is_ours, missing_issues, needing_proof, projects_missing_issues};
 pub use prepare::{Planned, Preparer};
-pub use proof::{needing_proof, Proof, Proofs};
+pub use proof::{Proof, Proofs};
 pub use record::{place, IssueState, Trust};
 pub use retire::{retire, supersede, unsay, unusable, NOT_IN_ROSTER};
 pub use settings::{Preview, Render, Settings};

@@ -2,15 +2,10 @@
 //! own account posted there (only a note's author can edit it), each carrying the keys it
 //! settled, with the day. Pure: the shell reads the notes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use super::matching::is_ours;
-use super::record::{IssueState, Trust};
-use super::settings::Settings;
-use crate::desired::Desired;
-use crate::issue::{Note, Observed};
+use crate::issue::Note;
 use crate::progress::comments::note_keys;
-use crate::region;
 
 /// The keys onboarder's own notes on one issue carry, each with the day it was first posted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,23 +38,6 @@ impl Proof {
 
 /// The proofs read this run, by project and iid.
 pub type Proofs = HashMap<(String, u64), Proof>;
-
-/// The issues whose notes a run reads before planning them: onboarder's own open issues of the
-/// people in this run whose state block it cannot vouch for (lost, mangled, forged, or written
-/// before blocks were sealed). One request each; an issue with a sealed block costs none.
-pub fn needing_proof<'o>(desired: &Desired, observed: &'o [Observed], s: &Settings) -> Vec<&'o Observed> {
-    let keys: BTreeSet<&str> =
-        desired.issues.iter().filter(|d| (s.selected)(&d.username)).map(|d| d.key.as_str()).collect();
-    observed
-        .iter()
-        .filter(|o| o.open && !o.dropped() && o.moved_to_id.is_none() && is_ours(o, s))
-        .filter(|o| {
-            let live = region::parse(&o.description);
-            live.key.as_deref().is_some_and(|k| keys.contains(k))
-                && !matches!(IssueState::trust(&live, o, live.key.as_deref().unwrap_or(""), s.seal), Trust::Proven(_))
-        })
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {
