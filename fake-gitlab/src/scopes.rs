@@ -10,7 +10,6 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use crate::api::Cx;
 use crate::render;
 use crate::reply::{Answer, Reply};
 use crate::router::Route;
@@ -163,7 +162,7 @@ pub(crate) fn permit(st: &State, method: &str, route: &Route, token: &str) -> Re
 /// takes `self` as an id it cannot find and answers a non-admin 401 (doc/api/personal_access_tokens.md,
 /// "Responses"). 13.3 to 15.0: only `DELETE /personal_access_tokens/:id` exists, so Grape
 /// answers 405. Before 13.3 no such route: 404.
-pub(crate) fn token_self(st: &mut State, cx: &Cx<'_>) -> Answer {
+pub(crate) fn token_self(st: &mut State, token: &str) -> Answer {
     let version = st.options.gitlab_version;
     if !version.at_least(13, 3) {
         return Err(Reply::route_not_found());
@@ -174,14 +173,14 @@ pub(crate) fn token_self(st: &mut State, cx: &Cx<'_>) -> Answer {
     if !version.at_least(15, 5) {
         return Err(Reply::unauthorized());
     }
-    let grant = st.grants.get(cx.token);
+    let grant = st.grants.get(token);
     if grant.kind != TokenKind::Personal {
         return Err(Reply::message(
             400,
             "400 Bad request - This endpoint requires token type to be a personal access token",
         ));
     }
-    let t = st.tokens.get(cx.token).ok_or_else(Reply::unauthorized)?;
+    let t = st.tokens.get(token).ok_or_else(Reply::unauthorized)?;
     Ok(Reply::json(
         200,
         &json!({

@@ -125,7 +125,7 @@ fn endpoint(st: &mut State, req: &Request<'_>, user_id: u64, token: &str, token_
         ("GET", Route::User) => users::current(st, &cx),
         ("GET", Route::Users) => users::list(st, &cx),
         ("GET", Route::UserById { id }) => users::show(st, id),
-        ("GET", Route::TokenSelf) => crate::scopes::token_self(st, &cx),
+        ("GET", Route::TokenSelf) => crate::scopes::token_self(st, cx.token),
         ("GET", Route::Tree { project }) => repository::tree(st, &cx, project),
         ("GET", Route::RawFile { project, file }) => repository::raw(st, &cx, project, file),
         ("GET", Route::Templates { project, kind }) => templates::list(st, &cx, project, kind),
