@@ -7,7 +7,7 @@
 //!                                                       [--lost-creates ISSUES,PERCENT] [--no-lost-creates]
 //!                                                       [--shards N] [--no-shards]
 //!                                                       [--only sync,history,lost-creates,shards,scaling,previews]
-//!                                                       [--profile "perf record -g -o FILE --"]
+//!                                                       [--profile "perf record -g -o FILE --"] [--repeat N]
 //! ```
 //!
 //! Scenarios (all but `previews` run by default; `--only` runs the ones named, alone):
@@ -15,6 +15,8 @@
 //!   the items of their current stage of one path (progress comes from ticks, not the calendar).
 //!   The no-change floor: `GET /user`, page 1, then the other pages `concurrency`
 //!   at a time; requests above it (token check, project lookup) are listed, not hidden.
+//!   The no-change run is taken `--repeat` times (default 5), each after an offline plan of the
+//!   same day; CPU is the median of each, and every value is printed.
 //! - `history`: `--history ACTIVE,CLOSED` (default 200,10000).
 //! - `lost-creates`: `--lost-creates ISSUES,PERCENT` (default 10000,5): a first sync in which
 //!   PERCENT% of the creates land but their answer never comes (the client times out), against the
@@ -78,6 +80,8 @@ struct Args {
     shards: Option<usize>,
     /// A command the no-change sync is run under (a profiler), split on spaces.
     profile: Vec<String>,
+    /// How many times the no-change run is taken (with the offline plan before each).
+    repeat: usize,
 }
 
 fn parse_args() -> Args {
@@ -92,6 +96,7 @@ fn parse_args() -> Args {
         lost_creates: Some((10_000, 5)),
         shards: Some(4),
         profile: Vec::new(),
+        repeat: 5,
     };
     let mut only: Option<Vec<String>> = None;
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -162,6 +167,10 @@ fn parse_args() -> Args {
             }
             "--profile" => {
                 a.profile = val(i, "--profile").split_whitespace().map(str::to_string).collect();
+                i += 1;
+            }
+            "--repeat" => {
+                a.repeat = num(val(i, "--repeat"), "--repeat").max(1) as usize;
                 i += 1;
             }
             "--no-scaling" => a.scaling.clear(),

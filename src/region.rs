@@ -213,12 +213,13 @@ pub struct Laid<'a> {
 /// start of a line, then the state block's line right before the end marker. Anything else
 /// (a moved marker, a second block, a line between them) is `None`, for `parse` to take apart.
 pub fn laid_out(description: &str) -> Option<Laid<'_>> {
-    let begin = description.find(BEGIN)?;
+    // memmem: the end marker is searched for across the whole checklist of every issue listed.
+    let begin = memchr::memmem::find(description.as_bytes(), BEGIN.as_bytes())?;
     if begin > 0 && !description[..begin].ends_with('\n') {
         return None;
     }
     let closing = format!("\n{END}");
-    let end = begin + description[begin..].find(&closing)?;
+    let end = begin + memchr::memmem::find(&description.as_bytes()[begin..], closing.as_bytes())?;
     let line_start = description[..end].rfind('\n').map_or(0, |n| n + 1);
     let content = description[line_start..end].strip_prefix(STATE)?.strip_suffix(" -->")?;
     let rest = &description[end + closing.len()..];

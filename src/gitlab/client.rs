@@ -126,8 +126,9 @@ impl Gitlab {
         call: &Call,
     ) -> Result<(http::HeaderMap, T), ApiError> {
         let (headers, body) = self.inner.transport.send(call).await?;
-        let value = serde_json::from_slice(&body).map_err(|e| unexpected(&e))?;
-        Ok((headers, value))
+        let value = serde_json::from_slice(&body).map_err(|e| unexpected(&e));
+        self.inner.transport.recycle(body);
+        Ok((headers, value?))
     }
 }
 

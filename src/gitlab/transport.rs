@@ -166,6 +166,9 @@ pub(super) struct Transport {
     slots: Semaphore,
     stats: Stats,
     pub(super) concurrency: usize,
+    /// Answer buffers given back once read (`recycle`), at most `concurrency`: a listing page is
+    /// megabytes, and a fresh buffer for each is faulted in page by page and unmapped again.
+    spare: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
 impl Transport {
@@ -193,6 +196,7 @@ impl Transport {
             slots: Semaphore::new(s.concurrency.max(1)),
             stats: Stats::default(),
             concurrency: s.concurrency.max(1),
+            spare: std::sync::Mutex::default(),
         })
     }
 
@@ -329,7 +333,7 @@ impl Transport {
         // `concurrency` pages at a time. Content-Length only sizes the buffer (up to a bound).
         let limit = call.max_body.unwrap_or(u64::MAX);
         let expected = rsp.content_length().unwrap_or(0).min(limit.saturating_add(1)).min(PRESIZE_LIMIT);
-        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+        let mut body = self.buffer(usize::try_from(expected).unwrap_or(0));
         while let Some(chunk) = rsp.chunk().await? {
             body.extend_from_slice(&chunk);
             // The limit holds while reading, whatever Content-Length claims: stop one byte past it.
@@ -338,6 +342,29 @@ impl Transport {
             }
         }
         Ok((status, headers, Bytes::from(body)))
+    }
+
+    /// An empty buffer for an answer of `expected` bytes: a spare one when there is one.
+    fn buffer(&self, expected: usize) -> Vec<u8> {
+        let spare = self.spare.lock().expect("spare buffers lock").pop();
+        let mut body = spare.unwrap_or_default();
+        body.reserve(expected);
+        body
+    }
+
+    /// Takes back an answer's buffer once its caller is done with it, to read the next answer
+    /// into; one still shared elsewhere, or larger than any answer is presized to, is dropped.
+    pub(super) fn recycle(&self, body: Bytes) {
+        let Ok(body) = body.try_into_mut() else { return };
+        let mut body = Vec::from(body);
+        if body.capacity() as u64 > PRESIZE_LIMIT {
+            return;
+        }
+        let mut spare = self.spare.lock().expect("spare buffers lock");
+        if spare.len() < self.concurrency {
+            body.clear();
+            spare.push(body);
+        }
     }
 
     /// A 3xx is an error naming where it pointed (without credentials or query).

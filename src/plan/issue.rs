@@ -462,7 +462,10 @@ pub(super) fn unchanged(d: &DesiredIssue, o: &Observed, s: &Settings) -> Option<
         since,
         overrides: now.overrides.clone(),
     };
-    let mut state = state_for(d, &old.asserted_marks(), old.closed, &a, record);
+    // The full plan records the marks the old state asserts, as they are: the same text, which
+    // is not taken apart here.
+    let mut state = state_for(d, &BTreeMap::new(), old.closed, &a, record);
+    state.items = old.items.clone();
     if sends_assignees(&old, &state, d, o) {
         return None;
     }

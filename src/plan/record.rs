@@ -38,7 +38,7 @@ pub struct IssueState {
     pub ids: BTreeMap<String, u64>,
     /// Per item, the mark onboarder itself last decided (see `merge`).
     #[serde(default)]
-    pub items: BTreeMap<String, char>,
+    pub items: Marks,
     /// Onboarder closed this issue; if it is open again, a person reopened it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub closed: bool,
@@ -119,9 +119,11 @@ impl IssueState {
     /// `trust` for a block's text and seal found without taking the description apart.
     pub fn trust_text(text: Option<&str>, seal_text: Option<&str>, o: &Observed, key: &str, seal: &Seal) -> Trust {
         let Some(text) = text else { return Trust::Absent };
-        let sealed = seal.vouches(&place(o, key), text, seal_text);
+        if !seal.vouches(&place(o, key), text, seal_text) {
+            return Trust::Unproven;
+        }
         match serde_json::from_str::<IssueState>(text) {
-            Ok(state) if sealed && state.key == key => Trust::Proven(Box::new(state)),
+            Ok(state) if state.key == key => Trust::Proven(Box::new(state)),
             _ => Trust::Unproven,
         }
     }
@@ -151,9 +153,46 @@ impl IssueState {
     }
 
     pub fn asserted_marks(&self) -> BTreeMap<String, Mark> {
-        self.items.iter().filter_map(|(k, c)| Mark::from_char(*c).map(|m| (k.clone(), m))).collect()
+        self.items.asserted()
     }
 }
+
+/// A state block's marks by item id, kept as the JSON object they were written as and read only
+/// when asked: an untouched issue is planned from its memo, and its ~70 item ids are never taken
+/// apart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Marks(Box<serde_json::value::RawValue>);
+
+impl Marks {
+    pub fn of(marks: &BTreeMap<String, Mark>) -> Marks {
+        let map: BTreeMap<&str, char> = marks.iter().map(|(k, m)| (k.as_str(), m.as_char())).collect();
+        let text = serde_json::to_string(&map).expect("a map of strings serializes");
+        Marks(serde_json::value::RawValue::from_string(text).expect("serde_json wrote JSON"))
+    }
+
+    /// The marks, leaving out any entry that is not one (the block is sealed: only onboarder wrote it).
+    pub fn asserted(&self) -> BTreeMap<String, Mark> {
+        let map: BTreeMap<String, char> = serde_json::from_str(self.0.get()).unwrap_or_default();
+        map.into_iter().filter_map(|(k, c)| Mark::from_char(c).map(|m| (k, m))).collect()
+    }
+}
+
+impl Default for Marks {
+    fn default() -> Marks {
+        Marks::of(&BTreeMap::new())
+    }
+}
+
+impl PartialEq for Marks {
+    /// The same text, or the same map spelt differently (a block's `--` is written `-\u002d`).
+    fn eq(&self, other: &Marks) -> bool {
+        let map = |m: &Marks| serde_json::from_str::<BTreeMap<String, char>>(m.0.get()).ok();
+        self.0.get() == other.0.get() || map(self) == map(other)
+    }
+}
+
+impl Eq for Marks {}
 
 /// What the state block records besides the marks.
 pub(super) struct Record {
@@ -182,7 +221,7 @@ pub(super) fn state_for(
         due: a.due.map(|d| d.to_string()),
         assignees: d.assignees.iter().map(|a| a.to_lowercase()).collect(),
         ids: d.known_user_ids.clone(),
-        items: asserted.iter().map(|(k, m)| (k.clone(), m.as_char())).collect(),
+        items: Marks::of(asserted),
         closed,
         uid: d.user_id,
         manager: d.manager.as_ref().map(|m| m.to_lowercase()),
@@ -294,4 +333,26 @@ pub(super) fn quiet(d: &DesiredIssue, paused: bool, resumed: Option<NaiveDate>, 
     paused
         || d.calendar.leave.iter().any(|l| (l.from <= today && today <= l.to) || just_back(l.to))
         || resumed.is_some_and(|r| r <= today && (today - r).num_days() < QUIET_AFTER_RETURN_DAYS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_are_read_as_written_and_equal_however_spelt() {
+        let marks = BTreeMap::from([("a--b".to_string(), Mark::Done), ("c".to_string(), Mark::Open)]);
+        let written = Marks::of(&marks);
+        assert_eq!(written.asserted(), marks);
+        // A state block spells `--` as `-\u002d`; read back, it is the same marks.
+        let block = region::state_text(&serde_json::to_string(&written).unwrap());
+        let read: Marks = serde_json::from_str(&block).unwrap();
+        assert_ne!(read.0.get(), written.0.get());
+        assert_eq!(read, written);
+        assert_ne!(Marks::of(&BTreeMap::from([("c".to_string(), Mark::Done)])), written);
+        // Anything that is not a mark is left out.
+        let odd: Marks = serde_json::from_str(r#"{"c":"?","d":"x"}"#).unwrap();
+        assert_eq!(odd.asserted(), BTreeMap::from([("d".to_string(), Mark::Done)]));
+        assert_eq!(Marks::default().asserted(), BTreeMap::new());
+    }
 }
