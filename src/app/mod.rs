@@ -145,7 +145,7 @@ fn plan_command(inputs: &Inputs, args: &RunArgs) -> ExitCode {
     let renderer = renderer(inputs, prepared.today, &no_evidence);
     let render = |d: &desired::DesiredIssue, due, want| renderer.body_with_due(d, due, want);
     let desired = &prepared.desired;
-    let actions = plan::plan(desired, &[], &Planned::default(), &settings, &render);
+    let actions = plan::plan(desired, &[], &mut Planned::default(), &settings, &render);
     if let Some(errors) = output::render_errors(&actions) {
         return print_input_errors(&errors);
     }

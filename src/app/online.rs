@@ -178,7 +178,7 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
     // The people's issues first, then the dashboards from their actions.
     let plan_all = |observed: &[Observed], decided: &[Decided], commands: &Commands, proofs: &Proofs| {
         let s = Settings { commands, proofs, ..settings };
-        let actions = plan::plan(desired, observed, &preparer.planned(), &s, &render);
+        let actions = plan::plan(desired, observed, &mut preparer.planned(), &s, &render);
         let boards = dashboard::plan(specs, desired, observed, &actions, decided, &s);
         (actions, boards)
     };
@@ -213,12 +213,8 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
     let mut lock_error = None;
     // Any run that writes takes the run lock, so two runs at once neither create an issue twice
     // nor post one stage note twice; a run with nothing to write takes none.
-    let reachable = |a: &Action| projects.reachable.contains(&a.project);
-    let every = |actions: &[Action], boards: &[dashboard::Planned]| -> Vec<Action> {
-        actions.iter().chain(boards.iter().map(|p| &p.action)).filter(|a| reachable(a)).cloned().collect()
-    };
-    let all = every(&actions, &boards);
-    let creating: Vec<&Action> = all.iter().filter(|a| a.kind == Kind::Create).collect();
+    let all = reachable_actions(&actions, &boards, &projects);
+    let creating: Vec<&Action> = all.iter().copied().filter(|a| a.kind == Kind::Create).collect();
     let create_in: BTreeSet<String> = creating.iter().map(|a| a.project.clone()).collect();
     let writes = all.iter().any(|a| a.writes() || a.kind == Kind::Conflict);
     if mode == Mode::Sync && writes {
@@ -284,7 +280,7 @@ async fn online_async(inputs: &Inputs, args: &RunArgs, prepared: &mut Prepared, 
     };
     let (mut rows, fatal) = if mode == Mode::Sync {
         let section = ci::Section::start("write", "Writing to GitLab");
-        let writes = every(&actions, &boards).iter().filter(|a| a.writes()).count() as u64;
+        let writes = reachable_actions(&actions, &boards, &projects).iter().filter(|a| a.writes()).count() as u64;
         let bar = bar::Bar::new(writes);
         let jobs = (actions, boards);
         let step = |a: &Action, o: &Outcome| bar.step(a, o);
@@ -350,6 +346,11 @@ async fn comment_on_merge_request(url: &str, config: &Config, pacing: &ClientSet
         Ok(mr_comment::Step::Nothing) => eprintln!("onboarder: the plan's comment on {mr} is up to date"),
         Err(e) => eprintln!("warning: could not comment the plan on {mr}: {e}"),
     }
+}
+
+/// The people's and the dashboards' actions in projects the token sees.
+fn reachable_actions<'a>(actions: &'a [Action], boards: &'a [dashboard::Planned], projects: &Reach) -> Vec<&'a Action> {
+    actions.iter().chain(boards.iter().map(|p| &p.action)).filter(|a| projects.reachable.contains(&a.project)).collect()
 }
 
 /// How this run paces itself: shards that share one token (`sharding.shared_token`) each take

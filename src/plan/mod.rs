@@ -36,7 +36,13 @@ use crate::issue::Observed;
 use matching::{is_paused, matched, Matches};
 
 /// The whole plan: an action per desired issue and per managed issue nobody should have.
-pub fn plan(desired: &Desired, observed: &[Observed], planned: &Planned, s: &Settings, render: Render) -> Vec<Action> {
+pub fn plan(
+    desired: &Desired,
+    observed: &[Observed],
+    planned: &mut Planned,
+    s: &Settings,
+    render: Render,
+) -> Vec<Action> {
     let Matches { found, others, moved, foreign } = matched(desired, observed, s);
     // Each person's open issues of their current paths, for a comment on a path they left.
     let mut current: BTreeMap<String, &Observed> = BTreeMap::new();
@@ -60,8 +66,8 @@ pub fn plan(desired: &Desired, observed: &[Observed], planned: &Planned, s: &Set
             [] => create(d, s, render),
             [o] => {
                 current.entry(d.username.to_lowercase()).or_insert(o);
-                match planned.get(o) {
-                    Some(action) if s.commands.to_apply(&d.key).is_empty() => action.clone(),
+                match planned.take(o) {
+                    Some(action) if s.commands.to_apply(&d.key).is_empty() => action,
                     // The shell reads such an issue again before planning (`Preparer` never drops
                     // one a command applies to, and commands are read from the same listing).
                     Some(_) => Action::for_desired(Kind::Skip, d, &by_roster(d, s), s)
@@ -131,9 +137,9 @@ fn not_ours(o: &Observed) -> Action {
         .because(format!("carries onboarder's key but {who} opened it, not onboarder's account: left alone"))
 }
 
-fn conflict(key: &str, list: &[&Observed], planned: &Planned) -> Action {
+fn conflict(key: &str, list: &[&Observed], planned: &mut Planned) -> Action {
     let first = list[0];
-    let mut a = Action::for_observed(Kind::Conflict, key, first, planned.get(first));
+    let mut a = Action::for_observed(Kind::Conflict, key, first, planned.take(first).as_ref());
     a.reason = Some(format!(
         "issues {} share this key; all left alone",
         list.iter().map(|o| format!("{}#{}", o.project, o.iid)).collect::<Vec<_>>().join(", ")

@@ -19,9 +19,10 @@ use crate::region;
 pub struct Planned(HashMap<(String, u64), Action>);
 
 impl Planned {
-    /// The action planned for `o` while it was listed, if its description was dropped then.
-    pub fn get(&self, o: &Observed) -> Option<&Action> {
-        o.dropped().then(|| self.0.get(&(o.project.clone(), o.iid))).flatten()
+    /// The action planned for `o` while it was listed, if its description was dropped then. It is
+    /// taken, not copied: a plan uses each once, and a plan made again reads the issues again.
+    pub fn take(&mut self, o: &Observed) -> Option<Action> {
+        o.dropped().then(|| self.0.remove(&(o.project.clone(), o.iid))).flatten()
     }
 }
 
