@@ -15,7 +15,7 @@ use crate::FakeGitlab;
 /// The labels of the project's ancestor groups, nearest group first.
 pub(crate) fn available(st: &State, project_id: u64) -> Vec<&Label> {
     let Some(p) = st.projects.get(&project_id) else { return Vec::new() };
-    st.groups.ancestors_of(&p.path).into_iter().rev().flat_map(|g| g.labels.values()).collect()
+    st.groups.labels_above(&p.path)
 }
 
 /// A group label the project can use, by id (tried first) or title, as `find_label` does.

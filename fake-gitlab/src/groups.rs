@@ -10,48 +10,11 @@
 //! members and those inherited from the groups above it, not its subgroups' members
 //! (doc/user/project/members/share_project_with_groups.md).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
 use serde_json::{json, Value};
 
 use crate::access::Role;
-use crate::model::Label;
 use crate::state::State;
 use crate::FakeGitlab;
-
-/// A group and what hangs on it.
-pub(crate) struct Group {
-    pub id: u64,
-    pub members: HashMap<u64, Role>,
-    /// Groups (lower-cased paths) this group is shared with, and the most they get here.
-    pub shared_with: Vec<(String, Role)>,
-    /// Group labels by title.
-    pub labels: BTreeMap<String, Label>,
-}
-
-/// Every group, project share and public project.
-pub(crate) struct Groups {
-    /// By lower-cased full path.
-    pub by_path: BTreeMap<String, Group>,
-    /// Project id -> groups (lower-cased paths) it is shared with, and the most they get.
-    project_shares: HashMap<u64, Vec<(String, Role)>>,
-    public: HashSet<u64>,
-    next_group_id: u64,
-    next_label_id: u64,
-}
-
-impl Default for Groups {
-    fn default() -> Self {
-        Groups {
-            by_path: BTreeMap::new(),
-            project_shares: HashMap::new(),
-            public: HashSet::new(),
-            // Apart from project ids (1001...) and project label ids (700001...).
-            next_group_id: 2001,
-            next_label_id: 800_001,
-        }
-    }
-}
 
 /// `Gitlab::Access` levels.
 pub(crate) fn access_level(role: Role) -> u8 {
@@ -63,66 +26,6 @@ pub(crate) fn access_level(role: Role) -> u8 {
         Role::Maintainer => 40,
         Role::Owner => 50,
     }
-}
-
-/// `a/b/c` -> `["a", "a/b"]`: the leading parts of a full path, shortest first.
-fn prefixes(path: &str) -> Vec<String> {
-    let parts: Vec<&str> = path.split('/').collect();
-    (1..parts.len()).map(|n| parts[..n].join("/").to_lowercase()).collect()
-}
-
-impl Groups {
-    /// Creates the group and its missing parents; returns its key.
-    fn ensure(&mut self, path: &str) -> String {
-        let path = path.trim_matches('/');
-        let mut keys = prefixes(path);
-        keys.push(path.to_lowercase());
-        for key in &keys {
-            if !self.by_path.contains_key(key) {
-                let id = self.next_group_id;
-                self.next_group_id += 1;
-                let group = Group { id, members: HashMap::new(), shared_with: Vec::new(), labels: BTreeMap::new() };
-                self.by_path.insert(key.clone(), group);
-            }
-        }
-        path.to_lowercase()
-    }
-
-    pub fn next_label_id(&mut self) -> u64 {
-        let id = self.next_label_id;
-        self.next_label_id += 1;
-        id
-    }
-
-    /// The groups above a project (or a group), nearest last.
-    pub fn ancestors_of(&self, path: &str) -> Vec<&Group> {
-        prefixes(path).iter().filter_map(|k| self.by_path.get(k)).collect()
-    }
-
-    /// The user's membership of the group or, inherited, of a group above it.
-    fn inherited_role(&self, key: &str, user: u64) -> Option<Role> {
-        let mut keys = prefixes(key);
-        keys.push(key.to_string());
-        keys.iter().filter_map(|k| self.by_path.get(k)?.members.get(&user).copied()).max()
-    }
-
-    /// What shares to `shares`' groups give the user, each capped at its share's role.
-    fn shared_role(&self, shares: &[(String, Role)], user: u64) -> Option<Role> {
-        shares.iter().filter_map(|(with, cap)| self.inherited_role(with, user).map(|r| r.min(*cap))).max()
-    }
-}
-
-/// The role the user holds in the project, from any source; `None` when they are no member
-/// (the fake then lets them do everything, as before groups were modelled).
-pub(crate) fn effective_role(st: &State, project_id: u64, user: u64) -> Option<Role> {
-    let p = st.projects.get(&project_id)?;
-    let g = &st.groups;
-    let direct = p.roles.get(&user).copied();
-    let ancestors = g.ancestors_of(&p.path);
-    let inherited = ancestors.iter().filter_map(|a| a.members.get(&user).copied()).max();
-    let project_share = g.project_shares.get(&project_id).and_then(|s| g.shared_role(s, user));
-    let group_share = ancestors.iter().filter_map(|a| g.shared_role(&a.shared_with, user)).max();
-    [direct, inherited, project_share, group_share].into_iter().flatten().max()
 }
 
 fn member_access(role: Option<Role>) -> Value {
@@ -199,7 +102,7 @@ impl FakeGitlab {
     pub fn effective_role(&self, user_id: u64, project: &str) -> Option<Role> {
         let st = self.lock();
         let pid = st.project_by_path(project)?;
-        effective_role(&st, pid, user_id)
+        st.effective_role(pid, user_id)
     }
 
     /// Makes the project public (`visibility: "public"`), or private again. GitLab checks
@@ -212,26 +115,5 @@ impl FakeGitlab {
         } else {
             st.groups.public.remove(&pid);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn leading_parts_of_a_path() {
-        assert_eq!(prefixes("a/B/c"), ["a", "a/b"]);
-        assert!(prefixes("top").is_empty());
-    }
-
-    #[test]
-    fn ensuring_a_subgroup_creates_its_parents_once() {
-        let mut g = Groups::default();
-        assert_eq!(g.ensure("Org/Team/"), "org/team");
-        g.ensure("org");
-        assert_eq!(g.by_path.len(), 2);
-        assert!(g.by_path["org"].id < g.by_path["org/team"].id, "parents first");
-        assert_eq!(g.ancestors_of("org/team/project").len(), 2);
     }
 }

@@ -18,57 +18,12 @@ use serde_json::json;
 use crate::groups;
 use crate::model::Issue;
 use crate::reply::Reply;
+use crate::spam_rules::{SpamLog, SpamRule};
 use crate::state::State;
 use crate::FakeGitlab;
 
 /// The `captcha_site_key` the fake's instance has configured.
 pub const RECAPTCHA_SITE_KEY: &str = "6Lfake-gitlab-recaptcha-site-key";
-
-/// Which checked writes the spam service calls spam.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpamRule {
-    contains: Option<String>,
-    remaining: Option<usize>,
-    captcha: bool,
-}
-
-impl SpamRule {
-    /// Every checked write whose title or description contains `text`.
-    pub fn containing(text: &str) -> Self {
-        SpamRule { contains: Some(text.to_string()), remaining: None, captcha: true }
-    }
-
-    /// The next `n` checked writes, whatever they say.
-    pub fn next(n: usize) -> Self {
-        SpamRule { contains: None, remaining: Some(n), captcha: true }
-    }
-
-    /// The instance has no reCAPTCHA (or the verdict is `DISALLOW`): 400, no CAPTCHA to solve.
-    pub fn without_captcha(mut self) -> Self {
-        self.captcha = false;
-        self
-    }
-
-    fn matches(&self, title: &str, description: &str) -> bool {
-        self.contains.as_deref().is_none_or(|t| title.contains(t) || description.contains(t))
-    }
-}
-
-/// A spam log entry the check wrote (`SpamLog`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpamLog {
-    pub id: u64,
-    pub user_id: u64,
-    pub title: String,
-    pub description: String,
-}
-
-/// The rules in force and the spam log.
-#[derive(Default)]
-pub(crate) struct Spam {
-    rules: Vec<SpamRule>,
-    logs: Vec<SpamLog>,
-}
 
 /// Checks an issue about to be created (`before` is `None`) or updated, with the title and
 /// description it would have; `Err` is the answer when the spam service says spam.

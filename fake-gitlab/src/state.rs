@@ -80,9 +80,9 @@ pub(crate) struct State {
     pub faults: Faults,
     pub hooks: Vec<(Matcher, Hook)>,
     pub counters: Counters,
-    pub grants: crate::scopes::Grants,
-    pub groups: crate::groups::Groups,
-    pub spam: crate::spam::Spam,
+    pub grants: crate::grants::Grants,
+    pub groups: crate::memberships::Groups,
+    pub spam: crate::spam_rules::Spam,
     pub git: crate::git::GitObjects,
 }
 
@@ -254,7 +254,10 @@ impl State {
     pub fn ensure_labels(&mut self, project_id: u64, names: &[String]) {
         for name in names {
             let exists = self.projects.get(&project_id).is_some_and(|p| p.labels.contains_key(name))
-                || crate::group_labels::has_title(self, project_id, name);
+                || self
+                    .projects
+                    .get(&project_id)
+                    .is_some_and(|p| self.groups.labels_above(&p.path).iter().any(|l| l.name == *name));
             if !exists {
                 self.add_label(project_id, name, DEFAULT_LABEL_COLOR, None);
             }
@@ -291,11 +294,19 @@ impl State {
             && self.projects.get(&project_id).is_some_and(|p| !p.denied.contains(&user))
     }
 
+    /// The role the user holds in the project, from any source (direct, ancestor groups,
+    /// shares; see `memberships`); `None` when they are no member (the fake then lets them do
+    /// everything, as before groups were modelled).
+    pub fn effective_role(&self, project_id: u64, user: u64) -> Option<Role> {
+        let p = self.projects.get(&project_id)?;
+        self.groups.role(project_id, &p.path, p.roles.get(&user).copied(), user)
+    }
+
     /// Whether `user` may set labels, assignees, due date and milestone on issues of the project
     /// (`admin_issue`, Planner or Reporter and up; app/services/issuable_base_service.rb `filter_params`).
-    /// The role counts from every source: direct, ancestor groups, shares (crate::groups).
+    /// The role counts from every source: direct, ancestor groups, shares (`effective_role`).
     pub fn may_set_metadata(&self, project_id: u64, user: u64) -> bool {
-        crate::groups::effective_role(self, project_id, user).is_none_or(|r| r >= Role::Planner)
+        self.effective_role(project_id, user).is_none_or(|r| r >= Role::Planner)
     }
 
     /// Whether `user` may create, edit and delete the project's labels (`admin_label`: Planner,
@@ -303,7 +314,7 @@ impl State {
     /// role and it took a Reporter.
     pub fn may_manage_labels(&self, project_id: u64, user: u64) -> bool {
         let least = if self.options.gitlab_version.at_least(17, 7) { Role::Planner } else { Role::Reporter };
-        crate::groups::effective_role(self, project_id, user).is_none_or(|r| r >= least)
+        self.effective_role(project_id, user).is_none_or(|r| r >= least)
     }
 }
 
