@@ -115,6 +115,8 @@ pub fn parse(description: &str) -> Live<'_> {
     let mut state = None;
     let mut seal = None;
     let mut items = Vec::new();
+    // The ids taken, so a repeated id is dropped without scanning the items before it.
+    let mut ids = std::collections::HashSet::new();
     let mut fences = Fences::default();
     for &(_, _, line) in &spans[first..=last] {
         if fences.in_code(line) {
@@ -125,7 +127,7 @@ pub fn parse(description: &str) -> Live<'_> {
             (state, seal) = (Some(json), s);
         } else if let Some(t) = parse_task_line(line) {
             let id = t.id.map_or_else(|| derive_id(t.text), str::to_string);
-            if !id.is_empty() && !items.iter().any(|i: &LiveItem| i.id == id) {
+            if !id.is_empty() && ids.insert(id.clone()) {
                 items.push(LiveItem { id, mark: t.mark, text: t.text.to_string() });
             }
         }
