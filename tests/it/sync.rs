@@ -346,6 +346,39 @@ async fn each_issue_body_is_rendered_once_to_plan_it() {
     assert_eq!(planned(&full), (issues, issues), "{}", full.stderr());
 }
 
+// Issue 24: what sends an issue down the full path besides a tick. A roster change re-plans
+// (renders) the issues of the person it touches and nobody else's; a later day re-plans exactly
+// the issues whose plan it changes (a pace label, a stage, a comment owed), and the others are
+// known from their memo with everything the date decides judged again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_change_or_a_later_week_re_plans_only_the_issues_it_changes() {
+    let ctx = Ctx::new().await;
+    ctx.sync(&[]).await.ok();
+    let all: Vec<_> = ctx.issues(TRAINING).into_iter().chain(ctx.issues(META)).collect();
+    let priyas = all.iter().filter(|i| i.title.contains("Priya Raman")).count();
+    assert!(priyas > 0 && priyas < all.len());
+    ctx.edit("roster/praman.yaml", "title: Support Engineer", "title: Senior Support Engineer");
+    let edited = ctx.sync(&["-v", "--dry-run"]).await.ok();
+    // Yuki (paused, no issue) is rendered on every run; then Priya's issues, and only hers.
+    assert_eq!(planned(&edited).1, 1 + priyas, "{}", edited.stderr());
+    ctx.edit("roster/praman.yaml", "title: Senior Support Engineer", "title: Support Engineer");
+    let mut moved = 0;
+    for day in [TODAY, "2026-11-24", "2026-12-07", "2026-12-21", "2027-01-18", "2027-03-01"] {
+        let out = ctx.run(&["sync", "--today", day, "-v", "--dry-run", "--format", "json"]).await.ok();
+        let json = out.json();
+        let changed = json["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["template"] != "dashboard" && a["action"] != "unchanged" && a["action"] != "skip")
+            .count();
+        assert_eq!(planned(&out).1, 1 + changed, "{day}: {}", out.stderr());
+        moved += changed;
+    }
+    // The calendar did move someone's plan on one of those days: the test is not vacuous.
+    assert!(moved > 0, "no day changed any plan");
+}
+
 // The planner renders each real person's body (the sample people of `check` never carry this
 // title), so a body GitLab would refuse for one person's data is found there: the run stops
 // before anything is written, naming the template, as `check` would.
