@@ -179,6 +179,19 @@ pub(super) fn reconcile_in_full(
 ) -> Result<Action, InputError> {
     let live = region::parse(&o.description);
     let old = IssueState::trust(&live, o, &d.key, s.seal).proven();
+    reconcile_parsed(d, o, &live, old, s, render)
+}
+
+/// `reconcile_in_full` of an issue already taken apart (`live`), with the state block `old`
+/// onboarder vouches for, if any.
+pub(super) fn reconcile_parsed(
+    d: &DesiredIssue,
+    o: &Observed,
+    live: &Live,
+    old: Option<IssueState>,
+    s: &Settings,
+    render: Render,
+) -> Result<Action, InputError> {
     let base = Action::for_desired(Kind::Unchanged, d, &by_roster(d, s), s).observed(o);
     if !o.open {
         let by_us = old.as_ref().is_some_and(|st| st.closed);
@@ -265,10 +278,10 @@ pub(super) fn reconcile_in_full(
     let head = region::head(&d.key, |out| write_body(&body.lines, &merged.marks, out), &kept);
     let memo = s.memo.and_then(|inputs| inputs(d, *due)).and_then(|inputs| Memo::new(&inputs, &head, &items, own));
     state.memo = old.as_ref().and_then(|o| o.memo.clone()).or_else(|| memo.clone());
-    let mut new_description = described(&state, &head, &live, o, d, s);
+    let mut new_description = described(&state, &head, live, o, d, s);
     if (!edit.is_empty() || differs(&new_description, &o.description)) && state.memo != memo {
         state.memo = memo;
-        new_description = described(&state, &head, &live, o, d, s);
+        new_description = described(&state, &head, live, o, d, s);
     }
     if differs(&new_description, &o.description) {
         // Quick actions a template holds ran when the issue was created; never send them again.
@@ -276,7 +289,7 @@ pub(super) fn reconcile_in_full(
     }
 
     let mut action = assessed(base, d, &a, s);
-    action.changes = item_changes(&body, &live, &merged.marks, &kept);
+    action.changes = item_changes(&body, live, &merged.marks, &kept);
     action.checked = merged.marks.values().filter(|m| **m == Mark::Done).count();
     action.total = body.marks.len();
     action.facts = Some(facts);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::action::Action;
-use super::issue::{reconcile_in_full, unchanged};
+use super::issue::{reconcile_parsed, unchanged};
 use super::matching::is_ours;
 use super::record::{IssueState, Trust};
 use super::settings::{Render, Settings};
@@ -65,10 +65,8 @@ impl<'a> Preparer<'a> {
             None => {
                 // A block onboarder cannot vouch for is planned later, with what its notes prove.
                 let live = region::parse(&o.description);
-                if !matches!(IssueState::trust(&live, &o, &key, s.seal), Trust::Proven(_)) {
-                    return o;
-                }
-                let Ok(action) = reconcile_in_full(d, &o, s, self.render) else { return o };
+                let Trust::Proven(old) = IssueState::trust(&live, &o, &key, s.seal) else { return o };
+                let Ok(action) = reconcile_parsed(d, &o, &live, Some(*old), s, self.render) else { return o };
                 action
             }
         };

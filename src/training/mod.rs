@@ -123,15 +123,11 @@ impl Evidence {
     /// is open) or none, and what a link to open one is made of. Equal fingerprints, equal
     /// `module` answers, without building the link.
     pub fn fingerprint(&self, username: &str, module: &str, out: &mut impl FnMut(&[u8])) {
-        let (Some(project_url), Some(found)) = (&self.project_url, self.people.get(&username.to_lowercase())) else {
-            return out(b"unknown");
-        };
-        let key = names::key(module, &found.name_words);
-        let best = found.issues.iter().filter(|(k, _)| *k == key).map(|(_, i)| i).max_by_key(|i| (!i.open, i.iid));
+        let Some((project_url, found, best)) = self.lookup(username, module) else { return out(b"unknown") };
         match best {
             Some(i) => out(format!("{}:{}:{}", i.open, i.iid, i.url).as_bytes()),
             None => {
-                for part in [project_url.as_str(), module, found.name.as_str()] {
+                for part in [project_url, module, found.name.as_str()] {
                     out(part.as_bytes());
                     out(b"\0");
                 }
@@ -139,14 +135,10 @@ impl Evidence {
         }
     }
 
-    /// What the modules project says about `module` for `username`. Of several issues naming
-    /// it, a closed one wins (the module was done), then the newest.
+    /// What the modules project says about `module` for `username` (of several issues naming it,
+    /// the one `lookup` picks).
     pub fn module(&self, username: &str, module: &str) -> Module<'_> {
-        let (Some(project_url), Some(found)) = (&self.project_url, self.people.get(&username.to_lowercase())) else {
-            return Module::Unknown;
-        };
-        let key = names::key(module, &found.name_words);
-        let best = found.issues.iter().filter(|(k, _)| *k == key).map(|(_, i)| i).max_by_key(|i| (!i.open, i.iid));
+        let Some((project_url, found, best)) = self.lookup(username, module) else { return Module::Unknown };
         match best {
             Some(i) if i.open => Module::Started(i),
             Some(i) => Module::Done(i),
@@ -155,6 +147,18 @@ impl Evidence {
                 None => Module::Unknown,
             },
         }
+    }
+
+    /// The modules project, the person's evidence and, of their issues naming `module`, the one
+    /// that counts: a closed one (the module was done), then the newest. `None` when nothing was
+    /// read for them.
+    fn lookup(&self, username: &str, module: &str) -> Option<(&str, &Found, Option<&ModuleIssue>)> {
+        let (Some(project_url), Some(found)) = (&self.project_url, self.people.get(&username.to_lowercase())) else {
+            return None;
+        };
+        let key = names::key(module, &found.name_words);
+        let best = found.issues.iter().filter(|(k, _)| *k == key).map(|(_, i)| i).max_by_key(|i| (!i.open, i.iid));
+        Some((project_url.as_str(), found, best))
     }
 }
 
